@@ -1,0 +1,27 @@
+package dev.laborchestrator.config;
+
+import java.util.List;
+
+/**
+ * One host of the inventory, in the shape the lab-machine NixOS module writes to {@code
+ * /etc/lab-machine-metadata.json}. Matched to the Nomad node whose {@code Name} equals {@code
+ * hostname}.
+ */
+public record HostSpec(
+    String hostname,
+    String role,
+    List<String> groups,
+    Integer rebootOrder,
+    List<String> dependencies,
+    List<HealthCheckSpec> healthChecks,
+    Orchestration orchestration,
+    List<String> services) {
+
+  public HostSpec {
+    groups = groups == null ? List.of() : List.copyOf(groups);
+    dependencies = dependencies == null ? List.of() : List.copyOf(dependencies);
+    healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
+    orchestration = orchestration == null ? Orchestration.DEFAULT : orchestration;
+    services = services == null ? List.of() : List.copyOf(services);
+  }
+}

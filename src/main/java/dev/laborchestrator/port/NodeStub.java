@@ -1,0 +1,20 @@
+package dev.laborchestrator.port;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** One entry of {@code GET /v1/nodes}: a node stub, which carries no {@code Meta}. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record NodeStub(
+    @JsonProperty("ID") String id,
+    @JsonProperty("Name") String name,
+    @JsonProperty("Address") String address,
+    @JsonProperty("Datacenter") String datacenter,
+    @JsonProperty("Status") String status,
+    @JsonProperty("SchedulingEligibility") String schedulingEligibility,
+    @JsonProperty("Drain") boolean drain) {
+
+  public boolean eligible() {
+    return NomadNode.ELIGIBLE.equals(schedulingEligibility);
+  }
+}

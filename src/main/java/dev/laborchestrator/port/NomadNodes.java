@@ -1,0 +1,25 @@
+package dev.laborchestrator.port;
+
+import java.util.List;
+
+/**
+ * Nomad's node API as the controller uses it. Implementations turn HTTP and shape problems into
+ * {@link ApiException}; reads may be retried by the implementation, writes only where Nomad makes
+ * them idempotent (a repeated drain or eligibility update is).
+ */
+public interface NomadNodes {
+  /** {@code GET /v1/nodes}. */
+  List<NodeStub> listNodes();
+
+  /** {@code GET /v1/node/:id}, blocking when {@code query} asks for it. */
+  Indexed<NomadNode> readNode(String nodeId, BlockingQuery query);
+
+  /** {@code GET /v1/node/:id/allocations}, blocking when {@code query} asks for it. */
+  Indexed<List<Allocation>> nodeAllocations(String nodeId, BlockingQuery query);
+
+  /** {@code POST /v1/node/:id/drain} with a drain spec and {@code MarkEligible: false}. */
+  void drain(String nodeId, DrainRequest request);
+
+  /** {@code POST /v1/node/:id/eligibility}. Nomad refuses it while the node is draining. */
+  void setEligibility(String nodeId, boolean eligible);
+}
