@@ -1,0 +1,299 @@
+package dev.laborchestrator.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
+import dev.laborchestrator.config.OrchestratorConfig.DrainSettings;
+import dev.laborchestrator.config.OrchestratorConfig.HealthSettings;
+import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
+import dev.laborchestrator.config.OrchestratorConfig.RebuildSettings;
+import dev.laborchestrator.config.OrchestratorConfig.SshSettings;
+import dev.laborchestrator.config.OrchestratorConfig.Timeouts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the controller's config file (YAML or JSON, chosen by extension), applies the defaults and
+ * the standard environment variables ({@code NOMAD_ADDR}, {@code NOMAD_TOKEN}, {@code
+ * CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN}), and rejects anything it does not understand with
+ * an {@link InvalidInputException} that names the key.
+ */
+public final class ConfigLoader {
+  static final String DEFAULT_NOMAD = "http://127.0.0.1:4646";
+  static final String DEFAULT_CONSUL = "http://127.0.0.1:8500";
+
+  private final Map<String, String> env;
+
+  public ConfigLoader(Map<String, String> env) {
+    this.env = Map.copyOf(env);
+  }
+
+  public OrchestratorConfig load(Path file) {
+    RawConfig raw = Mappers.read(file, RawConfig.class);
+    if (raw == null) {
+      throw new InvalidInputException(file + " is empty");
+    }
+    Path base = file.toAbsolutePath().getParent();
+    return new OrchestratorConfig(
+        api("nomad", raw.nomad(), "NOMAD_ADDR", "NOMAD_TOKEN", DEFAULT_NOMAD),
+        api("consul", raw.consul(), "CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN", DEFAULT_CONSUL),
+        raw.inventory() == null || raw.inventory().isBlank() ? null : base.resolve(raw.inventory()),
+        rebuild(raw.rebuild()),
+        drain(raw.drain()),
+        timeouts(raw.timeouts()),
+        new HealthSettings(
+            duration(raw.health() == null ? null : raw.health().stableFor(), "health.stableFor", "30s")),
+        maxParallel(raw.maxParallel()),
+        ineligibleHosts(raw.ineligibleHosts()));
+  }
+
+  private ApiSettings api(String key, RawApi raw, String addrVar, String tokenVar, String fallback) {
+    String address = raw != null && raw.address() != null ? raw.address() : env.get(addrVar);
+    if (address == null || address.isBlank()) {
+      address = fallback;
+    } else if (!address.contains("://")) {
+      address = "http://" + address;
+    }
+    if (!address.startsWith("http://") && !address.startsWith("https://")) {
+      throw new InvalidInputException(
+          key + ".address '" + address + "' is not an http:// or https:// address");
+    }
+    String token = raw != null && raw.token() != null ? raw.token() : env.get(tokenVar);
+    return new ApiSettings(stripSlash(address), token == null || token.isBlank() ? null : token.strip());
+  }
+
+  private static String stripSlash(String address) {
+    return address.endsWith("/") ? address.substring(0, address.length() - 1) : address;
+  }
+
+  private RebuildSettings rebuild(RawRebuild raw) {
+    RawRebuild r = raw == null ? new RawRebuild(null, null, null, null, null) : raw;
+    String executor = r.executor() == null ? "command" : r.executor().strip().toLowerCase(Locale.ROOT);
+    if (!executor.equals("command") && !executor.equals("ssh")) {
+      throw new InvalidInputException(
+          "rebuild.executor '" + r.executor() + "' is not known: use command or ssh");
+    }
+    List<String> command = r.command() == null ? List.of() : List.copyOf(r.command());
+    if (executor.equals("command") && command.isEmpty()) {
+      throw new InvalidInputException(
+          "rebuild.command is missing: the command executor needs an argv list, e.g."
+              + " [\"/usr/local/bin/rebuild-host\", \"{hostname}\"]");
+    }
+    RawSsh s = r.ssh() == null ? new RawSsh(null, null, null, null, null, null, null) : r.ssh();
+    if (s.port() != null && (s.port() < 1 || s.port() > 65535)) {
+      throw new InvalidInputException("rebuild.ssh.port " + s.port() + " is not a TCP port");
+    }
+    SshSettings ssh = new SshSettings(
+        s.user(),
+        s.port(),
+        s.identityFile(),
+        s.strictHostKeyChecking() == null || s.strictHostKeyChecking(),
+        s.knownHostsFile(),
+        s.flake(),
+        s.remoteCommand() == null ? SshSettings.DEFAULT_REMOTE_COMMAND : s.remoteCommand());
+    if (executor.equals("ssh") && ssh.remoteCommand().contains("{flake}") && ssh.flake() == null) {
+      throw new InvalidInputException(
+          "rebuild.ssh.flake is missing: the remote command uses {flake}, e.g. flake: github:me/lab");
+    }
+    return new RebuildSettings(
+        executor, command, duration(r.timeout(), "rebuild.timeout", "10m"), ssh, blankToNull(r.expectRevision()));
+  }
+
+  private DrainSettings drain(RawDrain raw) {
+    RawDrain d = raw == null ? new RawDrain(null, null) : raw;
+    return new DrainSettings(
+        duration(d.deadline(), "drain.deadline", "1h"),
+        d.ignoreSystemJobs() == null || d.ignoreSystemJobs());
+  }
+
+  private Timeouts timeouts(RawTimeouts raw) {
+    RawTimeouts t = raw == null ? new RawTimeouts(null, null, null) : raw;
+    return new Timeouts(
+        positive(duration(t.drain(), "timeouts.drain", "2h"), "timeouts.drain"),
+        positive(duration(t.reboot(), "timeouts.reboot", "20m"), "timeouts.reboot"),
+        positive(duration(t.health(), "timeouts.health", "15m"), "timeouts.health"));
+  }
+
+  private static int maxParallel(Integer value) {
+    if (value == null) {
+      return 1;
+    }
+    if (value < 1) {
+      throw new InvalidInputException("maxParallel must be at least 1, not " + value);
+    }
+    return value;
+  }
+
+  private static IneligibleHosts ineligibleHosts(String value) {
+    if (value == null) {
+      return IneligibleHosts.SKIP;
+    }
+    try {
+      return IneligibleHosts.valueOf(value.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("ineligibleHosts '" + value + "' is not known: use skip or update");
+    }
+  }
+
+  private static Duration duration(String text, String where, String fallback) {
+    return Durations.parse(text == null ? fallback : text, where);
+  }
+
+  private static Duration positive(Duration duration, String where) {
+    if (duration.isZero()) {
+      throw new InvalidInputException(where + " must be longer than 0s");
+    }
+    return duration;
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  record RawConfig(
+      RawApi nomad,
+      RawApi consul,
+      String inventory,
+      RawRebuild rebuild,
+      RawDrain drain,
+      RawTimeouts timeouts,
+      RawHealth health,
+      Integer maxParallel,
+      String ineligibleHosts) {}
+
+  record RawApi(String address, String token) {
+    @Override
+    public String toString() {
+      return "RawApi[address=" + address + "]";
+    }
+  }
+
+  record RawRebuild(String executor, List<String> command, String timeout, RawSsh ssh, String expectRevision) {}
+
+  record RawSsh(
+      String user,
+      Integer port,
+      String identityFile,
+      Boolean strictHostKeyChecking,
+      String knownHostsFile,
+      String flake,
+      String remoteCommand) {}
+
+  record RawDrain(String deadline, Boolean ignoreSystemJobs) {}
+
+  record RawTimeouts(String drain, String reboot, String health) {}
+
+  record RawHealth(String stableFor) {}
+
+  /** The strict Jackson mappers for config and inventory, and the error messages they lead to. */
+  static final class Mappers {
+    private static final ObjectMapper JSON = strict(new ObjectMapper());
+    private static final ObjectMapper YAML = strict(new ObjectMapper(new YAMLFactory()));
+
+    private Mappers() {}
+
+    private static ObjectMapper strict(ObjectMapper mapper) {
+      return mapper
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    }
+
+    static <T> T read(Path file, Class<T> type) {
+      String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+      ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? YAML : JSON;
+      try {
+        return mapper.readValue(Files.readAllBytes(file), type);
+      } catch (NoSuchFileException e) {
+        throw new InvalidInputException(file + " does not exist");
+      } catch (JsonProcessingException e) {
+        throw new InvalidInputException(file + ": " + describe(e), e);
+      } catch (IOException e) {
+        throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    static <T> T readJson(String json, String source, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+      try {
+        return JSON.readValue(json, type);
+      } catch (JsonProcessingException e) {
+        throw new InvalidInputException(source + ": " + describe(e), e);
+      }
+    }
+
+    static <T> T read(Path file, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+      try {
+        return readJson(Files.readString(file), file.toString(), type);
+      } catch (NoSuchFileException e) {
+        throw new InvalidInputException(file + " does not exist");
+      } catch (IOException e) {
+        throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+      }
+    }
+
+    static String describe(JsonProcessingException e) {
+      String where = e instanceof JsonMappingException m ? path(m) : "";
+      String at = where.isEmpty() ? "" : " at " + where;
+      if (e instanceof UnrecognizedPropertyException u) {
+        String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
+            .map(Object::toString).sorted().collect(Collectors.joining(", "));
+        String parent = where.contains(".") ? where.substring(0, where.lastIndexOf('.')) : "";
+        return "unknown key '" + u.getPropertyName() + "'" + (parent.isEmpty() ? "" : " in " + parent)
+            + (known.isEmpty() ? "" : " (known keys: " + known + ")");
+      }
+      if (e instanceof MismatchedInputException m) {
+        String expected = m.getTargetType() == null ? "another type" : simpleType(m.getTargetType());
+        return "wrong type" + at + ": expected " + expected;
+      }
+      if (e.getLocation() != null) {
+        return "not valid: " + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr()
+            + ", column " + e.getLocation().getColumnNr() + ")";
+      }
+      return "not valid" + at + ": " + e.getOriginalMessage();
+    }
+
+    private static String simpleType(Class<?> type) {
+      if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+        return "a whole number";
+      }
+      if (type == Boolean.class || type == boolean.class) {
+        return "true or false";
+      }
+      if (type == String.class) {
+        return "a string";
+      }
+      if (List.class.isAssignableFrom(type) || type.isArray()) {
+        return "a list";
+      }
+      return "an object (" + type.getSimpleName().replace("Raw", "").toLowerCase(Locale.ROOT) + ")";
+    }
+
+    private static String path(JsonMappingException e) {
+      StringBuilder out = new StringBuilder();
+      for (JsonMappingException.Reference ref : e.getPath()) {
+        if (ref.getFieldName() != null) {
+          if (out.length() > 0) {
+            out.append('.');
+          }
+          out.append(ref.getFieldName());
+        } else if (ref.getIndex() >= 0) {
+          out.append('[').append(ref.getIndex()).append(']');
+        }
+      }
+      return out.toString();
+    }
+  }
+}

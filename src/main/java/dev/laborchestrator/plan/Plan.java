@@ -1,0 +1,73 @@
+package dev.laborchestrator.plan;
+
+import dev.laborchestrator.config.HostSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rollout to perform: waves in ascending rebootOrder, each with its hosts in start order
+ * (dependencies first, hostname breaking ties), and at most {@code maxParallel} hosts out of
+ * service at once.
+ */
+public record Plan(List<Wave> waves, int maxParallel) {
+  public Plan {
+    waves = List.copyOf(waves);
+  }
+
+  /** One rebootOrder value's hosts, in the order they may start. */
+  public record Wave(int rebootOrder, List<PlannedHost> hosts) {
+    public Wave {
+      hosts = List.copyOf(hosts);
+    }
+  }
+
+  /**
+   * A host and where it stands in the plan. {@code node} is empty when the plan was made without
+   * a cluster (inventory check). A host with a {@code skipReason} is not touched.
+   */
+  public record PlannedHost(HostSpec spec, Optional<NodeRef> node, String skipReason, String reason) {
+    public String hostname() {
+      return spec.hostname();
+    }
+
+    public boolean skipped() {
+      return skipReason != null;
+    }
+
+    public boolean critical() {
+      return spec.orchestration().critical();
+    }
+
+    public NodeRef requireNode() {
+      return node.orElseThrow(() -> new IllegalStateException(hostname() + " has no Nomad node in this plan"));
+    }
+  }
+
+  /** The Nomad node a host was matched to, with its eligibility before the rollout. */
+  public record NodeRef(String id, String name, String address, boolean eligibleBefore) {}
+
+  public List<PlannedHost> hosts() {
+    List<PlannedHost> all = new ArrayList<>();
+    waves.forEach(w -> all.addAll(w.hosts()));
+    return all;
+  }
+
+  /** The lines {@code plan} prints: each wave, each host with its placement reason. */
+  public List<String> describe() {
+    List<String> lines = new ArrayList<>();
+    lines.add("Plan: " + hosts().size() + " hosts in " + waves.size() + " waves, at most " + maxParallel
+        + " out of service at once");
+    int number = 1;
+    for (Wave wave : waves) {
+      lines.add("Wave " + number++ + " (rebootOrder " + wave.rebootOrder() + "):");
+      int position = 1;
+      for (PlannedHost host : wave.hosts()) {
+        String node = host.node().map(n -> "  node " + n.id()).orElse("");
+        String what = host.skipped() ? "SKIP: " + host.skipReason() : host.reason();
+        lines.add(String.format("  %d. %-20s %s%s", position++, host.hostname(), what, node));
+      }
+    }
+    return lines;
+  }
+}

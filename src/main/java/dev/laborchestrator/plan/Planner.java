@@ -1,0 +1,202 @@
+package dev.laborchestrator.plan;
+
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.InvalidInputException;
+import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
+import dev.laborchestrator.plan.Plan.NodeRef;
+import dev.laborchestrator.plan.Plan.PlannedHost;
+import dev.laborchestrator.plan.Plan.Wave;
+import dev.laborchestrator.port.NodeStub;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Turns a validated inventory and a cluster snapshot into a {@link Plan}. Pure. */
+public final class Planner {
+  private Planner() {}
+
+  /** Options that shape the plan. {@code ineligibleHosts} says what to do with cordoned nodes. */
+  public record Options(int maxParallel, IneligibleHosts ineligibleHosts) {}
+
+  /** Plans without a cluster: order and placement only, no node matching. */
+  public static Plan plan(List<HostSpec> hosts, Options options) {
+    return plan(hosts, null, options);
+  }
+
+  /**
+   * Plans against the cluster's nodes ({@code GET /v1/nodes}); {@code nodes == null} plans
+   * without one.
+   *
+   * @throws InvalidInputException for a dependency cycle, a dependency that reboots later than its
+   *     dependent, or a host with no matching Nomad node
+   */
+  public static Plan plan(List<HostSpec> hosts, List<NodeStub> nodes, Options options) {
+    Map<String, HostSpec> byName = hosts.stream()
+        .collect(Collectors.toMap(HostSpec::hostname, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+    findCycle(byName).ifPresent(cycle -> {
+      throw new InvalidInputException("dependency cycle: " + String.join(" -> ", cycle));
+    });
+    List<String> problems = new ArrayList<>();
+    for (HostSpec host : hosts) {
+      for (String dependency : host.dependencies()) {
+        HostSpec dep = byName.get(dependency);
+        if (dep != null && dep.rebootOrder() > host.rebootOrder()) {
+          problems.add(host.hostname() + " (rebootOrder " + host.rebootOrder() + ") depends on " + dependency
+              + " (rebootOrder " + dep.rebootOrder() + "), which reboots later: give " + host.hostname()
+              + " a rebootOrder of at least " + dep.rebootOrder() + " or drop the dependency");
+        }
+      }
+    }
+    Map<String, NodeRef> matched = nodes == null ? Map.of() : match(hosts, nodes, problems);
+    if (!problems.isEmpty()) {
+      throw new InvalidInputException(String.join("; ", problems));
+    }
+
+    TreeMap<Integer, List<HostSpec>> byOrder = new TreeMap<>();
+    hosts.forEach(h -> byOrder.computeIfAbsent(h.rebootOrder(), k -> new ArrayList<>()).add(h));
+    List<Wave> waves = new ArrayList<>();
+    for (Map.Entry<Integer, List<HostSpec>> entry : byOrder.entrySet()) {
+      List<PlannedHost> placed = new ArrayList<>();
+      for (HostSpec host : startOrder(entry.getValue())) {
+        Optional<NodeRef> node = Optional.ofNullable(matched.get(host.hostname()));
+        String skip = node.filter(n -> !n.eligibleBefore() && options.ineligibleHosts() == IneligibleHosts.SKIP)
+            .map(n -> "node was marked ineligible by an operator before the rollout")
+            .orElse(null);
+        placed.add(new PlannedHost(host, node, skip, reason(host, entry.getKey(), byName, node)));
+      }
+      waves.add(new Wave(entry.getKey(), placed));
+    }
+    return new Plan(waves, options.maxParallel());
+  }
+
+  private static Map<String, NodeRef> match(List<HostSpec> hosts, List<NodeStub> nodes, List<String> problems) {
+    Map<String, List<NodeStub>> byName = new HashMap<>();
+    nodes.forEach(n -> byName.computeIfAbsent(n.name(), k -> new ArrayList<>()).add(n));
+    Map<String, NodeRef> matched = new HashMap<>();
+    for (HostSpec host : hosts) {
+      List<NodeStub> candidates = byName.getOrDefault(host.hostname(), List.of());
+      // A host re-registered with a new node ID leaves its old node behind as "down": prefer the live one.
+      List<NodeStub> live = candidates.stream().filter(n -> !"down".equals(n.status())).toList();
+      List<NodeStub> pick = live.isEmpty() ? candidates : live;
+      if (pick.isEmpty()) {
+        problems.add("host " + host.hostname() + " has no Nomad node named " + host.hostname());
+      } else if (pick.size() > 1) {
+        problems.add("host " + host.hostname() + " matches " + pick.size() + " Nomad nodes ("
+            + pick.stream().map(NodeStub::id).sorted().collect(Collectors.joining(", ")) + ")");
+      } else {
+        NodeStub node = pick.get(0);
+        matched.put(host.hostname(), new NodeRef(node.id(), node.name(), node.address(), node.eligible()));
+      }
+    }
+    return matched;
+  }
+
+  /** Kahn's algorithm within one wave; the lowest hostname first among those free to start. */
+  private static List<HostSpec> startOrder(List<HostSpec> wave) {
+    Map<String, HostSpec> inWave = new HashMap<>();
+    wave.forEach(h -> inWave.put(h.hostname(), h));
+    Map<String, Integer> waiting = new HashMap<>();
+    Map<String, List<String>> dependents = new HashMap<>();
+    for (HostSpec host : wave) {
+      int count = 0;
+      for (String dep : host.dependencies()) {
+        if (inWave.containsKey(dep)) {
+          count++;
+          dependents.computeIfAbsent(dep, k -> new ArrayList<>()).add(host.hostname());
+        }
+      }
+      waiting.put(host.hostname(), count);
+    }
+    PriorityQueue<String> free = new PriorityQueue<>(Comparator.naturalOrder());
+    waiting.forEach((name, count) -> {
+      if (count == 0) {
+        free.add(name);
+      }
+    });
+    List<HostSpec> ordered = new ArrayList<>();
+    while (!free.isEmpty()) {
+      String next = free.poll();
+      ordered.add(inWave.get(next));
+      for (String dependent : dependents.getOrDefault(next, List.of())) {
+        if (waiting.merge(dependent, -1, Integer::sum) == 0) {
+          free.add(dependent);
+        }
+      }
+    }
+    return ordered;
+  }
+
+  private static String reason(HostSpec host, int order, Map<String, HostSpec> byName, Optional<NodeRef> node) {
+    List<String> parts = new ArrayList<>();
+    parts.add("rebootOrder " + order);
+    List<String> sameWave = host.dependencies().stream()
+        .filter(d -> byName.get(d).rebootOrder() == order).sorted().toList();
+    List<String> earlier = host.dependencies().stream()
+        .filter(d -> byName.get(d).rebootOrder() < order).sorted().toList();
+    if (!sameWave.isEmpty()) {
+      parts.add("starts after " + String.join(", ", sameWave) + " (dependencies)");
+    }
+    if (!earlier.isEmpty()) {
+      parts.add("depends on " + String.join(", ", earlier) + " (earlier wave)");
+    }
+    if (host.orchestration().critical()) {
+      parts.add("critical: runs alone");
+    }
+    if (host.orchestration().rebootDelay() > 0) {
+      parts.add("waits " + host.orchestration().rebootDelay() + "s before its reboot");
+    }
+    node.filter(n -> !n.eligibleBefore()).ifPresent(n -> parts.add("stays ineligible afterwards"));
+    return String.join("; ", parts);
+  }
+
+  /** A dependency cycle as a path that ends where it starts, if there is one. */
+  static Optional<List<String>> findCycle(Map<String, HostSpec> hosts) {
+    Map<String, Integer> mark = new HashMap<>();
+    List<String> names = new ArrayList<>(hosts.keySet());
+    names.sort(Comparator.naturalOrder());
+    for (String start : names) {
+      List<String> path = new ArrayList<>();
+      Optional<List<String>> cycle = visit(start, hosts, mark, path);
+      if (cycle.isPresent()) {
+        return cycle;
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<List<String>> visit(
+      String name, Map<String, HostSpec> hosts, Map<String, Integer> mark, List<String> path) {
+    Integer state = mark.get(name);
+    if (state != null && state == 2) {
+      return Optional.empty();
+    }
+    if (state != null && state == 1) {
+      List<String> cycle = new ArrayList<>(path.subList(path.indexOf(name), path.size()));
+      cycle.add(name);
+      return Optional.of(cycle);
+    }
+    HostSpec host = hosts.get(name);
+    if (host == null) {
+      return Optional.empty();
+    }
+    mark.put(name, 1);
+    path.add(name);
+    for (String dep : host.dependencies().stream().sorted().toList()) {
+      Optional<List<String>> cycle = visit(dep, hosts, mark, path);
+      if (cycle.isPresent()) {
+        return cycle;
+      }
+    }
+    path.remove(path.size() - 1);
+    mark.put(name, 2);
+    return Optional.empty();
+  }
+}
