@@ -1,0 +1,13 @@
+package dev.laborchestrator.rollout;
+
+import java.time.Duration;
+
+/** Told of every state transition, once; implementations must be thread-safe. */
+public interface RolloutListener {
+  /**
+   * @param inPrevious how long the host spent in {@code from}
+   * @param sinceStart how long since the host left PENDING
+   * @param detail what happened, for the operator; may be empty
+   */
+  void transition(String host, HostState from, HostState to, Duration inPrevious, Duration sinceStart, String detail);
+}
