@@ -1,0 +1,202 @@
+package dev.laborchestrator.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.laborchestrator.port.HostExecutor.ExecutorException;
+import dev.laborchestrator.port.HostTarget;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CommandExecutorTest {
+  private static final HostTarget WEB_1 =
+      new HostTarget("web-1", "9c1a0b52-6f0e-4e39-8f2d-1b7c3e0a4d11", "10.0.0.11");
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  @TempDir Path dir;
+  private final Scripts.Lines output = new Scripts.Lines();
+
+  @Test
+  void substitutesPlaceholdersAnywhereInsideArguments() throws Exception {
+    Path echo = Scripts.echoArgs(dir);
+    var executor = new CommandExecutor(
+        List.of(echo.toString(), "http://deployer/reboot/{hostname}", "--node={nodeId}", "{address}:22", "{hostname}"),
+        TIMEOUT, output);
+
+    executor.rebuildAndReboot(WEB_1);
+
+    assertThat(output.lines()).containsExactly(
+        "web-1: http://deployer/reboot/web-1",
+        "web-1: --node=9c1a0b52-6f0e-4e39-8f2d-1b7c3e0a4d11",
+        "web-1: 10.0.0.11:22",
+        "web-1: web-1");
+  }
+
+  @Test
+  void passesTemplateArgumentsAsTheyAreWithoutAShell() throws Exception {
+    Path echo = Scripts.echoArgs(dir);
+    var executor = new CommandExecutor(
+        List.of(echo.toString(), "two words", "a;touch " + dir.resolve("ran"), "$(id)", "`id`", "*", "{hostname} && x"),
+        TIMEOUT, output);
+
+    executor.rebuildAndReboot(WEB_1);
+
+    assertThat(output.lines()).containsExactly(
+        "web-1: two words",
+        "web-1: a;touch " + dir.resolve("ran"),
+        "web-1: $(id)",
+        "web-1: `id`",
+        "web-1: *",
+        "web-1: web-1 && x");
+    assertThat(dir.resolve("ran")).doesNotExist();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-oProxyCommand=x", "a;reboot", "$(id)", "`id`", "web 1", "web-1\n", "web-1\treboot", "", "a'b"})
+  void refusesAHostileHostnameBeforeRunningAnything(String hostname) throws Exception {
+    assertRefusedBeforeRunning("hostname", new HostTarget(hostname, "n-1", "10.0.0.1"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-oProxyCommand=x", "a;reboot", "$(id)", "10.0.0.1 -p 2", "10.0.0.1:4646", "[::1]"})
+  void refusesAHostileAddressBeforeRunningAnything(String address) throws Exception {
+    assertRefusedBeforeRunning("address", new HostTarget("web-1", "n-1", address));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"-x", "a;b", "$(id)", "a b", "a_b"})
+  void refusesAHostileNodeIdBeforeRunningAnything(String nodeId) throws Exception {
+    assertRefusedBeforeRunning("nodeId", new HostTarget("web-1", nodeId, "10.0.0.1"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"10.0.0.11", "web-1.lab.internal", "fd00::11", "::1", "fe80::1%eth0", "::ffff:10.0.0.1"})
+  void acceptsHostnamesAndIpAddressesAsAddress(String address) throws Exception {
+    var executor = new CommandExecutor(List.of(Scripts.echoArgs(dir).toString(), "{address}"), TIMEOUT, output);
+
+    executor.rebuildAndReboot(new HostTarget("web-1", "n-1", address));
+
+    assertThat(output.lines()).containsExactly("web-1: " + address);
+  }
+
+  @Test
+  void ignoresValuesTheTemplateDoesNotUse() throws Exception {
+    var executor = new CommandExecutor(List.of(Scripts.echoArgs(dir).toString(), "{hostname}"), TIMEOUT, output);
+
+    executor.rebuildAndReboot(new HostTarget("web-1", null, null));
+
+    assertThat(output.lines()).containsExactly("web-1: web-1");
+  }
+
+  @Test
+  void anUnknownPlaceholderIsAConfigurationError() {
+    assertThatThrownBy(() -> new CommandExecutor(List.of("curl", "http://x/{foo}/{hostname}"), TIMEOUT, output))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown placeholder {foo}")
+        .hasMessageContaining("{hostname}, {nodeId}, {address}");
+  }
+
+  @Test
+  void anEmptyCommandIsAConfigurationError() {
+    assertThatThrownBy(() -> new CommandExecutor(List.of(), TIMEOUT, output))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty");
+  }
+
+  @Test
+  void aNonZeroExitFailsWithTheCodeAndTheLastLineOfMergedOutput() throws Exception {
+    Path fail = Scripts.write(dir, "fail", "echo building\necho 'error: no space left on device' >&2\nexit 3");
+    var executor = new CommandExecutor(List.of(fail.toString()), TIMEOUT, output);
+
+    assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessage("rebuild command for web-1 exited 3: error: no space left on device");
+    assertThat(output.lines()).containsExactly("web-1: building", "web-1: error: no space left on device");
+  }
+
+  @Test
+  void aNonZeroExitWithoutOutputSaysSo() throws Exception {
+    var executor = new CommandExecutor(List.of(Scripts.write(dir, "fail", "exit 1").toString()), TIMEOUT, output);
+
+    assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
+        .hasMessage("rebuild command for web-1 exited 1: (no output)");
+  }
+
+  @Test
+  void aTimeoutKillsTheProcessAndItsChildren() throws Exception {
+    Path pidFile = dir.resolve("sleep.pid");
+    Path slow = Scripts.write(dir, "slow", "sleep 30 &\necho $! > '" + pidFile + "'\necho started\nwait");
+    var executor = new CommandExecutor(List.of(slow.toString()), Duration.ofMillis(300), output);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessage("rebuild command for web-1 timed out after 300ms; killed it and its child processes");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(output.lines()).containsExactly("web-1: started");
+    long sleepPid = Long.parseLong(Files.readString(pidFile).strip());
+    assertThat(stopsRunningWithinASecond(sleepPid)).as("the child 'sleep 30' was killed").isTrue();
+  }
+
+  /**
+   * Whether the process is gone or a zombie: the orphaned child is reparented to PID 1, which on
+   * some machines (containers) reaps late, and the JDK counts a zombie as alive.
+   */
+  private static boolean stopsRunningWithinASecond(long pid) throws Exception {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (System.nanoTime() < deadline) {
+      try {
+        String fields = Files.readString(stat);
+        char state = fields.charAt(fields.lastIndexOf(')') + 2);
+        if (state == 'Z' || state == 'X') {
+          return true;
+        }
+      } catch (NoSuchFileException e) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return false;
+  }
+
+  @Test
+  void aMissingProgramIsNamed() {
+    var executor = new CommandExecutor(List.of(dir.resolve("no-such-tool").toString(), "{hostname}"), TIMEOUT, output);
+
+    assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessageStartingWith("rebuild command for web-1: cannot run '" + dir.resolve("no-such-tool") + "'");
+  }
+
+  @Test
+  void drainsAChattyProgramWithoutBlocking() throws Exception {
+    Path chatty = Scripts.write(dir, "chatty", "seq 1 200000\nseq 1 50000 >&2");
+    var executor = new CommandExecutor(List.of(chatty.toString()), TIMEOUT, output);
+
+    executor.rebuildAndReboot(WEB_1);
+
+    assertThat(output.lines()).hasSize(250000).startsWith("web-1: 1").endsWith("web-1: 50000");
+  }
+
+  private void assertRefusedBeforeRunning(String placeholder, HostTarget target) throws IOException {
+    var executor =
+        new CommandExecutor(List.of(Scripts.touchRan(dir).toString(), "{" + placeholder + "}"), TIMEOUT, output);
+
+    assertThatThrownBy(() -> executor.rebuildAndReboot(target))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessageContaining(": " + placeholder + " ")
+        .hasMessageContaining("nothing was run");
+    assertThat(dir.resolve("ran")).doesNotExist();
+  }
+}
