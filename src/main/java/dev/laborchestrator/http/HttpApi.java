@@ -1,0 +1,299 @@
+package dev.laborchestrator.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.BlockingQuery;
+import dev.laborchestrator.port.Indexed;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * One HTTP API (Nomad's or Consul's): its address, its token header and its index header, with one
+ * OkHttp client. Every call has a timeout; a blocking query's allows for its wait. Reads are retried
+ * on transient failures, writes only when the caller says so. Failures are {@link ApiException}s
+ * whose messages name the method and path and never contain the token.
+ *
+ * <p>Redirects are not followed (the token header would go along to wherever they point), and
+ * OkHttp's own silent retry of failed connections is off, so that a write is sent once unless its
+ * caller asked for retries.
+ */
+public final class HttpApi {
+  /** Whether a write may be repeated when it failed transiently. */
+  public enum Retries {
+    /** The write is idempotent: retry it as the {@link RetryPolicy} says. */
+    TRANSIENT_FAILURES,
+    /** Send it once; the caller re-reads state and decides. */
+    NONE
+  }
+
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final String USER_AGENT = "lab-orchestrator";
+  private static final String REDACTED = "<redacted>";
+  private static final int ERROR_BODY_LIMIT = 512;
+  private static final int SHAPE_EXCERPT_LIMIT = 80;
+
+  private final HttpUrl base;
+  private final String tokenHeader;
+  private final String token;
+  private final String indexHeader;
+  private final Map<String, String> defaultQuery;
+  private final HttpOptions options;
+  private final OkHttpClient client;
+
+  private HttpApi(Builder builder) {
+    this.base = parseAddress(builder.address);
+    this.tokenHeader = builder.tokenHeader;
+    this.token = builder.token;
+    this.indexHeader = builder.indexHeader;
+    this.defaultQuery = Collections.unmodifiableMap(new LinkedHashMap<>(builder.defaultQuery));
+    this.options = builder.options;
+    this.client =
+        new OkHttpClient.Builder()
+            .connectTimeout(options.connectTimeout())
+            .readTimeout(options.readTimeout())
+            .writeTimeout(options.readTimeout())
+            .followRedirects(false)
+            .followSslRedirects(false)
+            .retryOnConnectionFailure(false)
+            .addInterceptor(HttpApi::applyReadTimeout)
+            .build();
+  }
+
+  /**
+   * @param address {@code http(s)://host:port}, optionally with a path prefix; {@code host:port}
+   *     means plain http, as {@code CONSUL_HTTP_ADDR} usually has it
+   */
+  public static Builder builder(String address) {
+    return new Builder(address);
+  }
+
+  /**
+   * {@code GET} a JSON document together with the index header, blocking as {@code query} asks
+   * ({@code ?index=&wait=<ms>ms}). Retried on transient failures. An answer without a usable index
+   * header is of an unexpected shape: the next blocking query would need it.
+   */
+  public <T> Indexed<T> getIndexed(List<String> path, BlockingQuery query, ResponseReader<T> reader) {
+    Request request = request("GET", url(path, query), null, query);
+    return options
+        .retry()
+        .run(() -> exchange(request, (response, body) -> indexed(response, body, reader)));
+  }
+
+  /** {@code GET} a JSON document; retried on transient failures. */
+  public <T> T get(List<String> path, ResponseReader<T> reader) {
+    Request request = request("GET", url(path, BlockingQuery.NONE), null, BlockingQuery.NONE);
+    return options.retry().run(() -> exchange(request, (response, body) -> reader.read(parse(body))));
+  }
+
+  /** {@code POST} {@code body} as JSON; the answer's body is not read beyond its status. */
+  public void post(List<String> path, Object body, Retries retries) {
+    Request request =
+        request("POST", url(path, BlockingQuery.NONE), jsonBody(body), BlockingQuery.NONE);
+    if (retries == Retries.TRANSIENT_FAILURES) {
+      options.retry().run(() -> exchange(request, (response, answer) -> null));
+    } else {
+      exchange(request, (response, answer) -> null);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HttpApi[" + base + "]";
+  }
+
+  @FunctionalInterface
+  private interface Handler<T> {
+    T handle(Response response, String body);
+  }
+
+  /** Per-call timeouts, carried to {@link #applyReadTimeout} as a request tag. */
+  private record Deadlines(Duration read, Duration call) {}
+
+  private <T> T exchange(Request request, Handler<T> handler) {
+    String method = request.method();
+    String path = request.url().encodedPath();
+    Call call = client.newCall(request);
+    call.timeout().timeout(request.tag(Deadlines.class).call().toMillis(), TimeUnit.MILLISECONDS);
+    try (Response response = call.execute()) {
+      String body = response.body() == null ? "" : response.body().string();
+      if (!response.isSuccessful()) {
+        throw redacted(
+            ApiException.status(response.code(), method, path, excerpt(body, ERROR_BODY_LIMIT)));
+      }
+      return handler.handle(response, body);
+    } catch (UnexpectedShape e) {
+      throw redacted(ApiException.shape(method, path, e.getMessage()));
+    } catch (IOException e) {
+      throw redacted(ApiException.unreachable(method, path, e));
+    }
+  }
+
+  private <T> Indexed<T> indexed(Response response, String body, ResponseReader<T> reader) {
+    long index = index(response);
+    return new Indexed<>(reader.read(parse(body)), index);
+  }
+
+  private long index(Response response) {
+    String value = response.header(indexHeader);
+    if (value == null || value.isBlank()) {
+      throw new UnexpectedShape("no " + indexHeader + " header, which blocking queries need");
+    }
+    try {
+      long index = Long.parseLong(value.strip());
+      if (index >= 0) {
+        return index;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UnexpectedShape(indexHeader + " header is not an index: " + excerpt(value, 40));
+  }
+
+  private static JsonNode parse(String body) {
+    try {
+      return JsonShapes.MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new UnexpectedShape("the body is not JSON: " + excerpt(body, SHAPE_EXCERPT_LIMIT));
+    }
+  }
+
+  private static RequestBody jsonBody(Object body) {
+    try {
+      return RequestBody.create(JsonShapes.MAPPER.writeValueAsBytes(body), JSON);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write request body as JSON", e);
+    }
+  }
+
+  private HttpUrl url(List<String> path, BlockingQuery query) {
+    HttpUrl.Builder url = base.newBuilder();
+    for (String segment : path) {
+      url.addPathSegment(checkedSegment(segment));
+    }
+    defaultQuery.forEach(url::addQueryParameter);
+    if (query.blocks()) {
+      url.addQueryParameter("index", Long.toString(query.index()));
+      url.addQueryParameter("wait", HttpOptions.waitOf(query).toMillis() + "ms");
+    }
+    return url.build();
+  }
+
+  private Request request(String method, HttpUrl url, RequestBody body, BlockingQuery query) {
+    Request.Builder request =
+        new Request.Builder()
+            .url(url)
+            .method(method, body)
+            .header("Accept", "application/json")
+            .header("User-Agent", USER_AGENT)
+            .tag(
+                Deadlines.class,
+                new Deadlines(options.readTimeoutFor(query), options.callTimeoutFor(query)));
+    if (token != null) {
+      request.header(tokenHeader, token);
+    }
+    return request.build();
+  }
+
+  private static Response applyReadTimeout(Interceptor.Chain chain) throws IOException {
+    Deadlines deadlines = chain.request().tag(Deadlines.class);
+    if (deadlines == null) {
+      return chain.proceed(chain.request());
+    }
+    int millis = (int) Math.min(Integer.MAX_VALUE, deadlines.read().toMillis());
+    return chain.withReadTimeout(millis, TimeUnit.MILLISECONDS).proceed(chain.request());
+  }
+
+  private ApiException redacted(ApiException e) {
+    if (token == null || e.getMessage() == null || !e.getMessage().contains(token)) {
+      return e;
+    }
+    return new ApiException(
+        e.status(), e.getMessage().replace(token, REDACTED), e.unexpectedShape(), e.getCause());
+  }
+
+  private static String checkedSegment(String segment) {
+    if (segment == null || segment.isEmpty() || ".".equals(segment) || "..".equals(segment)) {
+      throw new IllegalArgumentException("not a usable path segment: " + segment);
+    }
+    return segment;
+  }
+
+  private static String excerpt(String text, int limit) {
+    String flat = text.strip().replaceAll("\\s+", " ");
+    return flat.length() <= limit ? flat : flat.substring(0, limit) + "…";
+  }
+
+  private static HttpUrl parseAddress(String address) {
+    if (address == null || address.isBlank()) {
+      throw new IllegalArgumentException("API address is missing");
+    }
+    String withScheme = address.contains("://") ? address.strip() : "http://" + address.strip();
+    HttpUrl url = HttpUrl.parse(withScheme);
+    if (url == null) {
+      throw new IllegalArgumentException("not an http(s) address: " + address);
+    }
+    return url;
+  }
+
+  /** Configures an {@link HttpApi}; address and index header are required, the token is not. */
+  public static final class Builder {
+    private final String address;
+    private String tokenHeader;
+    private String token;
+    private String indexHeader;
+    private final Map<String, String> defaultQuery = new LinkedHashMap<>();
+    private HttpOptions options = HttpOptions.defaults();
+
+    private Builder(String address) {
+      this.address = address;
+    }
+
+    /** Sends {@code token} in the header {@code headerName} (never as a query parameter). */
+    public Builder token(String headerName, String token) {
+      this.tokenHeader = Objects.requireNonNull(headerName, "headerName");
+      this.token = token == null || token.isEmpty() ? null : token;
+      return this;
+    }
+
+    /** The response header that carries the index for blocking queries. */
+    public Builder indexHeader(String headerName) {
+      this.indexHeader = Objects.requireNonNull(headerName, "headerName");
+      return this;
+    }
+
+    /** A query parameter sent with every request; ignored when {@code value} is null or blank. */
+    public Builder queryParameter(String name, String value) {
+      if (value != null && !value.isBlank()) {
+        defaultQuery.put(name, value);
+      }
+      return this;
+    }
+
+    public Builder options(HttpOptions replacement) {
+      this.options = Objects.requireNonNull(replacement, "options");
+      return this;
+    }
+
+    public HttpApi build() {
+      if (indexHeader == null) {
+        throw new IllegalStateException("indexHeader is required");
+      }
+      return new HttpApi(this);
+    }
+  }
+}
