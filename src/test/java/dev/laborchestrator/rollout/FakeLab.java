@@ -1,0 +1,254 @@
+package dev.laborchestrator.rollout;
+
+import dev.laborchestrator.port.Allocation;
+import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.BlockingQuery;
+import dev.laborchestrator.port.ConsulHealth;
+import dev.laborchestrator.port.DrainRequest;
+import dev.laborchestrator.port.HealthCheck;
+import dev.laborchestrator.port.HostExecutor;
+import dev.laborchestrator.port.HostTarget;
+import dev.laborchestrator.port.Indexed;
+import dev.laborchestrator.port.NodeStub;
+import dev.laborchestrator.port.NomadNode;
+import dev.laborchestrator.port.NomadNodes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+/**
+ * A scripted, single-threaded fake of Nomad, Consul and the executor on a {@link FakeClock}.
+ * Actions are scheduled at fake instants; a blocking read jumps the clock to the next scheduled
+ * change (or to the end of its wait) instead of sleeping.
+ */
+final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
+  final FakeClock clock = new FakeClock();
+  final List<String> calls = new ArrayList<>();
+  final Map<String, Node> nodes = new LinkedHashMap<>();
+  private final PriorityQueue<Scheduled> timeline = new PriorityQueue<>();
+  private long index = 1;
+  private long sequence;
+  int transientFailuresLeft;
+
+  /** Timings of the scripted world, relative to the call that starts them. */
+  Duration drainTakes = Duration.ofSeconds(10);
+  Duration systemAllocsStopAfterDrain = Duration.ofSeconds(8);
+  Duration goesDownAfter = Duration.ofSeconds(5);
+  Duration comesBackAfter = Duration.ofSeconds(60);
+  Duration checksPassAfter = Duration.ofSeconds(20);
+
+  final class Node {
+    final String id;
+    final String name;
+    String status = "ready";
+    long statusUpdatedAt = 1_000;
+    String eligibility = "eligible";
+    NomadNode.DrainStrategy drain;
+    NomadNode.LastDrain lastDrain;
+    String bootId = "boot-1";
+    String revision = "rev-old";
+    List<Allocation> allocs = new ArrayList<>();
+    List<HealthCheck> checks = new ArrayList<>();
+    // faults
+    boolean neverReturns;
+    boolean fakeReboot;
+    boolean checkStaysCritical;
+    boolean allocStuck;
+    String returnsOnRevision = "rev-new";
+    Instant triggeredAt;
+    Instant eligibleAt;
+
+    Node(String name) {
+      this.id = "id-" + name;
+      this.name = name;
+      allocs.add(alloc("web", "service", "running"));
+      allocs.add(alloc("logs", "system", "running"));
+      checks.add(check("serfHealth", "passing"));
+      checks.add(check("http", "passing"));
+    }
+
+    Allocation alloc(String job, String type, String status) {
+      return new Allocation(name + "-" + job, job + ".group[0]", id, job, new Allocation.Job(job, type), status, "run");
+    }
+
+    HealthCheck check(String checkName, String status) {
+      return new HealthCheck(name, checkName, checkName, status, "", "");
+    }
+
+    NomadNode snapshot() {
+      return new NomadNode(id, name, "10.0.0.1:4646", status, statusUpdatedAt, eligibility, drain, lastDrain,
+          Map.of(NomadNode.BOOT_ID_META, bootId, NomadNode.REVISION_META, revision), Map.of());
+    }
+
+    void setChecks(String status) {
+      checks.replaceAll(c -> check(c.checkId(), status));
+    }
+  }
+
+  Node add(String name) {
+    Node node = new Node(name);
+    nodes.put(node.id, node);
+    return node;
+  }
+
+  Node node(String name) {
+    return nodes.get("id-" + name);
+  }
+
+  private record Scheduled(Instant at, long seq, Runnable action) implements Comparable<Scheduled> {
+    @Override
+    public int compareTo(Scheduled o) {
+      int c = at.compareTo(o.at);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+  }
+
+  void at(Duration after, Runnable action) {
+    timeline.add(new Scheduled(clock.now().plus(after), sequence++, () -> {
+      action.run();
+      index++;
+    }));
+  }
+
+  /** Applies every change due by now. */
+  private void catchUp() {
+    while (!timeline.isEmpty() && !timeline.peek().at().isAfter(clock.now())) {
+      timeline.poll().action().run();
+    }
+  }
+
+  /** A blocking query: return at once on a newer index, else at the next change or after the wait. */
+  private void block(BlockingQuery query) {
+    catchUp();
+    if (!query.blocks() || index > query.index()) {
+      return;
+    }
+    Instant until = clock.now().plus(query.maxWait());
+    if (!timeline.isEmpty() && timeline.peek().at().isBefore(until)) {
+      clock.advanceTo(timeline.peek().at());
+    } else {
+      clock.advanceTo(until);
+    }
+    catchUp();
+  }
+
+  private void maybeFail(String call) {
+    calls.add(call);
+    if (transientFailuresLeft > 0) {
+      transientFailuresLeft--;
+      throw ApiException.status(503, "GET", "/fake", "try again");
+    }
+  }
+
+  @Override
+  public List<NodeStub> listNodes() {
+    calls.add("listNodes");
+    return nodes.values().stream().map(n -> new NodeStub(n.id, n.name, "10.0.0.1", "dc1", n.status, n.eligibility,
+        n.drain != null)).toList();
+  }
+
+  @Override
+  public Indexed<NomadNode> readNode(String nodeId, BlockingQuery query) {
+    maybeFail("readNode " + nodeId);
+    block(query);
+    return new Indexed<>(nodes.get(nodeId).snapshot(), index);
+  }
+
+  @Override
+  public Indexed<List<Allocation>> nodeAllocations(String nodeId, BlockingQuery query) {
+    maybeFail("allocations " + nodeId);
+    block(query);
+    return new Indexed<>(List.copyOf(nodes.get(nodeId).allocs), index);
+  }
+
+  @Override
+  public void drain(String nodeId, DrainRequest request) {
+    calls.add("drain " + nodeId);
+    catchUp();
+    Node node = nodes.get(nodeId);
+    node.eligibility = "ineligible";
+    node.drain = new NomadNode.DrainStrategy(request.deadline().toNanos(), request.ignoreSystemJobs(),
+        "0001-01-01T00:00:00Z", clock.now().toString());
+    node.lastDrain = new NomadNode.LastDrain("draining", clock.now().toString(), clock.now().toString(), request.meta());
+    index++;
+    if (node.allocStuck) {
+      return;
+    }
+    at(drainTakes, () -> {
+      node.allocs.replaceAll(a -> a.system() ? a : node.alloc(a.jobId(), a.job().type(), "complete"));
+      node.drain = null;
+      node.lastDrain = new NomadNode.LastDrain("complete", node.lastDrain.startedAt(), clock.now().toString(),
+          node.lastDrain.meta());
+    });
+    if (!request.ignoreSystemJobs()) {
+      at(drainTakes.plus(systemAllocsStopAfterDrain),
+          () -> node.allocs.replaceAll(a -> node.alloc(a.jobId(), a.job().type(), "complete")));
+    }
+  }
+
+  @Override
+  public void setEligibility(String nodeId, boolean eligible) {
+    calls.add("eligibility " + nodeId + " " + eligible);
+    catchUp();
+    Node node = nodes.get(nodeId);
+    if (node.drain != null) {
+      throw ApiException.status(500, "POST", "/v1/node/" + nodeId + "/eligibility", "node is draining");
+    }
+    node.eligibility = eligible ? "eligible" : "ineligible";
+    node.eligibleAt = clock.now();
+    index++;
+  }
+
+  @Override
+  public Indexed<List<HealthCheck>> nodeChecks(String consulNodeName, BlockingQuery query) {
+    maybeFail("checks " + consulNodeName);
+    block(query);
+    Node node = node(consulNodeName);
+    return new Indexed<>(List.copyOf(node.checks), index);
+  }
+
+  @Override
+  public void rebuildAndReboot(HostTarget target) throws ExecutorException {
+    calls.add("reboot " + target.hostname());
+    catchUp();
+    Node node = nodes.get(target.nodeId());
+    node.triggeredAt = clock.now();
+    if (node.fakeReboot) {
+      return;
+    }
+    at(goesDownAfter, () -> {
+      node.status = "down";
+      node.statusUpdatedAt += 100;
+      node.checks.clear();
+      node.allocs.replaceAll(a -> node.alloc(a.jobId(), a.job().type(), a.active() ? "lost" : a.clientStatus()));
+    });
+    if (node.neverReturns) {
+      return;
+    }
+    at(comesBackAfter, () -> {
+      node.status = "ready";
+      node.statusUpdatedAt += 100;
+      node.bootId = "boot-" + (sequence + 2);
+      node.revision = node.returnsOnRevision;
+      node.checks.add(node.check("serfHealth", "passing"));
+      node.checks.add(node.check("http", "critical"));
+    });
+    at(comesBackAfter.plus(checksPassAfter), () -> {
+      if (!node.checkStaysCritical) {
+        node.setChecks("passing");
+      }
+    });
+  }
+
+  /** Every node's eligibility as the test would see it. */
+  Map<String, String> eligibility() {
+    Map<String, String> out = new HashMap<>();
+    nodes.values().forEach(n -> out.put(n.name, n.eligibility));
+    return out;
+  }
+}

@@ -1,0 +1,235 @@
+package dev.laborchestrator.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laborchestrator.config.HealthCheckSpec;
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.Orchestration;
+import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
+import dev.laborchestrator.plan.Plan;
+import dev.laborchestrator.plan.Planner;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RolloutEngineTest {
+  private final FakeLab lab = new FakeLab();
+  private final List<String> transitions = new ArrayList<>();
+  private final List<Instant> transitionTimes = new ArrayList<>();
+  private RolloutSettings settings = settings(true, "rev-new");
+
+  private static RolloutSettings settings(boolean ignoreSystemJobs, String revision) {
+    return new RolloutSettings(Duration.ofHours(1), ignoreSystemJobs, Duration.ofHours(2), Duration.ofMinutes(20),
+        Duration.ofMinutes(15), Duration.ofSeconds(30), revision, Duration.ofMinutes(1), Duration.ofMillis(250));
+  }
+
+  private static HostSpec host(String name, int order, String... deps) {
+    return host(name, order, 0, "medium", deps);
+  }
+
+  private static HostSpec host(String name, int order, int delay, String criticality, String... deps) {
+    return new HostSpec(name, "app", List.of(), order, List.of(deps),
+        List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
+        new Orchestration("rolling", delay, criticality), List.of());
+  }
+
+  private RolloutResult run(IneligibleHosts ineligible, HostSpec... hosts) throws InterruptedException {
+    for (HostSpec host : hosts) {
+      if (lab.node(host.hostname()) == null) {
+        lab.add(host.hostname());
+      }
+    }
+    Plan plan = Planner.plan(List.of(hosts), lab.listNodes(), new Planner.Options(1, ineligible));
+    RolloutListener listener = (host, from, to, inPrevious, since, detail) -> {
+      transitions.add(host + " " + to);
+      transitionTimes.add(lab.clock.now());
+    };
+    return new RolloutEngine(new Ports(lab, lab, lab, lab.clock), settings, listener).run(plan, "r-test");
+  }
+
+  private RolloutResult run(HostSpec... hosts) throws InterruptedException {
+    return run(IneligibleHosts.SKIP, hosts);
+  }
+
+  @Test
+  void takesAHostThroughEveryStateAndReEnablesItOnlyWhenHealthy() throws Exception {
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(transitions).containsExactly("web-1 PREPARING", "web-1 DRAINING", "web-1 REBUILDING",
+        "web-1 REBOOTING", "web-1 RETURNING", "web-1 VERIFYING", "web-1 ENABLING", "web-1 DONE");
+    FakeLab.Node node = lab.node("web-1");
+    assertThat(node.eligibility).isEqualTo("eligible");
+    Instant checksPassed = node.triggeredAt.plus(lab.comesBackAfter).plus(lab.checksPassAfter);
+    assertThat(node.eligibleAt).isAfterOrEqualTo(checksPassed.plus(settings.stableFor()));
+    assertThat(lab.calls).containsSubsequence("drain id-web-1", "reboot web-1", "eligibility id-web-1 true");
+    assertThat(node.lastDrain.meta()).containsEntry(HostRollout.ROLLOUT_META, "r-test");
+  }
+
+  @Test
+  void doesNotRebootWhileSystemAllocationsTheDrainCoversAreStillRunning() throws Exception {
+    settings = settings(false, "rev-new");
+    run(host("web-1", 1));
+
+    FakeLab.Node node = lab.node("web-1");
+    Instant drainCleared = Instant.parse("2026-11-22T03:00:00Z").plus(lab.drainTakes);
+    // DrainStrategy was gone at drainCleared, but the system allocation ran until 8s later.
+    assertThat(node.triggeredAt).isAfterOrEqualTo(drainCleared.plus(lab.systemAllocsStopAfterDrain));
+  }
+
+  @Test
+  void failsWithoutRebootingWhenACoveredAllocationNeverStops() throws Exception {
+    lab.add("web-1").allocStuck = true;
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.succeeded()).isFalse();
+    assertThat(result.hosts().get(0).reason()).contains("drain not complete after 2h");
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("reboot"));
+    assertThat(lab.node("web-1").eligibility).isEqualTo("ineligible");
+  }
+
+  @Test
+  void aHostThatNeverReturnsFailsAndLaterHostsAreUntouched() throws Exception {
+    lab.add("a").neverReturns = true;
+    RolloutResult result = run(host("a", 1), host("b", 2));
+
+    assertThat(result.hosts()).extracting(HostReport::state).containsExactly(HostState.FAILED, HostState.PENDING);
+    assertThat(result.hosts().get(0).reason()).contains("did not return to ready within 20m");
+    assertThat(lab.calls).noneMatch(c -> c.contains("id-b") && !c.startsWith("listNodes"));
+    assertThat(lab.node("a").eligibility).isEqualTo("ineligible");
+    assertThat(lab.node("b").eligibility).isEqualTo("eligible");
+  }
+
+  @Test
+  void neverEnablesANodeWhileACheckStaysCritical() throws Exception {
+    lab.add("web-1").checkStaysCritical = true;
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
+    assertThat(result.hosts().get(0).reason()).contains("not passing after 15m").contains("http critical");
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("eligibility"));
+  }
+
+  @Test
+  void leavesANodeThatAnOperatorHadMadeIneligibleIneligible() throws Exception {
+    lab.add("web-1").eligibility = "ineligible";
+    RolloutResult result = run(IneligibleHosts.UPDATE, host("web-1", 1));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.calls).contains("reboot web-1").noneMatch(c -> c.startsWith("eligibility"));
+    assertThat(lab.node("web-1").eligibility).isEqualTo("ineligible");
+  }
+
+  @Test
+  void skipsAnOperatorIneligibleNodeByDefault() throws Exception {
+    lab.add("web-1").eligibility = "ineligible";
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.hosts().get(0).state()).isEqualTo(HostState.SKIPPED);
+    assertThat(lab.calls).containsExactly("listNodes");
+  }
+
+  @Test
+  void aRebootThatDidNotHappenIsNotCountedAsOne() throws Exception {
+    lab.add("web-1").fakeReboot = true;
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
+    assertThat(result.hosts().get(0).reason()).contains("no reboot seen within 20m")
+        .contains("lab.boot-id did not change");
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("eligibility"));
+  }
+
+  @Test
+  void failsVerificationOnTheWrongRevisionNamingBoth() throws Exception {
+    lab.add("web-1").returnsOnRevision = "rev-other";
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.hosts().get(0).reason()).contains("rev-other").contains("expected rev-new");
+    assertThat(lab.node("web-1").eligibility).isEqualTo("ineligible");
+  }
+
+  @Test
+  void requiresChecksToPassContinuouslyForStableFor() throws Exception {
+    lab.add("web-1");
+    lab.checksPassAfter = Duration.ofSeconds(20);
+    // The check flaps to critical 10s after first passing, then passes again 5s later.
+    FakeLab.Node node = lab.node("web-1");
+    RolloutListener flapper = (h, from, to, a, b, d) -> { };
+    HostSpec spec = host("web-1", 1);
+    Plan plan = Planner.plan(List.of(spec), lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
+    RolloutEngine engine = new RolloutEngine(new Ports(lab, lab, new dev.laborchestrator.port.HostExecutor() {
+      @Override
+      public void rebuildAndReboot(dev.laborchestrator.port.HostTarget target) throws ExecutorException {
+        lab.rebuildAndReboot(target);
+        Duration passed = lab.comesBackAfter.plus(lab.checksPassAfter);
+        lab.at(passed.plusSeconds(10), () -> node.setChecks("critical"));
+        lab.at(passed.plusSeconds(15), () -> node.setChecks("passing"));
+      }
+    }, lab.clock), settings, flapper);
+    engine.run(plan, "r-flap");
+
+    Instant lastPass = node.triggeredAt.plus(lab.comesBackAfter).plus(lab.checksPassAfter).plusSeconds(15);
+    assertThat(node.eligibleAt).isAfterOrEqualTo(lastPass.plus(settings.stableFor()));
+  }
+
+  @Test
+  void waitsTheHostsRebootDelayBeforeDraining() throws Exception {
+    Instant start = lab.clock.now();
+    run(host("web-1", 1, 600, "medium"));
+
+    int draining = transitions.indexOf("web-1 DRAINING");
+    assertThat(Duration.between(start, transitionTimes.get(draining))).isGreaterThanOrEqualTo(Duration.ofSeconds(600));
+  }
+
+  @Test
+  void ridesOutTransientApiFailuresDuringWaits() throws Exception {
+    lab.add("web-1");
+    lab.transientFailuresLeft = 0;
+    lab.at(Duration.ofSeconds(1), () -> lab.transientFailuresLeft = 3);
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(lab.transientFailuresLeft).as("all injected failures were hit").isZero();
+    assertThat(result.succeeded()).isTrue();
+  }
+
+  @Test
+  void anExecutorFailureLeavesTheNodeDrainedAndStopsTheRollout() throws Exception {
+    lab.add("a");
+    lab.add("b");
+    Plan plan = Planner.plan(List.of(host("a", 1), host("b", 1)), lab.listNodes(),
+        new Planner.Options(1, IneligibleHosts.SKIP));
+    dev.laborchestrator.port.HostExecutor failing = target -> {
+      throw new dev.laborchestrator.port.HostExecutor.ExecutorException("exit 3: no route to host");
+    };
+    RolloutResult result = new RolloutEngine(new Ports(lab, lab, failing, lab.clock), settings,
+        (h, f, t, a, b, d) -> { }).run(plan, "r-x");
+
+    assertThat(result.hosts()).extracting(HostReport::state).containsExactly(HostState.FAILED, HostState.PENDING);
+    assertThat(result.hosts().get(0).reason()).contains("could not be triggered").contains("no route to host");
+    assertThat(lab.node("a").eligibility).isEqualTo("ineligible");
+    assertThat(lab.node("b").lastDrain).isNull();
+  }
+
+  @Test
+  void refusesToTouchANodeThatIsDownBeforeItsTurn() throws Exception {
+    lab.add("web-1").status = "down";
+    lab.node("web-1").eligibility = "eligible";
+    RolloutResult result = run(host("web-1", 1));
+
+    assertThat(result.hosts().get(0).reason()).contains("is down before its rollout started");
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("drain"));
+  }
+
+  @Test
+  void hostsRunInPlanOrderAcrossWavesAndDependencies() throws Exception {
+    run(host("db", 1), host("app", 2, "cache"), host("cache", 2), host("web", 3, "app"), host("api", 2, "db"));
+
+    List<String> done = transitions.stream().filter(t -> t.endsWith(" DONE")).toList();
+    // api's dependency is in an earlier wave; app waits for cache in its own wave.
+    assertThat(done).containsExactly("db DONE", "api DONE", "cache DONE", "app DONE", "web DONE");
+    assertThat(lab.clock.since(Instant.parse("2026-11-22T03:00:00Z"))).isPositive();
+  }
+}

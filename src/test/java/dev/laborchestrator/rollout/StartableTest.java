@@ -1,0 +1,47 @@
+package dev.laborchestrator.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.Orchestration;
+import dev.laborchestrator.plan.Plan.PlannedHost;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class StartableTest {
+  private static PlannedHost host(String name, String criticality, String... deps) {
+    HostSpec spec = new HostSpec(name, "r", List.of(), 1, List.of(deps), List.of(),
+        new Orchestration("rolling", 0, criticality), List.of());
+    return new PlannedHost(spec, Optional.empty(), null, "");
+  }
+
+  private static List<String> names(List<PlannedHost> hosts) {
+    return hosts.stream().map(PlannedHost::hostname).toList();
+  }
+
+  @Test
+  void startsNoMoreThanMaxParallel() {
+    List<PlannedHost> pending = List.of(host("a", "low"), host("b", "low"), host("c", "low"));
+    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 2))).containsExactly("a", "b");
+    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 2))).containsExactly("a");
+  }
+
+  @Test
+  void aCriticalHostRunsAloneAndIsNotOvertaken() {
+    List<PlannedHost> pending = List.of(host("a", "critical"), host("b", "low"));
+    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 3))).isEmpty();
+    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 3))).containsExactly("a");
+    assertThat(names(RolloutEngine.startable(List.of(host("b", "low")), List.of(host("a", "critical")), Set.of(), 3)))
+        .isEmpty();
+  }
+
+  @Test
+  void aHostWaitsForItsDependenciesWhileIndependentOnesStart() {
+    List<PlannedHost> pending = List.of(host("app", "low", "db"), host("cache", "low"));
+    assertThat(names(RolloutEngine.startable(pending, List.of(host("db", "low")), Set.of(), 3)))
+        .containsExactly("cache");
+    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of("db"), 3))).containsExactly("app", "cache");
+  }
+}
