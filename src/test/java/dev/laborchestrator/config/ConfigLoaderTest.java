@@ -1,0 +1,126 @@
+package dev.laborchestrator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private OrchestratorConfig load(String name, String text, Map<String, String> env) throws IOException {
+    Path file = dir.resolve(name);
+    Files.writeString(file, text);
+    return new ConfigLoader(env).load(file);
+  }
+
+  private OrchestratorConfig load(String yaml) throws IOException {
+    return load("config.yaml", yaml, Map.of());
+  }
+
+  @Test
+  void readsTheDocumentedYamlShape() throws IOException {
+    OrchestratorConfig config = load("""
+        nomad:  { address: http://nomad:4646, token: "n-token" }
+        consul: { address: http://consul:8500, token: "c-token" }
+        inventory: inventory.json
+        rebuild:
+          executor: command
+          command: ["/usr/local/bin/rebuild-host", "{hostname}", "{address}"]
+        drain:    { deadline: 1h, ignoreSystemJobs: true }
+        timeouts: { drain: 2h, reboot: 20m, health: 15m }
+        health:   { stableFor: 30s }
+        maxParallel: 2
+        """);
+
+    assertThat(config.nomad().address()).isEqualTo("http://nomad:4646");
+    assertThat(config.nomad().token()).isEqualTo("n-token");
+    assertThat(config.consul().address()).isEqualTo("http://consul:8500");
+    assertThat(config.inventory()).isEqualTo(dir.resolve("inventory.json").toAbsolutePath());
+    assertThat(config.rebuild().command()).containsExactly("/usr/local/bin/rebuild-host", "{hostname}", "{address}");
+    assertThat(config.drain().deadline()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.timeouts().reboot()).isEqualTo(Duration.ofMinutes(20));
+    assertThat(config.health().stableFor()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.maxParallel()).isEqualTo(2);
+  }
+
+  @Test
+  void readsJsonByExtensionAndTakesAddressesAndTokensFromTheEnvironment() throws IOException {
+    OrchestratorConfig config = load("config.json", """
+        {"rebuild": {"command": ["rebuild", "{hostname}"]}}
+        """, Map.of("NOMAD_ADDR", "https://nomad.lab:4646", "NOMAD_TOKEN", "env-token",
+            "CONSUL_HTTP_ADDR", "127.0.0.1:8500", "CONSUL_HTTP_TOKEN", "env-consul"));
+
+    assertThat(config.nomad().address()).isEqualTo("https://nomad.lab:4646");
+    assertThat(config.nomad().token()).isEqualTo("env-token");
+    assertThat(config.consul().address()).isEqualTo("http://127.0.0.1:8500");
+    assertThat(config.consul().token()).isEqualTo("env-consul");
+    assertThat(config.drain().deadline()).isEqualTo(Duration.ofHours(1));
+    assertThat(config.timeouts().drain()).isEqualTo(Duration.ofHours(2));
+    assertThat(config.maxParallel()).isEqualTo(1);
+    assertThat(config.inventory()).isNull();
+  }
+
+  @Test
+  void namesAnUnknownKeyAndWhereItIs() {
+    assertThatThrownBy(() -> load("""
+        rebuild: { command: [x] }
+        drain: { deadlin: 1h }
+        """)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unknown key 'deadlin' in drain")
+        .hasMessageContaining("deadline");
+  }
+
+  @Test
+  void namesAMalformedDuration() {
+    assertThatThrownBy(() -> load("""
+        rebuild: { command: [x] }
+        timeouts: { reboot: 20 minutes }
+        """)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("malformed duration '20 minutes' at timeouts.reboot");
+  }
+
+  @Test
+  void rejectsAMissingCommandAnUnknownExecutorAndABadMaxParallel() {
+    assertThatThrownBy(() -> load("rebuild: { executor: command }\n"))
+        .hasMessageContaining("rebuild.command is missing");
+    assertThatThrownBy(() -> load("rebuild: { executor: telnet }\n"))
+        .hasMessageContaining("rebuild.executor 'telnet' is not known");
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nmaxParallel: 0\n"))
+        .hasMessageContaining("maxParallel must be at least 1");
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nmaxParallel: two\n"))
+        .hasMessageContaining("wrong type at maxParallel");
+  }
+
+  @Test
+  void reportsAMissingFileAndBrokenYaml() {
+    assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(dir.resolve("nope.yaml")))
+        .hasMessageContaining("does not exist");
+    assertThatThrownBy(() -> load("nomad: [unclosed\n")).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("config.yaml");
+  }
+
+  @Test
+  void neverShowsATokenInToString() throws IOException {
+    OrchestratorConfig config = load("nomad: { token: super-secret-token }\nrebuild: { command: [x] }\n");
+    assertThat(config.toString()).doesNotContain("super-secret-token").contains("<redacted>");
+  }
+
+  @Test
+  void parsesAndFormatsDurations() {
+    assertThat(Durations.parse("1h30m", "x")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(Durations.parse("250ms", "x")).isEqualTo(Duration.ofMillis(250));
+    assertThat(Durations.parse("2d", "x")).isEqualTo(Duration.ofDays(2));
+    assertThat(Durations.format(Duration.ofMinutes(90))).isEqualTo("1h30m");
+    assertThat(Durations.format(Duration.ofSeconds(45))).isEqualTo("45s");
+    assertThatThrownBy(() -> Durations.parse("-5s", "drain.deadline")).hasMessageContaining("drain.deadline");
+    assertThatThrownBy(() -> Durations.parse("5", "x")).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> Durations.parse("1.5h", "x")).isInstanceOf(InvalidInputException.class);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.laborchestrator.plan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.InvalidInputException;
+import dev.laborchestrator.config.Orchestration;
+import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
+import dev.laborchestrator.plan.Plan.PlannedHost;
+import dev.laborchestrator.port.NodeStub;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PlannerTest {
+  private static final Planner.Options ONE = new Planner.Options(1, IneligibleHosts.SKIP);
+
+  private static HostSpec host(String name, int order, String... deps) {
+    return critical(name, order, "medium", deps);
+  }
+
+  private static HostSpec critical(String name, int order, String criticality, String... deps) {
+    return new HostSpec(name, "r", List.of(), order, List.of(deps), List.of(),
+        new Orchestration("rolling", 0, criticality), List.of());
+  }
+
+  private static NodeStub node(String name, String status, String eligibility) {
+    return new NodeStub("id-" + name + "-" + status, name, "10.0.0.1", "dc1", status, eligibility, false);
+  }
+
+  private static List<List<String>> waves(Plan plan) {
+    return plan.waves().stream().map(w -> w.hosts().stream().map(PlannedHost::hostname).toList()).toList();
+  }
+
+  @Test
+  void ordersWavesByRebootOrderAndHostsByDependencyThenName() {
+    Plan plan = Planner.plan(List.of(host("web-2", 3, "api"), host("web-1", 3, "api"), host("db", 2),
+        host("api", 2, "db"), host("auth", 2), host("nas", 1)), ONE);
+
+    assertThat(waves(plan)).containsExactly(List.of("nas"), List.of("auth", "db", "api"), List.of("web-1", "web-2"));
+    assertThat(plan.waves()).extracting(Plan.Wave::rebootOrder).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void isDeterministicWhateverTheInventoryOrder() {
+    List<HostSpec> hosts = List.of(host("c", 1), host("a", 1), host("b", 1, "c"));
+    List<HostSpec> reversed = List.of(hosts.get(2), hosts.get(1), hosts.get(0));
+    assertThat(waves(Planner.plan(hosts, ONE))).isEqualTo(waves(Planner.plan(reversed, ONE)))
+        .containsExactly(List.of("a", "c", "b"));
+  }
+
+  @Test
+  void namesTheHostsOfACycle() {
+    assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1, "b"), host("b", 1, "c"), host("c", 1, "a")), ONE))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage("dependency cycle: a -> b -> c -> a");
+  }
+
+  @Test
+  void refusesADependencyThatRebootsLater() {
+    assertThatThrownBy(() -> Planner.plan(List.of(host("web", 1, "db"), host("db", 2)), ONE))
+        .hasMessageContaining("web (rebootOrder 1) depends on db (rebootOrder 2), which reboots later");
+  }
+
+  @Test
+  void matchesHostsToNodesByNameAndRefusesAHostWithoutOne() {
+    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "down", "eligible"),
+        node("b", "ready", "eligible"));
+    Plan plan = Planner.plan(List.of(host("a", 1), host("b", 1)), nodes, ONE);
+    assertThat(plan.hosts().get(1).requireNode().id()).isEqualTo("id-b-ready");
+
+    assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1), host("ghost", 1)), nodes, ONE))
+        .hasMessageContaining("host ghost has no Nomad node named ghost");
+  }
+
+  @Test
+  void refusesAnAmbiguousMatch() {
+    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("a", "initializing", "eligible"));
+    assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1)), nodes, ONE))
+        .hasMessageContaining("host a matches 2 Nomad nodes");
+  }
+
+  @Test
+  void skipsOrKeepsOperatorIneligibleNodesAsConfigured() {
+    List<NodeStub> nodes = List.of(node("a", "ready", "ineligible"));
+    PlannedHost skipped = Planner.plan(List.of(host("a", 1)), nodes, ONE).hosts().get(0);
+    assertThat(skipped.skipped()).isTrue();
+    assertThat(skipped.skipReason()).contains("ineligible by an operator");
+
+    PlannedHost kept = Planner.plan(List.of(host("a", 1)), nodes, new Planner.Options(1, IneligibleHosts.UPDATE))
+        .hosts().get(0);
+    assertThat(kept.skipped()).isFalse();
+    assertThat(kept.requireNode().eligibleBefore()).isFalse();
+    assertThat(kept.reason()).contains("stays ineligible afterwards");
+  }
+
+  @Test
+  void explainsEachPlacement() {
+    Plan plan = Planner.plan(List.of(critical("db", 1, "critical"), host("api", 2, "db"), host("cache", 2),
+        host("app", 2, "cache")), new Planner.Options(2, IneligibleHosts.SKIP));
+    List<String> lines = plan.describe();
+    assertThat(lines.get(0)).contains("4 hosts in 2 waves, at most 2 out of service");
+    assertThat(String.join("\n", lines)).contains("critical: runs alone")
+        .contains("depends on db (earlier wave)").contains("starts after cache (dependencies)");
+  }
+}
