@@ -42,7 +42,7 @@ public final class CommandExecutor implements HostExecutor {
     List<Template> parsed = new ArrayList<>();
     Set<String> names = new LinkedHashSet<>();
     for (int i = 0; i < argv.size(); i++) {
-      Template template = Template.parse(argv.get(i), PLACEHOLDERS, "rebuild command argument " + i);
+      Template template = Template.parse(argv.get(i), PLACEHOLDERS, "rebuild.command[" + i + "]");
       parsed.add(template);
       names.addAll(template.names());
     }

@@ -61,7 +61,8 @@ class CommandExecutorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-oProxyCommand=x", "a;reboot", "$(id)", "`id`", "web 1", "web-1\n", "web-1\treboot", "", "a'b"})
+  @ValueSource(strings = {
+      "-oProxyCommand=x", "a;reboot", "$(id)", "`id`", "web 1", "web-1\n", "web-1\treboot", "", "a'b"})
   void refusesAHostileHostnameBeforeRunningAnything(String hostname) throws Exception {
     assertRefusedBeforeRunning("hostname", new HostTarget(hostname, "n-1", "10.0.0.1"));
   }
