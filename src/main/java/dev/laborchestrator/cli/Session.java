@@ -1,0 +1,104 @@
+package dev.laborchestrator.cli;
+
+import dev.laborchestrator.config.ConfigLoader;
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.InvalidInputException;
+import dev.laborchestrator.config.InventoryLoader;
+import dev.laborchestrator.config.OrchestratorConfig;
+import dev.laborchestrator.consul.ConsulHttpClient;
+import dev.laborchestrator.executor.HostExecutors;
+import dev.laborchestrator.http.HttpOptions;
+import dev.laborchestrator.nomad.NomadHttpClient;
+import dev.laborchestrator.plan.Plan;
+import dev.laborchestrator.plan.Plan.PlannedHost;
+import dev.laborchestrator.plan.Planner;
+import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.BlockingQuery;
+import dev.laborchestrator.port.Clock;
+import dev.laborchestrator.port.ConsulHealth;
+import dev.laborchestrator.port.HostExecutor;
+import dev.laborchestrator.port.NodeStub;
+import dev.laborchestrator.port.NomadNode;
+import dev.laborchestrator.port.NomadNodes;
+import dev.laborchestrator.rollout.Ports;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything one invocation needs, built and checked before anything in the cluster changes:
+ * config, inventory, adapters, executor, and a plan made against the live cluster with every
+ * planned node and its Consul checks read once (so a bad token or an unexpected answer shows
+ * here, with exit code 2).
+ */
+final class Session {
+  final OrchestratorConfig config;
+  final List<HostSpec> inventory;
+  final NomadNodes nomad;
+  final ConsulHealth consul;
+  final HostExecutor executor;
+
+  private Session(OrchestratorConfig config, List<HostSpec> inventory, NomadNodes nomad, ConsulHealth consul,
+      HostExecutor executor) {
+    this.config = config;
+    this.inventory = inventory;
+    this.nomad = nomad;
+    this.consul = consul;
+    this.executor = executor;
+  }
+
+  static Session open(Path configFile, Main.Context context) {
+    OrchestratorConfig config = new ConfigLoader(context.env()).load(configFile);
+    if (config.inventory() == null) {
+      throw new InvalidInputException(configFile + ": 'inventory' is not set: point it at a JSON inventory file");
+    }
+    List<HostSpec> inventory = InventoryLoader.load(config.inventory());
+    HostExecutor executor;
+    try {
+      executor = HostExecutors.fromConfig(config.rebuild(), line -> context.out().println("    " + line));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException(configFile + ": " + e.getMessage(), e);
+    }
+    HttpOptions http = HttpOptions.defaults();
+    NomadNodes nomad = new NomadHttpClient(config.nomad(), http,
+        context.env().get("NOMAD_REGION"), context.env().get("NOMAD_NAMESPACE"));
+    ConsulHealth consul = new ConsulHttpClient(config.consul(), http);
+    return new Session(config, inventory, nomad, consul, executor);
+  }
+
+  Ports ports() {
+    return new Ports(nomad, consul, executor, Clock.system());
+  }
+
+  /** Plans against the cluster and reads every planned node and its checks once. */
+  Plan plan() {
+    List<NodeStub> nodes = preflight("Nomad", "list the nodes", nomad::listNodes);
+    Plan plan = Planner.plan(inventory, nodes, new Planner.Options(config.maxParallel(), config.ineligibleHosts()));
+    for (PlannedHost host : plan.hosts()) {
+      if (host.skipped()) {
+        continue;
+      }
+      NomadNode node = preflight("Nomad", "read node " + host.hostname(),
+          () -> nomad.readNode(host.requireNode().id(), BlockingQuery.NONE).value());
+      preflight("Consul", "read the checks of " + node.consulName(),
+          () -> consul.nodeChecks(node.consulName(), BlockingQuery.NONE).value());
+    }
+    return plan;
+  }
+
+  private <T> T preflight(String api, String what, java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (ApiException e) {
+      if (e.forbidden()) {
+        String hint = api.equals("Nomad")
+            ? "set nomad.token or NOMAD_TOKEN to a token with node:write"
+            : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read";
+        throw new InvalidInputException(api + " refused to " + what + " (HTTP " + e.status() + "): " + hint, e);
+      }
+      if (e.unexpectedShape()) {
+        throw new InvalidInputException(e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+}
