@@ -1,0 +1,71 @@
+package dev.laborchestrator.sim;
+
+import java.util.Locale;
+
+/** One Consul health check on a simulated node. Guarded by the {@link Cluster} lock. */
+final class CheckModel {
+
+  static final String PASSING = "passing";
+  static final String CRITICAL = "critical";
+  static final String SERF_HEALTH = "serfHealth";
+
+  private static final java.util.Set<String> CHECK_TYPES =
+      java.util.Set.of(
+          "http", "tcp", "udp", "grpc", "h2ping", "script", "docker", "ttl", "alias", "os_service");
+
+  final String checkId;
+  final String name;
+  final String type;
+  final String serviceId;
+  final String serviceName;
+  String status;
+  long createIndex;
+  long modifyIndex;
+
+  private CheckModel(
+      String checkId, String name, String type, String serviceId, String serviceName) {
+    this.checkId = checkId;
+    this.name = name;
+    this.type = type;
+    this.serviceId = serviceId;
+    this.serviceName = serviceName;
+  }
+
+  /** The check every Consul agent has: {@code serfHealth}, "Serf Health Status". */
+  static CheckModel serfHealth() {
+    return new CheckModel(SERF_HEALTH, "Serf Health Status", "", "", "");
+  }
+
+  /** {@code "http: web"} is a service check of type http on service web; other text a node check. */
+  static CheckModel parse(String spec) {
+    int colon = spec.indexOf(':');
+    if (colon > 0) {
+      String type = spec.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String service = spec.substring(colon + 1).trim();
+      if (CHECK_TYPES.contains(type) && !service.isEmpty()) {
+        return new CheckModel("service:" + service, spec, type, service, service);
+      }
+    }
+    return new CheckModel(spec.trim().replaceAll("[^A-Za-z0-9_.-]+", "-"), spec, "", "", "");
+  }
+
+  boolean serf() {
+    return SERF_HEALTH.equals(checkId);
+  }
+
+  boolean passing() {
+    return PASSING.equals(status);
+  }
+
+  String output() {
+    if (serf()) {
+      return passing() ? "Agent alive and reachable" : "Agent not live or unreachable";
+    }
+    return passing() ? "sim: check passing" : "sim: check failing";
+  }
+
+  /** Interval for the check types Consul runs on a timer; empty for the others. */
+  String interval() {
+    return type.isEmpty() || type.equals("ttl") || type.equals("alias") ? "" : "10s";
+  }
+}

@@ -1,0 +1,910 @@
+package dev.laborchestrator.sim;
+
+import dev.laborchestrator.sim.NodeModel.Drain;
+import dev.laborchestrator.sim.NodeModel.LastDrain;
+import dev.laborchestrator.sim.NodeModel.Reboot;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
+
+/**
+ * The simulated cluster state (Nomad's nodes and allocations, Consul's checks) and the engine that
+ * moves it along in time. One lock guards everything; a change wakes every blocking query, which
+ * then re-reads the index of the resource it watches. Methods without {@code Locked} in their
+ * contract take the lock themselves; the accessors used by renderers assume the caller holds it
+ * (they run inside {@link #read}).
+ */
+final class Cluster {
+
+  static final String DATACENTER = "dc1";
+  static final String SERVICE = "service";
+  static final String BATCH = "batch";
+  static final String SYSTEM = "system";
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final SimTiming timing;
+  private final SimFaults global;
+  private final LongSupplier clock;
+  private final Random ids;
+  private final Random faultDice;
+  private final Map<String, NodeModel> byName = new LinkedHashMap<>();
+  private final Map<String, NodeModel> byId = new LinkedHashMap<>();
+  private final List<AllocModel> allocs = new ArrayList<>();
+  /** Allocations waiting for a node that can take their replacement (a blocked evaluation). */
+  private final List<AllocModel> blocked = new ArrayList<>();
+  private final Map<String, Long> jobCreateIndex = new HashMap<>();
+  private final List<SimEvent> events = new ArrayList<>();
+  private final List<SimRequest> requests = new ArrayList<>();
+  private long raftIndex = 10;
+  private long nodesIndex;
+  private long allocsIndex;
+  private long consulIndex = 10;
+  private boolean dirty;
+
+  Cluster(SimTiming timing, SimFaults global, long seed, List<SimNode> specs, LongSupplier clock) {
+    this.timing = timing;
+    this.global = global;
+    this.clock = clock;
+    this.ids = new Random(seed);
+    this.faultDice = new Random(seed ^ 0x5DEECE66DL);
+    long now = clock.getAsLong();
+    for (SimNode spec : specs) {
+      register(spec, now);
+    }
+  }
+
+  // ---- construction ----
+
+  private void register(SimNode spec, long now) {
+    if (byName.containsKey(spec.name())) {
+      throw new IllegalArgumentException("two nodes are named " + spec.name());
+    }
+    if (byName.values().stream().anyMatch(n -> n.consulName.equals(spec.consulNameOrDefault()))) {
+      throw new IllegalArgumentException("two nodes have Consul name " + spec.consulNameOrDefault());
+    }
+    String id =
+        UUID.nameUUIDFromBytes(("sim-nomad-node/" + spec.name()).getBytes(StandardCharsets.UTF_8))
+            .toString();
+    NodeModel node = new NodeModel(spec, id, commit(), now);
+    nodesIndex = node.createIndex;
+    node.meta.putAll(spec.meta());
+    node.meta.put(NodeModel.META_REVISION, spec.revision());
+    if (node.publishesBootId) {
+      node.meta.put(NodeModel.META_BOOT_ID, newId());
+    }
+    fillAttributes(node);
+    node.addNodeEvent("Cluster", "Node registered", node.createIndex, now);
+    byName.put(node.name, node);
+    byId.put(node.id, node);
+    node.checks = freshChecks(node, CheckModel.PASSING);
+    for (int i = 0; i < spec.serviceAllocs(); i++) {
+      startInitialAlloc(node, node.name + "-service-" + i, SERVICE, now);
+    }
+    for (int i = 0; i < spec.batchAllocs(); i++) {
+      startInitialAlloc(node, node.name + "-batch-" + i, BATCH, now);
+    }
+    for (int i = 0; i < spec.systemAllocs(); i++) {
+      String job = "system-" + i;
+      node.systemJobs.add(job);
+      startInitialAlloc(node, job, SYSTEM, now);
+    }
+    record(node, SimEvent.Type.NODE_REGISTERED, "", now);
+  }
+
+  /** Attributes as a NixOS client fingerprints them (nodes.mdx "Read Node" sample). */
+  private static void fillAttributes(NodeModel node) {
+    Map<String, String> a = node.attributes;
+    a.put("consul.datacenter", DATACENTER);
+    a.put("consul.version", "1.20.2");
+    a.put("cpu.arch", "amd64");
+    a.put("cpu.numcores", "4");
+    a.put("driver.exec", "1");
+    a.put("driver.raw_exec", "1");
+    a.put("kernel.name", "linux");
+    a.put("nomad.advertise.address", node.httpAddr());
+    a.put("nomad.version", "1.10.5");
+    a.put("os.name", "nixos");
+    a.put("os.version", "24.11");
+    a.put("unique.consul.name", node.consulName);
+    a.put("unique.hostname", node.name);
+    a.put("unique.network.ip-address", node.address);
+  }
+
+  private void startInitialAlloc(NodeModel node, String jobId, String type, long now) {
+    AllocModel alloc = newAlloc(node, jobId, type, "", now);
+    alloc.clientStatus = AllocModel.RUNNING;
+    alloc.startAt = -1;
+  }
+
+  private List<CheckModel> freshChecks(NodeModel node, String nonSerfStatus) {
+    List<CheckModel> checks = new ArrayList<>();
+    checks.add(CheckModel.serfHealth());
+    node.checkSpecs.forEach(spec -> checks.add(CheckModel.parse(spec)));
+    consulIndex++;
+    dirty = true;
+    for (CheckModel check : checks) {
+      check.status = check.serf() ? CheckModel.PASSING : nonSerfStatus;
+      check.createIndex = consulIndex;
+      check.modifyIndex = consulIndex;
+    }
+    return checks;
+  }
+
+  // ---- reads (blocking queries) ----
+
+  record Read<T>(long index, T value) {}
+
+  /**
+   * A blocking query: waits while the watched index is not above {@code minIndex} and time is
+   * left, then renders. {@code minIndex <= 0} never waits (Nomad's and Consul's blockingRPC).
+   */
+  <T> Read<T> read(
+      long minIndex, long waitNanos, ToLongFunction<Cluster> index, Function<Cluster, T> render)
+      throws InterruptedException {
+    lock.lock();
+    try {
+      long current = index.applyAsLong(this);
+      long remaining = waitNanos;
+      while (minIndex > 0 && current <= minIndex && remaining > 0) {
+        remaining = changed.awaitNanos(remaining);
+        current = index.applyAsLong(this);
+      }
+      return new Read<>(current, render.apply(this));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  List<NodeModel> nodesLocked() {
+    return List.copyOf(byName.values());
+  }
+
+  NodeModel nodeByIdLocked(String id) {
+    return byId.get(id);
+  }
+
+  NodeModel nodeByConsulNameLocked(String consulName) {
+    return byName.values().stream()
+        .filter(n -> n.consulName.equals(consulName))
+        .findFirst()
+        .orElse(null);
+  }
+
+  List<AllocModel> allocsOnLocked(String nodeId) {
+    return allocs.stream().filter(a -> a.nodeId.equals(nodeId)).toList();
+  }
+
+  /** The index of the nodes table: what {@code GET /v1/nodes} reports and blocks on. */
+  long nodesIndexLocked() {
+    return nodesIndex;
+  }
+
+  /**
+   * nomad/node_endpoint.go {@code GetAllocs}: the highest ModifyIndex of the node's allocations,
+   * else the allocs table index.
+   */
+  long allocsIndexLocked(String nodeId) {
+    return allocs.stream()
+        .filter(a -> a.nodeId.equals(nodeId))
+        .mapToLong(a -> a.modifyIndex)
+        .max()
+        .orElse(Math.max(allocsIndex, 1));
+  }
+
+  /** Consul's checks table index, which {@code /v1/health/node/:node} reports and blocks on. */
+  long consulIndexLocked() {
+    return consulIndex;
+  }
+
+  // ---- Nomad writes ----
+
+  record WriteResult(long index, List<String> evalIds, long evalCreateIndex) {}
+
+  /**
+   * nomad/node_endpoint.go {@code UpdateDrain} and state_store.go {@code updateNodeDrainImpl}.
+   *
+   * @param deadlineNanos the DrainSpec deadline; ignored when {@code drain} is false
+   */
+  WriteResult drain(
+      String nodeId,
+      boolean drain,
+      long deadlineNanos,
+      boolean ignoreSystemJobs,
+      boolean markEligible,
+      Map<String, String> meta,
+      String accessorId) {
+    lock.lock();
+    try {
+      NodeModel node = requireNode(nodeId);
+      long now = clock.getAsLong();
+      Instant at = Instant.ofEpochMilli(now);
+      Drain old = node.drain;
+      Drain next = null;
+      if (drain) {
+        Instant startedAt = old != null ? old.startedAt : at;
+        Instant force = deadlineNanos > 0 ? at.plusNanos(deadlineNanos) : null;
+        next = new Drain(deadlineNanos, ignoreSystemJobs, startedAt, force);
+        next.nextMigrationAt = old != null ? old.nextMigrationAt : now + perAllocMillis(node);
+        next.batchDoneAt = old != null ? old.batchDoneAt : now + perAllocMillis(node);
+      }
+      String message =
+          old == null && next != null
+              ? "Node drain strategy set"
+              : old != null && next != null
+                  ? "Node drain strategy updated"
+                  : old != null ? "Node drain disabled" : null;
+      long index = commitNode(node);
+      node.statusUpdatedAt = now / 1000;
+      if (message != null) {
+        node.addNodeEvent("Drain", message, index, now);
+      }
+      boolean wasEligible = node.eligible;
+      node.drain = next;
+      if (next != null) {
+        node.eligible = false;
+      } else if (markEligible) {
+        node.eligible = true;
+      }
+      if (old != null || next != null) {
+        Instant second = at.truncatedTo(ChronoUnit.SECONDS);
+        if (old == null) {
+          node.lastDrain = new LastDrain(second, meta);
+        } else if (node.lastDrain == null) {
+          node.lastDrain = new LastDrain(old.startedAt.truncatedTo(ChronoUnit.SECONDS), meta);
+        }
+        node.lastDrain.updatedAt = second;
+        if (meta != null && !meta.isEmpty()) {
+          node.lastDrain.meta = meta;
+        }
+        if (!accessorId.isEmpty()) {
+          node.lastDrain.accessorId = accessorId;
+        }
+        node.lastDrain.status = next != null ? "draining" : "canceled";
+      }
+      if (next != null) {
+        String detail =
+            "deadline="
+                + Duration.ofNanos(deadlineNanos)
+                + " ignoreSystemJobs="
+                + ignoreSystemJobs
+                + (meta == null ? "" : " meta=" + meta);
+        record(node, old == null ? SimEvent.Type.DRAIN_STARTED : SimEvent.Type.DRAIN_UPDATED,
+            detail, now);
+      } else if (old != null) {
+        record(node, SimEvent.Type.DRAIN_CANCELED, markEligible ? "MarkEligible" : "", now);
+      }
+      recordEligibilityChange(node, wasEligible, "drain api", now);
+      WriteResult result = new WriteResult(index, null, 0);
+      // node_endpoint.go UpdateDrain: evaluations only when a drain cancel marks the node eligible.
+      if (!wasEligible && markEligible && next == null) {
+        result = new WriteResult(index, List.of(newId()), commit());
+      }
+      signalIfDirty();
+      return result;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** nomad/node_endpoint.go {@code UpdateEligibility}. */
+  WriteResult setEligibility(String nodeId, String eligibility) {
+    lock.lock();
+    try {
+      if (!"eligible".equals(eligibility) && !"ineligible".equals(eligibility)) {
+        throw new ApiError(500, "invalid scheduling eligibility \"" + eligibility + "\"");
+      }
+      NodeModel node = requireNode(nodeId);
+      boolean wanted = "eligible".equals(eligibility);
+      if (node.drain != null && wanted) {
+        throw new ApiError(500, drainingRefusal());
+      }
+      if (node.eligible == wanted) {
+        return new WriteResult(0, null, 0); // "Nothing to do": Nomad returns an empty reply
+      }
+      long index = changeEligibility(node, wanted, "api");
+      WriteResult result =
+          wanted ? new WriteResult(index, List.of(newId()), commit()) : new WriteResult(index, null, 0);
+      signalIfDirty();
+      return result;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** An operator's direct change (Nomad CLI or UI): same rules, not an API request of the run. */
+  void operatorSetEligibility(String name, boolean eligible) {
+    lock.lock();
+    try {
+      NodeModel node = requireNamed(name);
+      if (node.drain != null && eligible) {
+        throw new IllegalStateException(drainingRefusal());
+      }
+      if (node.eligible != eligible) {
+        changeEligibility(node, eligible, "operator");
+        signalIfDirty();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** nomad/node_endpoint.go: the error text of an eligible request on a draining node. */
+  private static String drainingRefusal() {
+    return "can not set node's scheduling eligibility to eligible while it is draining";
+  }
+
+  private long changeEligibility(NodeModel node, boolean eligible, String by) {
+    long now = clock.getAsLong();
+    long index = commitNode(node);
+    node.statusUpdatedAt = now / 1000;
+    node.eligible = eligible;
+    node.addNodeEvent(
+        "Cluster",
+        eligible
+            ? "Node marked as eligible for scheduling"
+            : "Node marked as ineligible for scheduling",
+        index,
+        now);
+    recordEligibilityChange(node, !eligible, by, now);
+    return index;
+  }
+
+  private void recordEligibilityChange(NodeModel node, boolean before, String by, long now) {
+    if (node.eligible != before) {
+      record(
+          node,
+          SimEvent.Type.ELIGIBILITY_CHANGED,
+          (node.eligible ? "eligible" : "ineligible") + " by " + by,
+          now);
+    }
+  }
+
+  // ---- the control endpoint ----
+
+  enum RebootOutcome {
+    ACCEPTED,
+    UNKNOWN_HOST,
+    ALREADY_REBOOTING
+  }
+
+  /** Triggers a rebuild and reboot of {@code hostname}; {@code revision} may be null. */
+  RebootOutcome reboot(String hostname, String revision) {
+    lock.lock();
+    try {
+      NodeModel node = byName.get(hostname);
+      if (node == null) {
+        return RebootOutcome.UNKNOWN_HOST;
+      }
+      if (node.reboot != null) {
+        return RebootOutcome.ALREADY_REBOOTING;
+      }
+      long now = clock.getAsLong();
+      if (hasFault(node, SimFaults::fakeReboot)) {
+        record(node, SimEvent.Type.REBOOT_STARTED, "fake: the host will not restart", now);
+        return RebootOutcome.ACCEPTED;
+      }
+      node.reboot = new Reboot(revision, now + timing.rebootGoesDown().toMillis());
+      node.reboots++;
+      record(
+          node,
+          SimEvent.Type.REBOOT_STARTED,
+          revision == null ? "revision unchanged" : "revision " + revision,
+          now);
+      return RebootOutcome.ACCEPTED;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- time ----
+
+  /** Moves the simulation to the current wall-clock time. Called every few milliseconds. */
+  void tick() {
+    lock.lock();
+    try {
+      long now = clock.getAsLong();
+      for (NodeModel node : byName.values()) {
+        advanceReboot(node, now);
+        advanceChecks(node, now);
+      }
+      advanceAllocs(now);
+      for (NodeModel node : byName.values()) {
+        advanceDrain(node, now);
+      }
+      placeBlocked(now);
+      for (NodeModel node : byName.values()) {
+        placeSystemAllocs(node, now);
+      }
+      signalIfDirty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void advanceReboot(NodeModel node, long now) {
+    Reboot reboot = node.reboot;
+    if (reboot == null || now < reboot.phaseEndsAt) {
+      return;
+    }
+    switch (reboot.phase) {
+      case GOING_DOWN -> {
+        goDown(node, now);
+        reboot.phase = Reboot.Phase.DOWN;
+        reboot.phaseEndsAt = now + timing.downFor().toMillis();
+      }
+      case DOWN -> {
+        if (!hasFault(node, SimFaults::neverReturns)) {
+          comeBack(node, reboot, now);
+          reboot.phase = Reboot.Phase.INITIALIZING;
+          reboot.phaseEndsAt = now + timing.initializingFor().toMillis();
+        }
+      }
+      case INITIALIZING -> {
+        node.reboot = null;
+        setStatus(node, NodeModel.READY, null, now);
+      }
+    }
+  }
+
+  /**
+   * The host stops: Nomad misses its heartbeats and marks it down (heartbeat.go "Node heartbeat
+   * missed"), its allocations are lost and replaced elsewhere, and its Consul agent leaves, which
+   * deregisters the node (design §4: "during a reboot the node may have no checks").
+   */
+  private void goDown(NodeModel node, long now) {
+    setStatus(node, NodeModel.DOWN, "Node heartbeat missed", now);
+    for (AllocModel alloc : allocsOnLocked(node.id)) {
+      if (alloc.active()) {
+        alloc.clientStatus = AllocModel.LOST;
+        alloc.desiredStatus = "stop";
+        alloc.desiredDescription = "alloc is lost since its node is down";
+        commitAlloc(alloc, now);
+        record(node, SimEvent.Type.ALLOC_LOST, alloc.name, now);
+        if (!alloc.system()) {
+          placeReplacement(alloc, now);
+        }
+      }
+    }
+    node.checks = null;
+    node.checksPassAt = -1;
+    consulIndex++;
+    dirty = true;
+    record(node, SimEvent.Type.CHECKS_CHANGED, "deregistered", now);
+  }
+
+  /**
+   * The host has booted: its Nomad client registers again with fresh metadata (a new boot id, the
+   * built revision) and stays initializing for a while; its Consul agent joins with serfHealth
+   * passing and the other checks critical until they first succeed.
+   */
+  private void comeBack(NodeModel node, Reboot reboot, long now) {
+    if (node.publishesBootId) {
+      node.meta.put(NodeModel.META_BOOT_ID, newId());
+    }
+    Optional<String> revision =
+        faultValue(node, SimFaults::returnsRevision).or(() -> Optional.ofNullable(reboot.revision));
+    revision.ifPresent(r -> node.meta.put(NodeModel.META_REVISION, r));
+    // node_endpoint.go UpdateStatus: leaving "down" adds "Node reregistered by heartbeat".
+    setStatus(node, NodeModel.INITIALIZING, "Node reregistered by heartbeat", now);
+    node.checks = freshChecks(node, CheckModel.CRITICAL);
+    node.checksPassAt = now + timing.checksPassAfter().toMillis();
+    long critical = node.checks.stream().filter(c -> !c.passing()).count();
+    record(node, SimEvent.Type.CHECKS_CHANGED, "registered, " + critical + " critical", now);
+  }
+
+  private void advanceChecks(NodeModel node, long now) {
+    if (node.checks == null || node.checksPassAt < 0 || now < node.checksPassAt) {
+      return;
+    }
+    CheckModel stuck = hasFault(node, SimFaults::checkStaysCritical) ? stuckCheck(node) : null;
+    boolean any = false;
+    for (CheckModel check : node.checks) {
+      if (check != stuck && !check.passing()) {
+        if (!any) {
+          consulIndex++;
+          dirty = true;
+          any = true;
+        }
+        check.status = CheckModel.PASSING;
+        check.modifyIndex = consulIndex;
+      }
+    }
+    if (stuck == null) {
+      node.checksPassAt = -1;
+    }
+    if (any) {
+      record(
+          node,
+          SimEvent.Type.CHECKS_CHANGED,
+          stuck == null ? "passing" : "passing except " + stuck.checkId,
+          now);
+    }
+  }
+
+  private static CheckModel stuckCheck(NodeModel node) {
+    return node.checks.stream()
+        .filter(c -> !c.serf())
+        .findFirst()
+        .orElse(node.checks.get(0));
+  }
+
+  private void advanceAllocs(long now) {
+    for (AllocModel alloc : List.copyOf(allocs)) {
+      NodeModel node = byId.get(alloc.nodeId);
+      if (AllocModel.PENDING.equals(alloc.clientStatus)
+          && alloc.startAt >= 0
+          && now >= alloc.startAt
+          && node.ready()) {
+        alloc.clientStatus = AllocModel.RUNNING;
+        alloc.startAt = -1;
+        commitAlloc(alloc, now);
+      } else if (alloc.stopAt >= 0 && now >= alloc.stopAt && alloc.active()) {
+        alloc.clientStatus = AllocModel.COMPLETE;
+        alloc.stopAt = -1;
+        commitAlloc(alloc, now);
+        record(node, SimEvent.Type.ALLOC_STOPPED, alloc.name, now);
+      }
+    }
+  }
+
+  /**
+   * nomad/drainer: service allocations migrate one at a time (watch_jobs.go, migrate
+   * max_parallel 1); batch allocations are never marked for migration but run until they finish or
+   * the deadline passes (watch_jobs.go "We don't mark batch for drain"; node drain docs: "will not
+   * be replaced"); when the deadline passes everything the drain covers is stopped at once
+   * (drainer.go handleDeadlinedNodes). The drain completes as soon as no non-system allocation is
+   * pending or running (draining_node.go IsDone); only then are system allocations told to stop,
+   * so they outlive the DrainStrategy.
+   */
+  private void advanceDrain(NodeModel node, long now) {
+    Drain drain = node.drain;
+    if (drain == null) {
+      return;
+    }
+    if (drain.forcedAt(now)) {
+      for (AllocModel alloc : allocsOnLocked(node.id)) {
+        if (alloc.active() && drain.covers(alloc)) {
+          if (SERVICE.equals(alloc.jobType)) {
+            migrate(node, alloc, "deadline", now);
+          } else {
+            alloc.desiredStatus = "stop";
+            alloc.desiredDescription = "alloc is being migrated";
+            alloc.migrate = true;
+            alloc.clientStatus = AllocModel.COMPLETE;
+            commitAlloc(alloc, now);
+            record(node, SimEvent.Type.ALLOC_STOPPED, alloc.name + " (drain deadline)", now);
+          }
+        }
+      }
+      completeDrain(node, drain, now);
+      return;
+    }
+    if (now >= drain.nextMigrationAt) {
+      allocsOnLocked(node.id).stream()
+          .filter(a -> a.active() && SERVICE.equals(a.jobType) && "run".equals(a.desiredStatus))
+          .findFirst()
+          .ifPresent(alloc -> migrate(node, alloc, "drain", now));
+      drain.nextMigrationAt = now + perAllocMillis(node);
+    }
+    if (now >= drain.batchDoneAt) {
+      for (AllocModel alloc : allocsOnLocked(node.id)) {
+        if (alloc.active() && BATCH.equals(alloc.jobType)) {
+          alloc.clientStatus = AllocModel.COMPLETE;
+          commitAlloc(alloc, now);
+          record(node, SimEvent.Type.ALLOC_COMPLETED, alloc.name, now);
+        }
+      }
+    }
+    if (allocsOnLocked(node.id).stream().noneMatch(a -> a.active() && !a.system())) {
+      completeDrain(node, drain, now);
+    }
+  }
+
+  private void migrate(NodeModel node, AllocModel alloc, String why, long now) {
+    alloc.desiredStatus = "stop";
+    alloc.desiredDescription = "alloc is being migrated";
+    alloc.migrate = true;
+    alloc.clientStatus = AllocModel.COMPLETE;
+    commitAlloc(alloc, now);
+    AllocModel replacement = placeReplacement(alloc, now);
+    String target = replacement == null ? "blocked: no node can take it" : replacement.nodeName;
+    record(node, SimEvent.Type.ALLOC_MIGRATED, alloc.name + " -> " + target + " (" + why + ")", now);
+  }
+
+  /** drainer.go: NodesDrainComplete clears the strategy; the node stays ineligible. */
+  private void completeDrain(NodeModel node, Drain drain, long now) {
+    long index = commitNode(node);
+    node.drain = null;
+    node.statusUpdatedAt = now / 1000;
+    node.lastDrain.status = "complete";
+    node.lastDrain.updatedAt = Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.SECONDS);
+    node.addNodeEvent("Drain", "Node drain complete", index, now);
+    record(node, SimEvent.Type.DRAIN_COMPLETE, "", now);
+    if (!drain.ignoreSystemJobs) {
+      long stopAt = now + timing.systemAllocStopLag().toMillis();
+      for (AllocModel alloc : allocsOnLocked(node.id)) {
+        if (alloc.active() && alloc.system() && "run".equals(alloc.desiredStatus)) {
+          alloc.desiredStatus = "stop";
+          alloc.desiredDescription = "alloc is being migrated";
+          alloc.migrate = true;
+          alloc.stopAt = stopAt;
+          commitAlloc(alloc, now);
+        }
+      }
+    }
+  }
+
+  /** Places the replacement of {@code original}, or parks it until some node can take it. */
+  private AllocModel placeReplacement(AllocModel original, long now) {
+    NodeModel target = chooseTarget();
+    if (target == null) {
+      blocked.add(original);
+      return null;
+    }
+    AllocModel replacement = place(target, original.jobId, original.jobType, original.id, now);
+    original.nextAllocation = replacement.id;
+    return replacement;
+  }
+
+  private void placeBlocked(long now) {
+    while (!blocked.isEmpty() && chooseTarget() != null) {
+      placeReplacement(blocked.remove(0), now);
+    }
+  }
+
+  /**
+   * The least loaded schedulable node. Nomad scores by resources (binpack by default), which the
+   * sim does not model; spreading keeps later drains short and deterministic.
+   */
+  private NodeModel chooseTarget() {
+    return byName.values().stream()
+        .filter(NodeModel::schedulable)
+        .min(Comparator.comparingLong(n -> allocsOnLocked(n.id).stream().filter(AllocModel::active).count()))
+        .orElse(null);
+  }
+
+  /**
+   * The system scheduler places a system job on every ready, eligible node that lacks it
+   * (node_endpoint.go creates node evaluations when a node becomes ready or eligible); an
+   * ineligible node gets none back after a reboot until it is eligible again.
+   */
+  private void placeSystemAllocs(NodeModel node, long now) {
+    if (!node.schedulable()) {
+      return;
+    }
+    for (String job : node.systemJobs) {
+      boolean present =
+          allocsOnLocked(node.id).stream()
+              .anyMatch(a -> a.jobId.equals(job) && a.active() && "run".equals(a.desiredStatus));
+      if (!present) {
+        place(node, job, SYSTEM, "", now);
+      }
+    }
+  }
+
+  /** A new pending allocation on {@code node}, recorded as placed. */
+  private AllocModel place(NodeModel node, String jobId, String type, String previous, long now) {
+    AllocModel alloc = newAlloc(node, jobId, type, previous, now);
+    record(
+        node,
+        SimEvent.Type.ALLOC_PLACED,
+        alloc.name + (previous.isEmpty() ? "" : " replacing " + previous.substring(0, 8)),
+        now);
+    return alloc;
+  }
+
+  private AllocModel newAlloc(
+      NodeModel node, String jobId, String type, String previous, long now) {
+    long index = commit();
+    long jobIndex = jobCreateIndex.computeIfAbsent(jobId, j -> index);
+    String taskGroup = SYSTEM.equals(type) ? "agent" : "app";
+    AllocModel alloc =
+        new AllocModel(
+            newId(), newId(), jobId, type, taskGroup, jobIndex, node, previous, index, now);
+    alloc.clientStatus = AllocModel.PENDING;
+    alloc.startAt = now + timing.allocStart().toMillis();
+    allocsIndex = index;
+    allocs.add(alloc);
+    return alloc;
+  }
+
+  private void setStatus(NodeModel node, String status, String nodeEvent, long now) {
+    long index = commitNode(node);
+    node.status = status;
+    node.statusUpdatedAt = now / 1000;
+    if (nodeEvent != null) {
+      node.addNodeEvent("Cluster", nodeEvent, index, now);
+    }
+    record(node, SimEvent.Type.STATUS_CHANGED, status, now);
+  }
+
+  // ---- faults ----
+
+  enum Fault {
+    NONE,
+    ERROR_500,
+    ERROR_503,
+    DROP_BEFORE,
+    /** The request is carried out, then the connection closes before the answer is sent. */
+    DROP_AFTER
+  }
+
+  /** Rolls the global error rate, then that of the node the request names (may be null). */
+  Fault rollFault(Function<Cluster, NodeModel> namedLocked) {
+    lock.lock();
+    try {
+      NodeModel named = namedLocked.apply(this);
+      boolean hit = roll(global.errorRate()) || (named != null && roll(named.faults.errorRate()));
+      return hit ? Fault.values()[1 + faultDice.nextInt(Fault.values().length - 1)] : Fault.NONE;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean roll(double rate) {
+    return rate > 0 && faultDice.nextDouble() < rate;
+  }
+
+  private boolean hasFault(NodeModel node, Predicate<SimFaults> fault) {
+    return fault.test(node.faults) || fault.test(global);
+  }
+
+  private <T> Optional<T> faultValue(NodeModel node, Function<SimFaults, Optional<T>> value) {
+    return value.apply(node.faults).or(() -> value.apply(global));
+  }
+
+  private long perAllocMillis(NodeModel node) {
+    return faultValue(node, SimFaults::slowDrain).orElse(timing.drainPerAlloc()).toMillis();
+  }
+
+  // ---- the record ----
+
+  void recordRequest(SimRequest request) {
+    lock.lock();
+    try {
+      requests.add(request);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  List<SimRequest> requests() {
+    lock.lock();
+    try {
+      return requests.stream().sorted(Comparator.comparingLong(SimRequest::atMillis)).toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  List<SimEvent> events() {
+    lock.lock();
+    try {
+      return List.copyOf(events);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  SimFaults faults(String name) {
+    lock.lock();
+    try {
+      return requireNamed(name).faults;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  SimNodeState state(String name) {
+    lock.lock();
+    try {
+      NodeModel node = requireNamed(name);
+      Map<String, Integer> active = new LinkedHashMap<>();
+      for (String type : List.of(SERVICE, BATCH, SYSTEM)) {
+        active.put(type, activeCount(node, a -> a.jobType.equals(type)));
+      }
+      Map<String, String> checks = new LinkedHashMap<>();
+      if (node.checks != null) {
+        node.checks.forEach(c -> checks.put(c.checkId, c.status));
+      }
+      return new SimNodeState(
+          node.name,
+          node.id,
+          node.consulName,
+          node.status,
+          node.eligible,
+          node.drain != null,
+          node.meta.get(NodeModel.META_BOOT_ID),
+          node.meta.get(NodeModel.META_REVISION),
+          active,
+          checks,
+          node.reboot != null,
+          node.reboots);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void record(NodeModel node, SimEvent.Type type, String detail, long now) {
+    events.add(
+        new SimEvent(
+            now,
+            node.name,
+            type,
+            detail,
+            node.ready(),
+            node.eligible,
+            node.drain != null,
+            node.checksPassing(),
+            activeCount(node, a -> !a.system()),
+            activeCount(node, AllocModel::system)));
+  }
+
+  private int activeCount(NodeModel node, Predicate<AllocModel> filter) {
+    return (int) allocsOnLocked(node.id).stream().filter(a -> a.active() && filter.test(a)).count();
+  }
+
+  // ---- helpers ----
+
+  private NodeModel requireNode(String nodeId) {
+    NodeModel node = byId.get(nodeId);
+    if (node == null) {
+      throw new ApiError(500, "node not found"); // node_endpoint.go: an uncoded RPC error
+    }
+    return node;
+  }
+
+  private NodeModel requireNamed(String name) {
+    NodeModel node = byName.get(name);
+    if (node == null) {
+      throw new IllegalArgumentException("no simulated node named " + name);
+    }
+    return node;
+  }
+
+  private long commit() {
+    dirty = true;
+    return ++raftIndex;
+  }
+
+  private long commitNode(NodeModel node) {
+    long index = commit();
+    node.modifyIndex = index;
+    nodesIndex = index;
+    return index;
+  }
+
+  private void commitAlloc(AllocModel alloc, long now) {
+    long index = commit();
+    alloc.touch(index, now);
+    allocsIndex = index;
+  }
+
+  private void signalIfDirty() {
+    if (dirty) {
+      dirty = false;
+      changed.signalAll();
+    }
+  }
+
+  private String newId() {
+    return new UUID(ids.nextLong(), ids.nextLong()).toString();
+  }
+}

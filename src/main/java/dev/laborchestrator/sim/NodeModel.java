@@ -1,0 +1,148 @@
+package dev.laborchestrator.sim;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One Nomad client node and its Consul agent. Guarded by the {@link Cluster} lock. */
+final class NodeModel {
+
+  static final String READY = "ready";
+  static final String DOWN = "down";
+  static final String INITIALIZING = "initializing";
+  static final String META_REVISION = "nixos.revision";
+  static final String META_BOOT_ID = "lab.boot-id";
+  /** structs.go {@code MaxRetainedNodeEvents}: a node keeps its last 10 events. */
+  static final int MAX_NODE_EVENTS = 10;
+
+  final String id;
+  final String name;
+  final String consulName;
+  final String address;
+  final boolean publishesBootId;
+  final SimFaults faults = new SimFaults();
+  final Map<String, String> meta = new LinkedHashMap<>();
+  final Map<String, String> attributes = new LinkedHashMap<>();
+  /** The system jobs that place an allocation on this node whenever it can take one. */
+  final List<String> systemJobs = new ArrayList<>();
+  final List<String> checkSpecs;
+  final Deque<NodeEvent> nodeEvents = new ArrayDeque<>();
+  final long createIndex;
+
+  String status = READY;
+  long statusUpdatedAt;
+  boolean eligible;
+  Drain drain;
+  LastDrain lastDrain;
+  long modifyIndex;
+  Reboot reboot;
+  int reboots;
+
+  /** Null while the Consul agent is deregistered (the host is rebooting). */
+  List<CheckModel> checks;
+  /** Wall-clock millis from which critical checks pass; -1 when nothing is pending. */
+  long checksPassAt = -1;
+
+  NodeModel(SimNode spec, String id, long index, long nowMillis) {
+    this.id = id;
+    this.name = spec.name();
+    this.consulName = spec.consulNameOrDefault();
+    this.address = spec.address();
+    this.publishesBootId = spec.publishesBootId();
+    this.checkSpecs = List.copyOf(spec.checks());
+    this.eligible = spec.eligible();
+    this.createIndex = index;
+    this.modifyIndex = index;
+    this.statusUpdatedAt = nowMillis / 1000;
+  }
+
+  boolean ready() {
+    return READY.equals(status);
+  }
+
+  /** Where the scheduler may place new allocations (structs.go {@code Node.Ready}). */
+  boolean schedulable() {
+    return ready() && drain == null && eligible;
+  }
+
+  boolean checksPassing() {
+    return checks != null && checks.stream().allMatch(CheckModel::passing);
+  }
+
+  String httpAddr() {
+    return address + ":4646";
+  }
+
+  void addNodeEvent(String subsystem, String message, long index, long nowMillis) {
+    nodeEvents.addLast(new NodeEvent(subsystem, message, index, Instant.ofEpochMilli(nowMillis)));
+    while (nodeEvents.size() > MAX_NODE_EVENTS) {
+      nodeEvents.removeFirst();
+    }
+  }
+
+  /** structs.go {@code NodeEvent}. */
+  record NodeEvent(String subsystem, String message, long createIndex, Instant timestamp) {}
+
+  /** structs.go {@code DrainStrategy}; {@code forceDeadline} is null for none. */
+  static final class Drain {
+    final long deadlineNanos;
+    final boolean ignoreSystemJobs;
+    final Instant startedAt;
+    final Instant forceDeadline;
+    long nextMigrationAt;
+    long batchDoneAt;
+
+    Drain(long deadlineNanos, boolean ignoreSystemJobs, Instant startedAt, Instant forceDeadline) {
+      this.deadlineNanos = deadlineNanos;
+      this.ignoreSystemJobs = ignoreSystemJobs;
+      this.startedAt = startedAt;
+      this.forceDeadline = forceDeadline;
+    }
+
+    /** structs.go {@code DeadlineTime}: negative forces at once, zero never forces. */
+    boolean forcedAt(long nowMillis) {
+      return deadlineNanos < 0
+          || (forceDeadline != null && nowMillis >= forceDeadline.toEpochMilli());
+    }
+
+    boolean covers(AllocModel alloc) {
+      return !(alloc.system() && ignoreSystemJobs);
+    }
+  }
+
+  /** structs.go {@code DrainMetadata}: times have whole seconds, as Nomad stores them. */
+  static final class LastDrain {
+    String status;
+    Instant startedAt;
+    Instant updatedAt;
+    String accessorId = "";
+    Map<String, String> meta;
+
+    LastDrain(Instant startedAt, Map<String, String> meta) {
+      this.startedAt = startedAt;
+      this.meta = meta;
+    }
+  }
+
+  /** A reboot under way: the phase the host is in and when it ends. */
+  static final class Reboot {
+    enum Phase {
+      GOING_DOWN,
+      DOWN,
+      INITIALIZING
+    }
+
+    final String revision;
+    Phase phase = Phase.GOING_DOWN;
+    long phaseEndsAt;
+
+    Reboot(String revision, long phaseEndsAt) {
+      this.revision = revision;
+      this.phaseEndsAt = phaseEndsAt;
+    }
+  }
+}

@@ -1,0 +1,387 @@
+package dev.laborchestrator.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The simulated Nomad HTTP API (command/agent/node_endpoint.go, website/content/api-docs/nodes.mdx)
+ * plus the lab's control endpoint {@code POST /sim/v1/reboot/<hostname>?revision=<rev>}.
+ */
+final class NomadApi extends ApiServer {
+
+  private static final String NODE_PREFIX = "/v1/node/";
+  private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
+  /** command/agent/http.go: {@code ErrInvalidMethod}. */
+  private static final String INVALID_METHOD = "Invalid method";
+
+  private final String token;
+  private final String accessorId;
+
+  /**
+   * @param token the ACL token every request must carry, or null when ACLs are off
+   * @param accessorId the accessor ID of that token, recorded in {@code LastDrain.AccessorID}
+   */
+  NomadApi(Cluster cluster, String token, String accessorId) {
+    super(cluster, "nomad");
+    this.token = token;
+    this.accessorId = token == null ? "" : accessorId;
+  }
+
+  @Override
+  boolean isControl(Call call) {
+    return call.path().startsWith("/sim/");
+  }
+
+  @Override
+  Reply control(Call call) {
+    if (!call.path().startsWith(REBOOT_PREFIX)) {
+      return controlReply(404, "Error", "no such control endpoint");
+    }
+    if (!"POST".equals(call.method())) {
+      return controlReply(405, "Error", "use POST");
+    }
+    String host = call.path().substring(REBOOT_PREFIX.length());
+    String revision = call.param("revision");
+    if (revision != null && revision.isEmpty()) {
+      revision = null;
+    }
+    if (host.isEmpty() || host.contains("/")) {
+      return controlReply(404, "Error", "no host named " + host);
+    }
+    return switch (cluster.reboot(host, revision)) {
+      case ACCEPTED -> {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("Host", host);
+        body.put("Revision", revision);
+        body.put("Accepted", true);
+        yield Reply.json(202, body, Map.of());
+      }
+      case UNKNOWN_HOST -> controlReply(404, "Error", "no host named " + host);
+      case ALREADY_REBOOTING -> controlReply(409, "Error", host + " is already rebooting");
+    };
+  }
+
+  private static Reply controlReply(int status, String field, String message) {
+    return Reply.json(status, Map.of(field, message), Map.of());
+  }
+
+  @Override
+  NodeModel namedNodeLocked(Cluster c, Call call) {
+    if (!call.path().startsWith(NODE_PREFIX)) {
+      return null;
+    }
+    String rest = call.path().substring(NODE_PREFIX.length());
+    int slash = rest.indexOf('/');
+    return c.nodeByIdLocked(slash < 0 ? rest : rest.substring(0, slash));
+  }
+
+  /**
+   * command/agent/http.go {@code parseToken}: {@code X-Nomad-Token}, else {@code Authorization:
+   * Bearer}. With ACLs on, no token is the anonymous token, which may not read nodes ("Permission
+   * denied"); an unknown secret is "ACL token not found". Both are 403.
+   */
+  @Override
+  Reply authorize(Call call) {
+    if (token == null) {
+      return null;
+    }
+    String presented = call.header("X-Nomad-Token");
+    if (presented.isEmpty()) {
+      presented = call.bearerToken();
+    }
+    if (presented.isEmpty()) {
+      return Reply.text(403, "Permission denied");
+    }
+    return presented.equals(token) ? null : Reply.text(403, "ACL token not found");
+  }
+
+  @Override
+  Reply route(Call call) throws InterruptedException {
+    String path = call.path();
+    if (path.equals("/v1/nodes")) {
+      requireMethod(call, "GET");
+      return listNodes(call);
+    }
+    if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
+      return Reply.text(404, ""); // http.go handleRootFallthrough
+    }
+    // node_endpoint.go NodeSpecificRequest dispatches on the path's suffix.
+    String rest = path.substring(NODE_PREFIX.length());
+    if (rest.endsWith("/allocations")) {
+      requireMethod(call, "GET");
+      return nodeAllocations(call, strip(rest, "/allocations"));
+    }
+    if (rest.endsWith("/drain")) {
+      requireMethod(call, "PUT", "POST");
+      return toggleDrain(call, strip(rest, "/drain"));
+    }
+    if (rest.endsWith("/eligibility")) {
+      requireMethod(call, "PUT", "POST");
+      return toggleEligibility(call, strip(rest, "/eligibility"));
+    }
+    if (rest.endsWith("/evaluate") || rest.endsWith("/purge")) {
+      return Reply.text(404, "sim: " + rest.substring(rest.lastIndexOf('/')) + " is not simulated");
+    }
+    requireMethod(call, "GET");
+    return nodeQuery(call, rest);
+  }
+
+  /**
+   * nodes.mdx "List Nodes". {@code prefix} and {@code os} are honoured; {@code filter} (evaluated on
+   * the full node by Nomad) is not simulated and is ignored, so callers get every node.
+   */
+  private Reply listNodes(Call call) throws InterruptedException {
+    String prefix = call.param("prefix") == null ? "" : call.param("prefix");
+    boolean withOs = parseBool(call, "os");
+    Cluster.Read<ArrayNode> read =
+        cluster.read(
+            minIndex(call),
+            waitNanos(call),
+            Cluster::nodesIndexLocked,
+            c -> {
+              ArrayNode nodes = JsonNodeFactory.instance.arrayNode();
+              c.nodesLocked().stream()
+                  .filter(n -> n.id.startsWith(prefix))
+                  .forEach(n -> nodes.add(NomadViews.stub(n, withOs)));
+              return nodes;
+            });
+    return Reply.json(200, read.value(), NomadViews.queryMeta(read.index()));
+  }
+
+  /**
+   * nodes.mdx "Read Node"; node_endpoint.go {@code GetNode} blocks on the node's ModifyIndex (the
+   * nodes table index for an unknown node), and the agent answers 404 "node not found".
+   */
+  private Reply nodeQuery(Call call, String nodeId) throws InterruptedException {
+    Cluster.Read<ObjectNode> read =
+        cluster.read(
+            minIndex(call),
+            waitNanos(call),
+            c -> {
+              NodeModel node = c.nodeByIdLocked(nodeId);
+              return node == null ? c.nodesIndexLocked() : node.modifyIndex;
+            },
+            c -> {
+              NodeModel node = c.nodeByIdLocked(nodeId);
+              return node == null ? null : NomadViews.node(node);
+            });
+    if (read.value() == null) {
+      Reply notFound = Reply.text(404, "node not found");
+      return new Reply(404, NomadViews.queryMeta(read.index()), notFound.contentType(),
+          notFound.body());
+    }
+    return Reply.json(200, read.value(), NomadViews.queryMeta(read.index()));
+  }
+
+  /**
+   * nodes.mdx "List Node Allocations"; node_endpoint.go {@code GetAllocs} does not look the node
+   * up, so an unknown node has no allocations rather than a 404.
+   */
+  private Reply nodeAllocations(Call call, String nodeId) throws InterruptedException {
+    Cluster.Read<ArrayNode> read =
+        cluster.read(
+            minIndex(call),
+            waitNanos(call),
+            c -> c.allocsIndexLocked(nodeId),
+            c -> {
+              ArrayNode allocs = JsonNodeFactory.instance.arrayNode();
+              c.allocsOnLocked(nodeId).forEach(a -> allocs.add(NomadViews.alloc(a)));
+              return allocs;
+            });
+    return Reply.json(200, read.value(), NomadViews.queryMeta(read.index()));
+  }
+
+  /**
+   * nodes.mdx "Drain Node". The body is {@code api.NodeUpdateDrainRequest}; a missing or null
+   * {@code DrainSpec} cancels the drain. The pre-1.1 form {@code ?enable=true} sent no body, and
+   * since Nomad 1.1 the agent ignores the query and its decodeBody answers 400 "Request body is
+   * empty".
+   */
+  private Reply toggleDrain(Call call, String nodeId) {
+    JsonNode body = requestObject(jsonBody(call), "api.NodeUpdateDrainRequest");
+    JsonNode spec = field(body, "DrainSpec");
+    boolean drain = spec != null && !spec.isNull();
+    if (drain && !spec.isObject()) {
+      throw typeError("DrainSpec", "api.DrainSpec", spec);
+    }
+    long deadline = drain ? longField(spec, "Deadline") : 0;
+    boolean ignoreSystemJobs = drain && boolField(spec, "IgnoreSystemJobs");
+    Cluster.WriteResult result =
+        cluster.drain(
+            nodeId,
+            drain,
+            deadline,
+            ignoreSystemJobs,
+            boolField(body, "MarkEligible"),
+            stringMap(body, "Meta"),
+            accessorId);
+    return Reply.json(
+        200,
+        NomadViews.writeReply(result),
+        Map.of("X-Nomad-Index", Long.toString(result.index())));
+  }
+
+  /**
+   * nodes.mdx "Toggle Node Eligibility". The body is {@code structs.NodeUpdateEligibilityRequest}:
+   * its NodeID, when set, wins over the path's (node_endpoint.go nodeToggleEligibility). Errors of
+   * the RPC (draining node, invalid value, unknown node) are uncoded and so answered with 500.
+   */
+  private Reply toggleEligibility(Call call, String pathNodeId) {
+    JsonNode body = requestObject(jsonBody(call), "structs.NodeUpdateEligibilityRequest");
+    String bodyNodeId = stringField(body, "NodeID");
+    JsonNode event = field(body, "NodeEvent");
+    if (event != null && !event.isNull()) {
+      throw new ApiError(500, "node event must not be set");
+    }
+    Cluster.WriteResult result =
+        cluster.setEligibility(
+            bodyNodeId.isEmpty() ? pathNodeId : bodyNodeId, stringField(body, "Eligibility"));
+    return Reply.json(
+        200,
+        NomadViews.writeReply(result),
+        Map.of("X-Nomad-Index", Long.toString(result.index())));
+  }
+
+  // ---- decoding as Go's encoding/json does: field names match case-insensitively ----
+
+  private static JsonNode requestObject(JsonNode body, String goType) {
+    if (body.isNull() || body.isObject()) {
+      return body;
+    }
+    throw new ApiError(
+        400, "json: cannot unmarshal " + jsonKind(body) + " into Go value of type " + goType);
+  }
+
+  private static JsonNode field(JsonNode object, String name) {
+    if (!object.isObject()) {
+      return null;
+    }
+    JsonNode exact = object.get(name);
+    if (exact != null) {
+      return exact;
+    }
+    Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> entry = fields.next();
+      if (entry.getKey().equalsIgnoreCase(name)) {
+        return entry.getValue();
+      }
+    }
+    return null;
+  }
+
+  private static long longField(JsonNode object, String name) {
+    JsonNode value = field(object, name);
+    if (value == null || value.isNull()) {
+      return 0;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+      throw typeError(name, "int64", value);
+    }
+    return value.asLong();
+  }
+
+  private static boolean boolField(JsonNode object, String name) {
+    JsonNode value = field(object, name);
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw typeError(name, "bool", value);
+    }
+    return value.asBoolean();
+  }
+
+  private static String stringField(JsonNode object, String name) {
+    JsonNode value = field(object, name);
+    if (value == null || value.isNull()) {
+      return "";
+    }
+    if (!value.isTextual()) {
+      throw typeError(name, "string", value);
+    }
+    return value.asText();
+  }
+
+  private static Map<String, String> stringMap(JsonNode object, String name) {
+    JsonNode value = field(object, name);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isObject()) {
+      throw typeError(name, "map[string]string", value);
+    }
+    Map<String, String> map = new LinkedHashMap<>();
+    Iterator<Map.Entry<String, JsonNode>> entries = value.fields();
+    while (entries.hasNext()) {
+      Map.Entry<String, JsonNode> entry = entries.next();
+      if (!entry.getValue().isTextual()) {
+        throw typeError(name, "string", entry.getValue());
+      }
+      map.put(entry.getKey(), entry.getValue().asText());
+    }
+    return map;
+  }
+
+  private static ApiError typeError(String field, String goType, JsonNode value) {
+    return new ApiError(
+        400,
+        "json: cannot unmarshal "
+            + jsonKind(value)
+            + " into Go struct field "
+            + field
+            + " of type "
+            + goType);
+  }
+
+  private static String jsonKind(JsonNode value) {
+    if (value.isNumber()) {
+      return "number";
+    }
+    if (value.isTextual()) {
+      return "string";
+    }
+    if (value.isBoolean()) {
+      return "bool";
+    }
+    return value.isArray() ? "array" : "object";
+  }
+
+  private static String strip(String rest, String suffix) {
+    return rest.substring(0, rest.length() - suffix.length());
+  }
+
+  private static void requireMethod(Call call, String... methods) {
+    if (!Set.of(methods).contains(call.method())) {
+      throw new ApiError(405, INVALID_METHOD);
+    }
+  }
+
+  /** Go's strconv.ParseBool, as command/agent/http.go parseBool uses it. */
+  private static boolean parseBool(Call call, String name) {
+    String value = call.param(name);
+    if (value == null || value.isEmpty()) {
+      return false;
+    }
+    return switch (value) {
+      case "1", "t", "T", "TRUE", "true", "True" -> true;
+      case "0", "f", "F", "FALSE", "false", "False" -> false;
+      default ->
+          throw new ApiError(
+              500,
+              "Failed to parse value of \""
+                  + name
+                  + "\" ("
+                  + value
+                  + ") as a bool: strconv.ParseBool: parsing \""
+                  + value
+                  + "\": invalid syntax");
+    };
+  }
+}

@@ -1,0 +1,91 @@
+package dev.laborchestrator.sim;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Ways a simulated host (or, through {@link SimLab#globalFaults()}, every host and request)
+ * misbehaves on purpose. Thread-safe and mutable at any time; a change applies from the lab's next
+ * step.
+ */
+public final class SimFaults {
+
+  private volatile boolean neverReturns;
+  private volatile boolean checkStaysCritical;
+  private volatile boolean fakeReboot;
+  private volatile Duration slowDrain;
+  private volatile double errorRate;
+  private volatile String returnsRevision;
+
+  /** After a reboot the host stays {@code down} (until this is switched off again). */
+  public SimFaults neverReturns(boolean value) {
+    neverReturns = value;
+    return this;
+  }
+
+  /**
+   * After a reboot one check stays {@code critical}: the first service or node check, else {@code
+   * serfHealth}.
+   */
+  public SimFaults checkStaysCritical(boolean value) {
+    checkStaysCritical = value;
+    return this;
+  }
+
+  /** A reboot is accepted but the host does not restart: status, boot id and revision stay. */
+  public SimFaults fakeReboot(boolean value) {
+    fakeReboot = value;
+    return this;
+  }
+
+  /** Per-allocation migration time while draining, instead of {@link SimTiming#drainPerAlloc()}. */
+  public SimFaults slowDrain(Duration perAlloc) {
+    if (perAlloc != null && perAlloc.isNegative()) {
+      throw new IllegalArgumentException("slowDrain cannot be negative");
+    }
+    slowDrain = perAlloc;
+    return this;
+  }
+
+  /**
+   * Fraction (0..1) of API requests answered {@code 500}, {@code 503} or dropped without an answer.
+   * For a host: the requests naming it ({@code /v1/node/<id>...}, {@code /v1/health/node/<name>}).
+   */
+  public SimFaults errorRate(double rate) {
+    if (!(rate >= 0.0 && rate <= 1.0)) {
+      throw new IllegalArgumentException("errorRate must be within 0..1: " + rate);
+    }
+    errorRate = rate;
+    return this;
+  }
+
+  /** After a reboot the host runs this revision instead of the one it was asked for. */
+  public SimFaults returnsRevision(String revision) {
+    returnsRevision = revision;
+    return this;
+  }
+
+  public boolean neverReturns() {
+    return neverReturns;
+  }
+
+  public boolean checkStaysCritical() {
+    return checkStaysCritical;
+  }
+
+  public boolean fakeReboot() {
+    return fakeReboot;
+  }
+
+  public Optional<Duration> slowDrain() {
+    return Optional.ofNullable(slowDrain);
+  }
+
+  public double errorRate() {
+    return errorRate;
+  }
+
+  public Optional<String> returnsRevision() {
+    return Optional.ofNullable(returnsRevision);
+  }
+}

@@ -1,0 +1,156 @@
+package dev.laborchestrator.sim;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The description of one simulated host: its Nomad client, the allocations running on it and the
+ * Consul checks registered on it. A fluent, mutable specification read once by {@link
+ * SimLab.Builder#build()}.
+ *
+ * <p>A check is written {@code "<type>: <service>"} (for instance {@code "http: web"}), which
+ * registers a service check of that type, or as a plain name, which registers a node check. The
+ * string is the check's {@code Name} either way.
+ */
+public final class SimNode {
+
+  private final String name;
+  private String consulName;
+  private String address = "127.0.0.1";
+  private final Map<String, String> meta = new LinkedHashMap<>();
+  private String revision = "initial";
+  private boolean publishesBootId = true;
+  private boolean eligible = true;
+  private int serviceAllocs;
+  private int batchAllocs;
+  private int systemAllocs;
+  private final List<String> checks = new ArrayList<>();
+
+  private SimNode(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("a node needs a name");
+    }
+    this.name = name;
+  }
+
+  /** A node whose Nomad {@code Name} (and hostname) is {@code name}. */
+  public static SimNode named(String name) {
+    return new SimNode(name);
+  }
+
+  /** The node's Consul name ({@code Attributes["unique.consul.name"]}); defaults to the name. */
+  public SimNode consulName(String consulName) {
+    this.consulName = Objects.requireNonNull(consulName);
+    return this;
+  }
+
+  /** IP address: the stub's {@code Address} and the node's {@code HTTPAddr} ({@code addr:4646}). */
+  public SimNode address(String address) {
+    this.address = Objects.requireNonNull(address);
+    return this;
+  }
+
+  /** Extra node metadata; {@code nixos.revision} and {@code lab.boot-id} are set by the lab. */
+  public SimNode meta(Map<String, String> meta) {
+    this.meta.putAll(meta);
+    return this;
+  }
+
+  /** Initial {@code Meta["nixos.revision"]}. */
+  public SimNode revision(String revision) {
+    this.revision = Objects.requireNonNull(revision);
+    return this;
+  }
+
+  /** Whether the host publishes {@code Meta["lab.boot-id"]}, renewed on every real reboot. */
+  public SimNode publishesBootId(boolean publishesBootId) {
+    this.publishesBootId = publishesBootId;
+    return this;
+  }
+
+  /** Initial {@code SchedulingEligibility}; {@code false} models an operator's earlier choice. */
+  public SimNode eligible(boolean eligible) {
+    this.eligible = eligible;
+    return this;
+  }
+
+  public SimNode serviceAllocs(int count) {
+    this.serviceAllocs = nonNegative(count);
+    return this;
+  }
+
+  public SimNode batchAllocs(int count) {
+    this.batchAllocs = nonNegative(count);
+    return this;
+  }
+
+  public SimNode systemAllocs(int count) {
+    this.systemAllocs = nonNegative(count);
+    return this;
+  }
+
+  /** Consul checks besides {@code serfHealth}; all pass initially. */
+  public SimNode checks(String... checks) {
+    for (String check : checks) {
+      if (check == null || check.isBlank()) {
+        throw new IllegalArgumentException("a check needs a name");
+      }
+      this.checks.add(check);
+    }
+    return this;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  String consulNameOrDefault() {
+    return consulName == null ? name : consulName;
+  }
+
+  String address() {
+    return address;
+  }
+
+  Map<String, String> meta() {
+    return meta;
+  }
+
+  String revision() {
+    return revision;
+  }
+
+  boolean publishesBootId() {
+    return publishesBootId;
+  }
+
+  boolean eligible() {
+    return eligible;
+  }
+
+  int serviceAllocs() {
+    return serviceAllocs;
+  }
+
+  int batchAllocs() {
+    return batchAllocs;
+  }
+
+  int systemAllocs() {
+    return systemAllocs;
+  }
+
+  List<String> checks() {
+    return checks;
+  }
+
+  private static int nonNegative(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("allocation counts cannot be negative: " + count);
+    }
+    return count;
+  }
+}
