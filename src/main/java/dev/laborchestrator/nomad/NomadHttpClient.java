@@ -1,0 +1,110 @@
+package dev.laborchestrator.nomad;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
+import dev.laborchestrator.http.HttpApi;
+import dev.laborchestrator.http.HttpApi.Retries;
+import dev.laborchestrator.http.HttpOptions;
+import dev.laborchestrator.http.JsonShapes;
+import dev.laborchestrator.port.Allocation;
+import dev.laborchestrator.port.BlockingQuery;
+import dev.laborchestrator.port.DrainRequest;
+import dev.laborchestrator.port.Indexed;
+import dev.laborchestrator.port.NodeStub;
+import dev.laborchestrator.port.NomadNode;
+import dev.laborchestrator.port.NomadNodes;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link NomadNodes} over Nomad's HTTP API ({@code /v1/nodes}, {@code /v1/node/:id}, its {@code
+ * allocations}, {@code drain} and {@code eligibility}). Reads and eligibility updates are retried
+ * on transient failures; a drain is sent once.
+ */
+public final class NomadHttpClient implements NomadNodes {
+  static final String TOKEN_HEADER = "X-Nomad-Token";
+  static final String INDEX_HEADER = "X-Nomad-Index";
+
+  private static final String[] NODE_FIELDS = {"ID", "Name", "Status"};
+
+  private final HttpApi api;
+
+  public NomadHttpClient(ApiSettings settings, HttpOptions options) {
+    this(settings, options, null, null);
+  }
+
+  /**
+   * @param region sent as {@code ?region=} when not null or blank ({@code NOMAD_REGION})
+   * @param namespace sent as {@code ?namespace=} when not null or blank ({@code NOMAD_NAMESPACE})
+   */
+  public NomadHttpClient(
+      ApiSettings settings, HttpOptions options, String region, String namespace) {
+    this.api =
+        HttpApi.builder(settings.address())
+            .token(TOKEN_HEADER, settings.token())
+            .indexHeader(INDEX_HEADER)
+            .queryParameter("region", region)
+            .queryParameter("namespace", namespace)
+            .options(options)
+            .build();
+  }
+
+  @Override
+  public List<NodeStub> listNodes() {
+    return api.get(
+        List.of("v1", "nodes"),
+        body -> JsonShapes.listOf(body, "node", NodeStub.class, NODE_FIELDS));
+  }
+
+  @Override
+  public Indexed<NomadNode> readNode(String nodeId, BlockingQuery query) {
+    return api.getIndexed(
+        List.of("v1", "node", nodeId),
+        query,
+        body -> JsonShapes.objectOf(body, "node", NomadNode.class, NODE_FIELDS));
+  }
+
+  @Override
+  public Indexed<List<Allocation>> nodeAllocations(String nodeId, BlockingQuery query) {
+    return api.getIndexed(
+        List.of("v1", "node", nodeId, "allocations"),
+        query,
+        body -> JsonShapes.listOf(body, "allocation", Allocation.class, "ID", "ClientStatus"));
+  }
+
+  @Override
+  public void drain(String nodeId, DrainRequest request) {
+    DrainBody body =
+        new DrainBody(
+            new DrainSpec(request.deadline().toNanos(), request.ignoreSystemJobs()),
+            false,
+            request.meta());
+    api.post(List.of("v1", "node", nodeId, "drain"), body, Retries.NONE);
+  }
+
+  @Override
+  public void setEligibility(String nodeId, boolean eligible) {
+    EligibilityBody body =
+        new EligibilityBody(eligible ? NomadNode.ELIGIBLE : NomadNode.INELIGIBLE);
+    api.post(List.of("v1", "node", nodeId, "eligibility"), body, Retries.TRANSIENT_FAILURES);
+  }
+
+  @Override
+  public String toString() {
+    return "NomadHttpClient[" + api + "]";
+  }
+
+  @JsonPropertyOrder({"DrainSpec", "MarkEligible", "Meta"})
+  record DrainBody(
+      @JsonProperty("DrainSpec") DrainSpec drainSpec,
+      @JsonProperty("MarkEligible") boolean markEligible,
+      @JsonProperty("Meta") Map<String, String> meta) {}
+
+  @JsonPropertyOrder({"Deadline", "IgnoreSystemJobs"})
+  record DrainSpec(
+      @JsonProperty("Deadline") long deadline,
+      @JsonProperty("IgnoreSystemJobs") boolean ignoreSystemJobs) {}
+
+  record EligibilityBody(@JsonProperty("Eligibility") String eligibility) {}
+}
