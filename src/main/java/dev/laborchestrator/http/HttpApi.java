@@ -24,9 +24,9 @@ import okhttp3.Response;
 
 /**
  * One HTTP API (Nomad's or Consul's): its address, its token header and its index header, with one
- * OkHttp client. Every call has a timeout; a blocking query's allows for its wait. Reads are retried
- * on transient failures, writes only when the caller says so. Failures are {@link ApiException}s
- * whose messages name the method and path and never contain the token.
+ * OkHttp client. Every call has a timeout; a blocking query's allows for its wait. Reads are
+ * retried on transient failures, writes only when the caller says so. Failures are {@link
+ * ApiException}s whose messages name the method and path and never contain the token.
  *
  * <p>Redirects are not followed (the token header would go along to wherever they point), and
  * OkHttp's own silent retry of failed connections is off, so that a write is sent once unless its
@@ -87,7 +87,8 @@ public final class HttpApi {
    * ({@code ?index=&wait=<ms>ms}). Retried on transient failures. An answer without a usable index
    * header is of an unexpected shape: the next blocking query would need it.
    */
-  public <T> Indexed<T> getIndexed(List<String> path, BlockingQuery query, ResponseReader<T> reader) {
+  public <T> Indexed<T> getIndexed(
+      List<String> path, BlockingQuery query, ResponseReader<T> reader) {
     Request request = request("GET", url(path, query), null, query);
     return options
         .retry()
@@ -97,7 +98,9 @@ public final class HttpApi {
   /** {@code GET} a JSON document; retried on transient failures. */
   public <T> T get(List<String> path, ResponseReader<T> reader) {
     Request request = request("GET", url(path, BlockingQuery.NONE), null, BlockingQuery.NONE);
-    return options.retry().run(() -> exchange(request, (response, body) -> reader.read(parse(body))));
+    return options
+        .retry()
+        .run(() -> exchange(request, (response, body) -> reader.read(parse(body))));
   }
 
   /** {@code POST} {@code body} as JSON; the answer's body is not read beyond its status. */

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Reads JSON answers into records after checking their shape, so that a surprise reads as "allocation
- * #2 has no ClientStatus" rather than as a null deep inside the engine.
+ * Reads JSON answers into records after checking their shape, so that a surprise reads as
+ * "allocation #2 has no ClientStatus" rather than as a null deep inside the engine.
  */
 public final class JsonShapes {
   static final ObjectMapper MAPPER =
@@ -37,8 +37,12 @@ public final class JsonShapes {
     return values;
   }
 
-  /** A JSON object that carries the {@code requiredFields} as non-blank strings, read as {@code type}. */
-  public static <T> T objectOf(JsonNode body, String what, Class<T> type, String... requiredFields) {
+  /**
+   * A JSON object that carries the {@code requiredFields} as non-blank strings, read as {@code
+   * type}.
+   */
+  public static <T> T objectOf(
+      JsonNode body, String what, Class<T> type, String... requiredFields) {
     if (!body.isObject()) {
       throw new UnexpectedShape("expected " + what + " to be a JSON object, got " + describe(body));
     }

@@ -28,7 +28,9 @@ public final class RetryPolicy {
 
   private static final Logger LOG = LoggerFactory.getLogger(RetryPolicy.class);
 
-  /** Waits between attempts; {@code clock::sleep} of a {@link dev.laborchestrator.port.Clock} fits. */
+  /**
+   * Waits between attempts; {@code clock::sleep} of a {@link dev.laborchestrator.port.Clock} fits.
+   */
   @FunctionalInterface
   public interface Sleeper {
     void sleep(Duration duration) throws InterruptedException;
@@ -60,7 +62,10 @@ public final class RetryPolicy {
                 .build());
   }
 
-  /** 5 attempts, pauses of 0.5 s, 1 s, 2 s, 4 s (doubling, at most 8 s): rides out a leader election. */
+  /**
+   * 5 attempts, pauses of 0.5 s, 1 s, 2 s, 4 s (doubling, at most 8 s): rides out a leader
+   * election.
+   */
   public static RetryPolicy defaults() {
     return exponential(
         DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_BACKOFF, DEFAULT_MULTIPLIER, DEFAULT_MAX_BACKOFF);

@@ -29,7 +29,8 @@ class JsonShapesTest {
   @Test
   void namesAnElementThatIsNotAnObject() throws Exception {
     assertThatThrownBy(
-            () -> JsonShapes.listOf(json("[{\"CheckID\":\"a\"}, \"b\"]"), "check", HealthCheck.class))
+            () ->
+                JsonShapes.listOf(json("[{\"CheckID\":\"a\"}, \"b\"]"), "check", HealthCheck.class))
         .hasMessage("expected check #1 to be a JSON object, got a string");
   }
 
@@ -47,8 +48,10 @@ class JsonShapesTest {
 
   @Test
   void namesTheFieldWhoseValueHasTheWrongType() throws Exception {
-    assertThatThrownBy(
-            () -> node("{\"ID\":\"x\",\"Name\":\"mew\",\"Status\":\"ready\",\"StatusUpdatedAt\":\"soon\"}"))
+    String body =
+        "{\"ID\":\"x\",\"Name\":\"mew\",\"Status\":\"ready\",\"StatusUpdatedAt\":\"soon\"}";
+
+    assertThatThrownBy(() -> node(body))
         .isInstanceOf(UnexpectedShape.class)
         .hasMessageStartingWith("node field StatusUpdatedAt: ")
         .hasMessageContaining("long");

@@ -70,7 +70,10 @@ class RetryPolicyTest {
     assertThat(attempts).hasValue(5);
     assertThat(sleeper.pauses())
         .containsExactly(
-            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4));
+            Duration.ofMillis(500),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(4));
   }
 
   @Test
@@ -132,7 +135,8 @@ class RetryPolicyTest {
 
   @Test
   void rejectsFewerThanOneAttempt() {
-    assertThatThrownBy(() -> RetryPolicy.exponential(0, Duration.ofMillis(1), 2, Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () -> RetryPolicy.exponential(0, Duration.ofMillis(1), 2, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxAttempts");
   }
