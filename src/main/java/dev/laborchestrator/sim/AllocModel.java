@@ -28,8 +28,10 @@ final class AllocModel {
   String nextAllocation = "";
   long modifyIndex;
   long modifyTimeNanos;
+
   /** Wall-clock millis at which a pending allocation starts running; -1 when not pending. */
   long startAt = -1;
+
   /** Wall-clock millis at which the client finishes stopping this allocation; -1 when not. */
   long stopAt = -1;
 

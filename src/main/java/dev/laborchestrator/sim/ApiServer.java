@@ -19,19 +19,24 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * One simulated HTTP API on 127.0.0.1 with an ephemeral port. Every request passes fault injection
- * and the token check, is answered by {@link #route}, and lands in the lab's record. Handlers run on
- * a cached thread pool because blocking queries hold their thread for up to ten minutes.
+ * and the token check, is answered by {@link #route}, and lands in the lab's record. Handlers run
+ * on a cached thread pool because blocking queries hold their thread for up to ten minutes.
  */
 abstract class ApiServer implements AutoCloseable {
 
   static final ObjectMapper JSON = new ObjectMapper();
+
   /** Nomad's {@code structs.DefaultBlockingRPCQueryTime} and Consul's default query time. */
   private static final long DEFAULT_WAIT_NANOS = TimeUnit.MINUTES.toNanos(5);
+
   /** Nomad's {@code structs.MaxBlockingRPCQueryTime} and Consul's maximum query time. */
   private static final long MAX_WAIT_NANOS = TimeUnit.MINUTES.toNanos(10);
+
   /** {@code structs.JitterFraction} in both: up to wait/16 is added to spread wake-ups. */
   private static final int JITTER_FRACTION = 16;
 
@@ -74,7 +79,11 @@ abstract class ApiServer implements AutoCloseable {
 
   /** A request as the handlers see it: the path decoded, query parameters by first value. */
   record Call(
-      String method, String path, String rawQuery, Map<String, String> query, Headers headers,
+      String method,
+      String path,
+      String rawQuery,
+      Map<String, String> query,
+      Headers headers,
       byte[] body) {
 
     String param(String name) {
@@ -233,8 +242,15 @@ abstract class ApiServer implements AutoCloseable {
 
   // ---- shared parsing (Nomad's and Consul's parseWait behave alike) ----
 
+  /** A blocking query on the call's {@code index} and {@code wait} parameters. */
+  <T> Cluster.Read<T> blockingRead(
+      Call call, ToLongFunction<Cluster> index, Function<Cluster, T> render)
+      throws InterruptedException {
+    return cluster.read(minIndex(call), waitNanos(call), index, render);
+  }
+
   /** The {@code index} parameter; 0 when absent. */
-  static long minIndex(Call call) {
+  private static long minIndex(Call call) {
     String index = call.param("index");
     if (index == null || index.isEmpty()) {
       return 0;
@@ -250,7 +266,7 @@ abstract class ApiServer implements AutoCloseable {
    * The {@code wait} parameter in Go duration syntax: default 5m, at most 10m, plus a random
    * stagger of up to a sixteenth (api-docs "Blocking Queries").
    */
-  static long waitNanos(Call call) {
+  private static long waitNanos(Call call) {
     String wait = call.param("wait");
     long nanos = 0;
     if (wait != null && !wait.isEmpty()) {

@@ -36,7 +36,9 @@ final class CheckModel {
     return new CheckModel(SERF_HEALTH, "Serf Health Status", "", "", "");
   }
 
-  /** {@code "http: web"} is a service check of type http on service web; other text a node check. */
+  /**
+   * {@code "http: web"} is a service check of type http on service web; other text a node check.
+   */
   static CheckModel parse(String spec) {
     int colon = spec.indexOf(':');
     if (colon > 0) {

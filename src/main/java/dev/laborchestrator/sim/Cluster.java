@@ -47,8 +47,10 @@ final class Cluster {
   private final Map<String, NodeModel> byName = new LinkedHashMap<>();
   private final Map<String, NodeModel> byId = new LinkedHashMap<>();
   private final List<AllocModel> allocs = new ArrayList<>();
+
   /** Allocations waiting for a node that can take their replacement (a blocked evaluation). */
   private final List<AllocModel> blocked = new ArrayList<>();
+
   private final Map<String, Long> jobCreateIndex = new HashMap<>();
   private final List<SimEvent> events = new ArrayList<>();
   private final List<SimRequest> requests = new ArrayList<>();
@@ -77,7 +79,8 @@ final class Cluster {
       throw new IllegalArgumentException("two nodes are named " + spec.name());
     }
     if (byName.values().stream().anyMatch(n -> n.consulName.equals(spec.consulNameOrDefault()))) {
-      throw new IllegalArgumentException("two nodes have Consul name " + spec.consulNameOrDefault());
+      throw new IllegalArgumentException(
+          "two nodes have Consul name " + spec.consulNameOrDefault());
     }
     String id =
         UUID.nameUUIDFromBytes(("sim-nomad-node/" + spec.name()).getBytes(StandardCharsets.UTF_8))
@@ -152,8 +155,8 @@ final class Cluster {
   record Read<T>(long index, T value) {}
 
   /**
-   * A blocking query: waits while the watched index is not above {@code minIndex} and time is
-   * left, then renders. {@code minIndex <= 0} never waits (Nomad's and Consul's blockingRPC).
+   * A blocking query: waits while the watched index is not above {@code minIndex} and time is left,
+   * then renders. {@code minIndex <= 0} never waits (Nomad's and Consul's blockingRPC).
    */
   <T> Read<T> read(
       long minIndex, long waitNanos, ToLongFunction<Cluster> index, Function<Cluster, T> render)
@@ -285,8 +288,11 @@ final class Cluster {
                 + " ignoreSystemJobs="
                 + ignoreSystemJobs
                 + (meta == null ? "" : " meta=" + meta);
-        record(node, old == null ? SimEvent.Type.DRAIN_STARTED : SimEvent.Type.DRAIN_UPDATED,
-            detail, now);
+        record(
+            node,
+            old == null ? SimEvent.Type.DRAIN_STARTED : SimEvent.Type.DRAIN_UPDATED,
+            detail,
+            now);
       } else if (old != null) {
         record(node, SimEvent.Type.DRAIN_CANCELED, markEligible ? "MarkEligible" : "", now);
       }
@@ -320,7 +326,9 @@ final class Cluster {
       }
       long index = changeEligibility(node, wanted, "api");
       WriteResult result =
-          wanted ? new WriteResult(index, List.of(newId()), commit()) : new WriteResult(index, null, 0);
+          wanted
+              ? new WriteResult(index, List.of(newId()), commit())
+              : new WriteResult(index, null, 0);
       signalIfDirty();
       return result;
     } finally {
@@ -539,10 +547,7 @@ final class Cluster {
   }
 
   private static CheckModel stuckCheck(NodeModel node) {
-    return node.checks.stream()
-        .filter(c -> !c.serf())
-        .findFirst()
-        .orElse(node.checks.get(0));
+    return node.checks.stream().filter(c -> !c.serf()).findFirst().orElse(node.checks.get(0));
   }
 
   private void advanceAllocs(long now) {
@@ -565,13 +570,13 @@ final class Cluster {
   }
 
   /**
-   * nomad/drainer: service allocations migrate one at a time (watch_jobs.go, migrate
-   * max_parallel 1); batch allocations are never marked for migration but run until they finish or
-   * the deadline passes (watch_jobs.go "We don't mark batch for drain"; node drain docs: "will not
-   * be replaced"); when the deadline passes everything the drain covers is stopped at once
-   * (drainer.go handleDeadlinedNodes). The drain completes as soon as no non-system allocation is
-   * pending or running (draining_node.go IsDone); only then are system allocations told to stop,
-   * so they outlive the DrainStrategy.
+   * nomad/drainer: service allocations migrate one at a time (watch_jobs.go, migrate max_parallel
+   * 1); batch allocations are never marked for migration but run until they finish or the deadline
+   * passes (watch_jobs.go "We don't mark batch for drain"; node drain docs: "will not be
+   * replaced"); when the deadline passes everything the drain covers is stopped at once (drainer.go
+   * handleDeadlinedNodes). The drain completes as soon as no non-system allocation is pending or
+   * running (draining_node.go IsDone); only then are system allocations told to stop, so they
+   * outlive the DrainStrategy.
    */
   private void advanceDrain(NodeModel node, long now) {
     Drain drain = node.drain;
@@ -625,7 +630,8 @@ final class Cluster {
     commitAlloc(alloc, now);
     AllocModel replacement = placeReplacement(alloc, now);
     String target = replacement == null ? "blocked: no node can take it" : replacement.nodeName;
-    record(node, SimEvent.Type.ALLOC_MIGRATED, alloc.name + " -> " + target + " (" + why + ")", now);
+    record(
+        node, SimEvent.Type.ALLOC_MIGRATED, alloc.name + " -> " + target + " (" + why + ")", now);
   }
 
   /** drainer.go: NodesDrainComplete clears the strategy; the node stays ineligible. */
@@ -676,7 +682,9 @@ final class Cluster {
   private NodeModel chooseTarget() {
     return byName.values().stream()
         .filter(NodeModel::schedulable)
-        .min(Comparator.comparingLong(n -> allocsOnLocked(n.id).stream().filter(AllocModel::active).count()))
+        .min(
+            Comparator.comparingLong(
+                n -> allocsOnLocked(n.id).stream().filter(AllocModel::active).count()))
         .orElse(null);
   }
 

@@ -16,7 +16,9 @@ final class ConsulApi extends ApiServer {
 
   private final String token;
 
-  /** @param token the ACL token reads need, or null when ACLs are off */
+  /**
+   * @param token the ACL token reads need, or null when ACLs are off
+   */
   ConsulApi(Cluster cluster, String token) {
     super(cluster, "consul");
     this.token = token;
@@ -70,15 +72,14 @@ final class ConsulApi extends ApiServer {
    * The node's checks, serfHealth included; an unknown or deregistered node has none ({@code []},
    * 200). Blocks on the checks table index (state store NodeChecks). With ACLs on, the anonymous
    * token lacks node:read and service:read, so every check is filtered out; the
-   * X-Consul-Results-Filtered-By-ACLs header is only sent to authenticated callers
-   * (agent/http.go). The {@code filter} parameter is not simulated and is ignored.
+   * X-Consul-Results-Filtered-By-ACLs header is only sent to authenticated callers (agent/http.go).
+   * The {@code filter} parameter is not simulated and is ignored.
    */
   private Reply nodeChecks(Call call, String consulName) throws InterruptedException {
     boolean anonymous = token != null && presentedToken(call).isEmpty();
     Cluster.Read<ArrayNode> read =
-        cluster.read(
-            minIndex(call),
-            waitNanos(call),
+        blockingRead(
+            call,
             Cluster::consulIndexLocked,
             c -> {
               ArrayNode checks = JsonNodeFactory.instance.arrayNode();

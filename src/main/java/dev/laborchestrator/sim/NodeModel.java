@@ -16,6 +16,7 @@ final class NodeModel {
   static final String INITIALIZING = "initializing";
   static final String META_REVISION = "nixos.revision";
   static final String META_BOOT_ID = "lab.boot-id";
+
   /** structs.go {@code MaxRetainedNodeEvents}: a node keeps its last 10 events. */
   static final int MAX_NODE_EVENTS = 10;
 
@@ -27,8 +28,10 @@ final class NodeModel {
   final SimFaults faults = new SimFaults();
   final Map<String, String> meta = new LinkedHashMap<>();
   final Map<String, String> attributes = new LinkedHashMap<>();
+
   /** The system jobs that place an allocation on this node whenever it can take one. */
   final List<String> systemJobs = new ArrayList<>();
+
   final List<String> checkSpecs;
   final Deque<NodeEvent> nodeEvents = new ArrayDeque<>();
   final long createIndex;
@@ -44,6 +47,7 @@ final class NodeModel {
 
   /** Null while the Consul agent is deregistered (the host is rebooting). */
   List<CheckModel> checks;
+
   /** Wall-clock millis from which critical checks pass; -1 when nothing is pending. */
   long checksPassAt = -1;
 

@@ -17,6 +17,7 @@ final class NomadApi extends ApiServer {
 
   private static final String NODE_PREFIX = "/v1/node/";
   private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
+
   /** command/agent/http.go: {@code ErrInvalidMethod}. */
   private static final String INVALID_METHOD = "Invalid method";
 
@@ -133,16 +134,15 @@ final class NomadApi extends ApiServer {
   }
 
   /**
-   * nodes.mdx "List Nodes". {@code prefix} and {@code os} are honoured; {@code filter} (evaluated on
-   * the full node by Nomad) is not simulated and is ignored, so callers get every node.
+   * nodes.mdx "List Nodes". {@code prefix} and {@code os} are honoured; {@code filter} (evaluated
+   * on the full node by Nomad) is not simulated and is ignored, so callers get every node.
    */
   private Reply listNodes(Call call) throws InterruptedException {
     String prefix = call.param("prefix") == null ? "" : call.param("prefix");
     boolean withOs = parseBool(call, "os");
     Cluster.Read<ArrayNode> read =
-        cluster.read(
-            minIndex(call),
-            waitNanos(call),
+        blockingRead(
+            call,
             Cluster::nodesIndexLocked,
             c -> {
               ArrayNode nodes = JsonNodeFactory.instance.arrayNode();
@@ -160,9 +160,8 @@ final class NomadApi extends ApiServer {
    */
   private Reply nodeQuery(Call call, String nodeId) throws InterruptedException {
     Cluster.Read<ObjectNode> read =
-        cluster.read(
-            minIndex(call),
-            waitNanos(call),
+        blockingRead(
+            call,
             c -> {
               NodeModel node = c.nodeByIdLocked(nodeId);
               return node == null ? c.nodesIndexLocked() : node.modifyIndex;
@@ -173,8 +172,8 @@ final class NomadApi extends ApiServer {
             });
     if (read.value() == null) {
       Reply notFound = Reply.text(404, "node not found");
-      return new Reply(404, NomadViews.queryMeta(read.index()), notFound.contentType(),
-          notFound.body());
+      return new Reply(
+          404, NomadViews.queryMeta(read.index()), notFound.contentType(), notFound.body());
     }
     return Reply.json(200, read.value(), NomadViews.queryMeta(read.index()));
   }
@@ -185,9 +184,8 @@ final class NomadApi extends ApiServer {
    */
   private Reply nodeAllocations(Call call, String nodeId) throws InterruptedException {
     Cluster.Read<ArrayNode> read =
-        cluster.read(
-            minIndex(call),
-            waitNanos(call),
+        blockingRead(
+            call,
             c -> c.allocsIndexLocked(nodeId),
             c -> {
               ArrayNode allocs = JsonNodeFactory.instance.arrayNode();
@@ -222,9 +220,7 @@ final class NomadApi extends ApiServer {
             stringMap(body, "Meta"),
             accessorId);
     return Reply.json(
-        200,
-        NomadViews.writeReply(result),
-        Map.of("X-Nomad-Index", Long.toString(result.index())));
+        200, NomadViews.writeReply(result), Map.of("X-Nomad-Index", Long.toString(result.index())));
   }
 
   /**
@@ -243,9 +239,7 @@ final class NomadApi extends ApiServer {
         cluster.setEligibility(
             bodyNodeId.isEmpty() ? pathNodeId : bodyNodeId, stringField(body, "Eligibility"));
     return Reply.json(
-        200,
-        NomadViews.writeReply(result),
-        Map.of("X-Nomad-Index", Long.toString(result.index())));
+        200, NomadViews.writeReply(result), Map.of("X-Nomad-Index", Long.toString(result.index())));
   }
 
   // ---- decoding as Go's encoding/json does: field names match case-insensitively ----

@@ -14,10 +14,12 @@ import java.time.Duration;
  * Triggers a rebuild and reboot of a simulated host, as a real host's rebuild command would:
  *
  * <pre>
- * java -cp &lt;classpath&gt; dev.laborchestrator.sim.SimCtl reboot &lt;nomadBaseUrl&gt; &lt;hostname&gt; [revision]
+ * java -cp &lt;classpath&gt; dev.laborchestrator.sim.SimCtl \
+ *     reboot &lt;nomadBaseUrl&gt; &lt;hostname&gt; [revision]
  * </pre>
  *
- * Prints one line and exits 0 when the lab accepted the reboot (2xx), 1 otherwise.
+ * <p>It posts to the lab's control endpoint, prints one line and exits 0 when the lab accepted the
+ * reboot (2xx), 1 otherwise.
  */
 public final class SimCtl {
 

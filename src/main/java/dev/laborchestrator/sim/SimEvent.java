@@ -1,8 +1,8 @@
 package dev.laborchestrator.sim;
 
 /**
- * One entry of the lab's record, from which tests check the controller's safety rules. The
- * snapshot flags describe {@code node} right after the event.
+ * One entry of the lab's record, from which tests check the controller's safety rules. The snapshot
+ * flags describe {@code node} right after the event.
  *
  * @param ready Nomad status is {@code ready}
  * @param checksPassing the node's Consul agent is registered and every check on it passes

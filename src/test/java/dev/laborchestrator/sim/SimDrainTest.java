@@ -109,9 +109,14 @@ class SimDrainTest {
       }
     }
     String web2 = lab.node("web-2").id();
-    await("replacements running", WITHIN, () -> lab.node("web-2").activeAllocs().get("service") == 2
-        && allocs(web2).stream().filter(a -> a.get("Job").get("Type").asText().equals("service"))
-            .allMatch(a -> a.get("ClientStatus").asText().equals("running")));
+    await(
+        "replacements running",
+        WITHIN,
+        () ->
+            lab.node("web-2").activeAllocs().get("service") == 2
+                && allocs(web2).stream()
+                    .filter(a -> a.get("Job").get("Type").asText().equals("service"))
+                    .allMatch(a -> a.get("ClientStatus").asText().equals("running")));
     assertThat(lab.node("web-3").activeAllocs().get("service"))
         .as("ineligible web-3 takes no replacement")
         .isZero();
@@ -127,12 +132,13 @@ class SimDrainTest {
   void systemAllocsOutliveTheDrainStrategyWhenNotIgnored() {
     drain(web1, "{\"DrainSpec\":{\"Deadline\":0,\"IgnoreSystemJobs\":false}}");
 
-    await("system alloc stopped", WITHIN,
-        () -> lab.node("web-1").activeAllocs().get("system") == 0);
+    await(
+        "system alloc stopped", WITHIN, () -> lab.node("web-1").activeAllocs().get("system") == 0);
 
     SimEvent complete = eventOf("web-1", SimEvent.Type.DRAIN_COMPLETE);
     assertThat(complete.draining()).isFalse();
-    assertThat(complete.activeSystemAllocs()).as("still running when the strategy clears")
+    assertThat(complete.activeSystemAllocs())
+        .as("still running when the strategy clears")
         .isEqualTo(1);
     SimEvent stopped = eventOf("web-1", SimEvent.Type.ALLOC_STOPPED);
     assertThat(stopped.atMillis() - complete.atMillis())
@@ -255,8 +261,7 @@ class SimDrainTest {
     assertThat(drain(web1, "{\"DrainSpec\":").status()).isEqualTo(400);
     assertThat(drain(web1, "{\"DrainSpec\":{\"Deadline\":\"1h\"}}").status()).isEqualTo(400);
     assertThat(drain(web1, "[]").status()).isEqualTo(400);
-    assertThat(post(nomad + "/v1/node/" + web1 + "/eligibility", "nope").status())
-        .isEqualTo(400);
+    assertThat(post(nomad + "/v1/node/" + web1 + "/eligibility", "nope").status()).isEqualTo(400);
     assertThat(lab.node("web-1").draining()).isFalse();
   }
 
@@ -294,7 +299,9 @@ class SimDrainTest {
         .filteredOn(e -> e.type() == SimEvent.Type.ALLOC_MIGRATED)
         .allMatch(e -> e.detail().contains("blocked"));
     lab.operatorSetEligibility("web-2", true);
-    await("blocked replacements placed", WITHIN,
+    await(
+        "blocked replacements placed",
+        WITHIN,
         () -> lab.node("web-2").activeAllocs().get("service") == 2);
   }
 
@@ -311,8 +318,14 @@ class SimDrainTest {
     assertThat(first.get("Name").asText()).isEqualTo("web-1");
     assertThat(first.get("Drain").asBoolean()).isTrue();
     assertThat(first.get("Address").asText()).isEqualTo("127.0.0.1");
-    assertThat(get(nomad + "/v1/nodes?os=true").json().get(0).get("Attributes").get("os.name")
-        .asText()).isEqualTo("nixos");
+    assertThat(
+            get(nomad + "/v1/nodes?os=true")
+                .json()
+                .get(0)
+                .get("Attributes")
+                .get("os.name")
+                .asText())
+        .isEqualTo("nixos");
     assertThat(get(nomad + "/v1/nodes?prefix=" + web1.substring(0, 8)).json()).hasSize(1);
   }
 
@@ -325,11 +338,33 @@ class SimDrainTest {
     assertThat(node.fieldNames())
         .toIterable()
         .contains(
-            "Attributes", "ComputedClass", "CreateIndex", "Datacenter", "Drain", "DrainStrategy",
-            "Drivers", "Events", "HTTPAddr", "HostVolumes", "HostNetworks", "ID", "LastDrain",
-            "Links", "Meta", "ModifyIndex", "Name", "NodeClass", "NodePool", "NodeResources",
-            "ReservedResources", "SchedulingEligibility", "SecretID", "Status",
-            "StatusDescription", "StatusUpdatedAt", "TLSEnabled");
+            "Attributes",
+            "ComputedClass",
+            "CreateIndex",
+            "Datacenter",
+            "Drain",
+            "DrainStrategy",
+            "Drivers",
+            "Events",
+            "HTTPAddr",
+            "HostVolumes",
+            "HostNetworks",
+            "ID",
+            "LastDrain",
+            "Links",
+            "Meta",
+            "ModifyIndex",
+            "Name",
+            "NodeClass",
+            "NodePool",
+            "NodeResources",
+            "ReservedResources",
+            "SchedulingEligibility",
+            "SecretID",
+            "Status",
+            "StatusDescription",
+            "StatusUpdatedAt",
+            "TLSEnabled");
     assertThat(node.get("Attributes").get("unique.consul.name").asText()).isEqualTo("web-1");
     assertThat(node.get("Attributes").get("os.name").asText()).isEqualTo("nixos");
     assertThat(node.get("Meta").get("nixos.revision").asText()).isEqualTo("initial");
@@ -340,8 +375,17 @@ class SimDrainTest {
     assertThat(alloc.fieldNames())
         .toIterable()
         .contains(
-            "ID", "Name", "NodeID", "JobID", "Job", "TaskGroup", "ClientStatus", "DesiredStatus",
-            "DesiredTransition", "CreateIndex", "ModifyIndex");
+            "ID",
+            "Name",
+            "NodeID",
+            "JobID",
+            "Job",
+            "TaskGroup",
+            "ClientStatus",
+            "DesiredStatus",
+            "DesiredTransition",
+            "CreateIndex",
+            "ModifyIndex");
     assertThat(alloc.get("Job").get("Type").asText()).isEqualTo("service");
     assertThat(Map.of("ClientStatus", alloc.get("ClientStatus").asText()))
         .containsEntry("ClientStatus", "running");
