@@ -11,6 +11,7 @@ import dev.laborchestrator.http.HttpOptions;
 import dev.laborchestrator.nomad.NomadHttpClient;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
+import dev.laborchestrator.plan.ClusterInventory;
 import dev.laborchestrator.plan.Planner;
 import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.BlockingQuery;
@@ -22,6 +23,7 @@ import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.port.NomadNodes;
 import dev.laborchestrator.rollout.Ports;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,15 +34,18 @@ import java.util.List;
  */
 final class Session {
   final OrchestratorConfig config;
-  final List<HostSpec> inventory;
   final NomadNodes nomad;
   final ConsulHealth consul;
   final HostExecutor executor;
 
-  private Session(OrchestratorConfig config, List<HostSpec> inventory, NomadNodes nomad, ConsulHealth consul,
-      HostExecutor executor) {
+  private final List<HostSpec> inventoryFile;
+  private final java.util.function.Consumer<String> warn;
+
+  private Session(OrchestratorConfig config, List<HostSpec> inventoryFile, NomadNodes nomad, ConsulHealth consul,
+      HostExecutor executor, java.util.function.Consumer<String> warn) {
     this.config = config;
-    this.inventory = inventory;
+    this.inventoryFile = inventoryFile;
+    this.warn = warn;
     this.nomad = nomad;
     this.consul = consul;
     this.executor = executor;
@@ -48,10 +53,7 @@ final class Session {
 
   static Session open(Path configFile, Main.Context context) {
     OrchestratorConfig config = new ConfigLoader(context.env()).load(configFile);
-    if (config.inventory() == null) {
-      throw new InvalidInputException(configFile + ": 'inventory' is not set: point it at a JSON inventory file");
-    }
-    List<HostSpec> inventory = InventoryLoader.load(config.inventory());
+    List<HostSpec> inventory = config.inventory() == null ? null : InventoryLoader.load(config.inventory());
     HostExecutor executor;
     try {
       executor = HostExecutors.fromConfig(config.rebuild(), line -> context.out().println("    " + line));
@@ -62,25 +64,43 @@ final class Session {
     NomadNodes nomad = new NomadHttpClient(config.nomad(), http,
         context.env().get("NOMAD_REGION"), context.env().get("NOMAD_NAMESPACE"));
     ConsulHealth consul = new ConsulHttpClient(config.consul(), http);
-    return new Session(config, inventory, nomad, consul, executor);
+    return new Session(config, inventory, nomad, consul, executor, line -> context.err().println("warning: " + line));
   }
 
   Ports ports() {
     return new Ports(nomad, consul, executor, Clock.system());
   }
 
-  /** Plans against the cluster and reads every planned node and its checks once. */
+  /**
+   * Plans against the cluster and reads every planned node and its checks once. The inventory is
+   * the file when the config names one (disagreements with the node meta are warned about), else
+   * the lab.* meta of the nodes.
+   */
   Plan plan() {
     List<NodeStub> nodes = preflight("Nomad", "list the nodes", nomad::listNodes);
+    List<NomadNode> full = new ArrayList<>();
+    for (NodeStub stub : nodes) {
+      full.add(preflight("Nomad", "read node " + stub.name(), () -> nomad.readNode(stub.id(), BlockingQuery.NONE).value()));
+    }
+    List<HostSpec> inventory = inventoryFile;
+    if (inventory == null) {
+      inventory = ClusterInventory.fromNodes(full);
+    } else {
+      ClusterInventory.mismatches(inventory, full).forEach(warn);
+    }
     Plan plan = Planner.plan(inventory, nodes, new Planner.Options(config.maxParallel(), config.ineligibleHosts()));
+    java.util.Map<String, NomadNode> byId = new java.util.HashMap<>();
+    full.forEach(n -> byId.put(n.id(), n));
     for (PlannedHost host : plan.hosts()) {
-      if (host.skipped()) {
-        continue;
+      if (!host.skipped()) {
+        String consulName = byId.get(host.requireNode().id()).consulName();
+        List<?> checks = preflight("Consul", "read the checks of " + consulName,
+            () -> consul.nodeChecks(consulName, BlockingQuery.NONE).value());
+        if (checks.isEmpty()) {
+          throw new InvalidInputException(host.hostname() + " has no Consul checks (Consul node " + consulName
+              + "): it could never be verified healthy after its reboot");
+        }
       }
-      NomadNode node = preflight("Nomad", "read node " + host.hostname(),
-          () -> nomad.readNode(host.requireNode().id(), BlockingQuery.NONE).value());
-      preflight("Consul", "read the checks of " + node.consulName(),
-          () -> consul.nodeChecks(node.consulName(), BlockingQuery.NONE).value());
     }
     return plan;
   }
