@@ -1,0 +1,41 @@
+# ACL policy for the lab-orchestrator job's workload identity: only what a
+# rollout needs. Attach it to the job (periodic runs use the parent job's ID):
+#
+#   nomad acl policy apply -namespace default -job lab-orchestrator \
+#     lab-orchestrator jobs/lab-orchestrator.policy.hcl
+
+# Read nodes and the Node event stream; drain, mark eligible, and read the
+# lab.* and nixos.revision node meta.
+node {
+  policy = "write"
+}
+
+# GET /v1/operator/autopilot/health: no rollout while the servers are unhealthy.
+operator {
+  policy = "read"
+}
+
+namespace "default" {
+  # Allocations on a node are listed only for namespaces the token may read
+  # jobs in; without this the controller could think a busy node is empty.
+  capabilities = ["read-job"]
+
+  variables {
+    # The operator's config and Consul token: read only (the job's identity
+    # can read it anyway; stated here so the policy is complete).
+    path "nomad/jobs/lab-orchestrator" {
+      capabilities = ["read"]
+    }
+
+    # The rollout's lock and checkpoints.
+    path "nomad/jobs/lab-orchestrator/*" {
+      capabilities = ["read", "write", "list", "destroy"]
+    }
+  }
+}
+
+# Same reason as above, for the allocations of jobs in every other namespace
+# (an exact namespace rule wins over a glob, so "default" repeats it).
+namespace "*" {
+  capabilities = ["read-job"]
+}
