@@ -102,6 +102,13 @@ let
       }
   ) cfg.healthChecks;
 
+  # The field each kind of health check cannot do without.
+  requiredField = {
+    http = "url";
+    tcp = "port";
+    command = "command";
+  };
+
   hasCommandCheck = lib.any (check: check.type == "command") cfg.healthChecks;
 
   publishBootId = pkgs.writeShellApplication {
@@ -257,18 +264,16 @@ in
     lib.mkMerge [
       {
         assertions =
-          lib.imap1 (n: check: {
-            assertion = check.type != "http" || check.url != null;
-            message = "lab.machine.healthChecks entry ${toString n} is an http check without url.";
-          }) cfg.healthChecks
-          ++ lib.imap1 (n: check: {
-            assertion = check.type != "tcp" || check.port != null;
-            message = "lab.machine.healthChecks entry ${toString n} is a tcp check without port.";
-          }) cfg.healthChecks
-          ++ lib.imap1 (n: check: {
-            assertion = check.type != "command" || check.command != null;
-            message = "lab.machine.healthChecks entry ${toString n} is a command check without command.";
-          }) cfg.healthChecks
+          lib.imap1 (
+            n: check:
+            let
+              field = requiredField.${check.type};
+            in
+            {
+              assertion = check.${field} != null;
+              message = "lab.machine.healthChecks entry ${toString n} (type ${check.type}) needs ${field}.";
+            }
+          ) cfg.healthChecks
           ++ [
             {
               assertion = cfg.rebootOrder >= 0;
