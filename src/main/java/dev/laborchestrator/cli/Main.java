@@ -29,6 +29,7 @@ public final class Main implements Runnable {
     CommandLine line = new CommandLine(new Main(null));
     line.addSubcommand(new PlanCommand(context));
     line.addSubcommand(new RunCommand(context));
+    line.addSubcommand(new DemoCommand(context));
     line.addSubcommand(new CheckInventoryCommand(context));
     line.setOut(new PrintWriter(context.out(), true));
     line.setErr(new PrintWriter(context.err(), true));

@@ -63,7 +63,7 @@ public record Plan(List<Wave> waves, int maxParallel) {
       lines.add("Wave " + number++ + " (rebootOrder " + wave.rebootOrder() + "):");
       int position = 1;
       for (PlannedHost host : wave.hosts()) {
-        String node = host.node().map(n -> "  node " + n.id()).orElse("");
+        String node = host.node().map(n -> "  (node " + n.id().substring(0, Math.min(8, n.id().length())) + ")").orElse("");
         String what = host.skipped() ? "SKIP: " + host.skipReason() : host.reason();
         lines.add(String.format("  %d. %-20s %s%s", position++, host.hostname(), what, node));
       }
