@@ -40,6 +40,14 @@ abstract class ApiServer implements AutoCloseable {
   /** {@code structs.JitterFraction} in both: up to wait/16 is added to spread wake-ups. */
   private static final int JITTER_FRACTION = 16;
 
+  static {
+    // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's algorithm
+    // and delayed ACKs hold every answer for ~40 ms. Read once, when the first server is made.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   final Cluster cluster;
   private final HttpServer server;
   private final ExecutorService pool;

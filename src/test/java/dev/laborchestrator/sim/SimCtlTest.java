@@ -1,0 +1,68 @@
+package dev.laborchestrator.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class SimCtlTest {
+
+  SimLab lab;
+  ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+  @BeforeEach
+  void start() {
+    lab = SimLab.builder().timing(SimDrainTest.TIMING).node(SimNode.named("web-1")).build().start();
+  }
+
+  @AfterEach
+  void stop() {
+    lab.close();
+  }
+
+  int simctl(String... args) {
+    output.reset();
+    return SimCtl.run(args, new PrintStream(output, true, StandardCharsets.UTF_8));
+  }
+
+  String printed() {
+    return output.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void anAcceptedRebootExitsZeroWithOneLine() {
+    assertThat(simctl("reboot", lab.nomadAddress() + "/", "web-1", "rev-b")).isZero();
+
+    assertThat(printed()).startsWith("reboot of web-1 accepted").containsOnlyOnce("\n");
+    assertThat(lab.node("web-1").rebooting()).isTrue();
+  }
+
+  @Test
+  void aRefusedRebootExitsOne() {
+    assertThat(simctl("reboot", lab.nomadAddress(), "nope")).isEqualTo(1);
+    assertThat(printed()).startsWith("reboot of nope refused: HTTP 404");
+
+    assertThat(simctl("reboot", lab.nomadAddress(), "web-1")).isZero();
+    assertThat(simctl("reboot", lab.nomadAddress(), "web-1")).isEqualTo(1);
+    assertThat(printed()).contains("HTTP 409");
+  }
+
+  @Test
+  void anUnreachableLabOrBadUsageExitsOne() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+
+    assertThat(simctl("reboot", "http://127.0.0.1:" + closedPort, "web-1")).isEqualTo(1);
+    assertThat(printed()).startsWith("reboot of web-1 failed");
+    assertThat(simctl("reboot", lab.nomadAddress())).isEqualTo(1);
+    assertThat(printed()).startsWith("usage:");
+    assertThat(simctl("halt", lab.nomadAddress(), "web-1")).isEqualTo(1);
+  }
+}
