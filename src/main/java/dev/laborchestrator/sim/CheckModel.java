@@ -1,6 +1,7 @@
 package dev.laborchestrator.sim;
 
 import java.util.Locale;
+import java.util.Set;
 
 /** One Consul health check on a simulated node. Guarded by the {@link Cluster} lock. */
 final class CheckModel {
@@ -9,8 +10,8 @@ final class CheckModel {
   static final String CRITICAL = "critical";
   static final String SERF_HEALTH = "serfHealth";
 
-  private static final java.util.Set<String> CHECK_TYPES =
-      java.util.Set.of(
+  private static final Set<String> CHECK_TYPES =
+      Set.of(
           "http", "tcp", "udp", "grpc", "h2ping", "script", "docker", "ttl", "alias", "os_service");
 
   final String checkId;
