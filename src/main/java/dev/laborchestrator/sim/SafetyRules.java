@@ -32,7 +32,9 @@ public final class SafetyRules {
       if (event.type() == SimEvent.Type.REBOOT_STARTED && event.activeNonSystemAllocs() > 0) {
         broken.add(node + " rebooted with " + event.activeNonSystemAllocs() + " drained allocation(s) still active");
       }
-      if (event.type() == SimEvent.Type.ELIGIBILITY_CHANGED && event.detail().startsWith("eligible by api")) {
+      // "eligible by api" or "eligible by drain api" (a drain canceled with MarkEligible); not "by operator".
+      if (event.type() == SimEvent.Type.ELIGIBILITY_CHANGED && event.detail().startsWith("eligible by")
+          && !event.detail().endsWith("operator")) {
         if (!event.ready() || !event.checksPassing()) {
           broken.add(node + " made eligible while " + (event.ready() ? "its checks were not passing" : "not ready"));
         }
