@@ -28,6 +28,15 @@ import java.util.stream.Collectors;
  * the node left drained and ineligible.
  */
 final class HostRollout {
+  /** The checkpoint could not be stored: the host stops where it is rather than run on unrecorded. */
+  static final class CheckpointFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    CheckpointFailure(String message) {
+      super(message);
+    }
+  }
+
   /** Drain metadata key that marks a drain as this controller's. */
   static final String ROLLOUT_META = "lab-orchestrator.rollout";
   private static final int DRAIN_ATTEMPTS = 3;
@@ -39,12 +48,18 @@ final class HostRollout {
   private final RolloutListener listener;
   private final String rolloutId;
   private final String position;
+  private final HostCheckpoint resume;
+  private final java.util.function.Consumer<HostCheckpoint> checkpoint;
+  private final boolean eligibleBefore;
 
   private final Map<HostState, Duration> timeIn = new EnumMap<>(HostState.class);
   private HostState state = HostState.PENDING;
   private Instant enteredState;
   private Instant started;
   private String reason;
+  private HostState failedIn;
+  private boolean stopped;
+  private boolean resumedInRebuild;
 
   private String bootIdBefore;
   private long statusUpdatedBefore;
@@ -53,7 +68,16 @@ final class HostRollout {
   private NomadNode returned;
 
   HostRollout(PlannedHost host, Ports ports, RolloutSettings settings, RolloutListener listener,
-      String rolloutId, String position) {
+      String rolloutId, String position, HostCheckpoint resume, java.util.function.Consumer<HostCheckpoint> checkpoint) {
+    this.resume = resume;
+    this.checkpoint = checkpoint;
+    this.eligibleBefore = resume != null ? resume.eligibleBefore() : host.requireNode().eligibleBefore();
+    if (resume != null) {
+      state = resume.state();
+      reason = resume.reason();
+      failedIn = resume.failedIn();
+      timeIn.putAll(resume.timeIn());
+    }
     this.host = host;
     this.node = host.requireNode();
     this.ports = ports;
@@ -75,19 +99,76 @@ final class HostRollout {
     return new HostReport(host.hostname(), state, reason, timeIn);
   }
 
+  /** Whether this host continues from a checkpoint of a rollout already under way. */
+  boolean resuming() {
+    return resume != null;
+  }
+
+  /** Whether the run ended without reaching DONE or FAILED: interrupted, or its checkpoint failed. */
+  boolean stopped() {
+    return stopped;
+  }
+
+  HostCheckpoint snapshot() {
+    return new HostCheckpoint(host.hostname(), node.id(), state, eligibleBefore, bootIdBefore, statusUpdatedBefore,
+        triggeredAt, healthDeadline, failedIn, reason, timeIn, ports.clock().now());
+  }
+
+  /** The state a resumed host continues in, with the timers it needs restored or restarted. */
+  private HostState resumeState() {
+    bootIdBefore = resume.bootIdBefore();
+    statusUpdatedBefore = resume.statusUpdatedBefore();
+    triggeredAt = resume.triggeredAt();
+    healthDeadline = resume.healthDeadline();
+    HostState from = resume.state();
+    if (from == HostState.FAILED) {
+      // --retry-failed: back into the state it failed in, with fresh timeouts.
+      from = resume.failedIn() == null ? HostState.PREPARING : resume.failedIn();
+      reason = null;
+      failedIn = null;
+      Instant now = ports.clock().now();
+      triggeredAt = triggeredAt == null ? null : now;
+      healthDeadline = now.plus(settings.healthTimeout());
+    }
+    if (from == HostState.PENDING) {
+      return HostState.PREPARING;
+    }
+    if (from == HostState.REBUILDING) {
+      resumedInRebuild = true;
+    }
+    if (from == HostState.VERIFYING && healthDeadline == null) {
+      healthDeadline = ports.clock().now().plus(settings.healthTimeout());
+    }
+    return from;
+  }
+
   void skip() {
     reason = host.skipReason();
     enter(HostState.SKIPPED, reason);
   }
 
-  /** Runs the host to DONE or FAILED. Interruption ends it in FAILED too, with the flag kept. */
+  /**
+   * Runs the host to DONE or FAILED, from its checkpoint if it has one. An interruption (a signal)
+   * or a checkpoint that cannot be stored stops it where it is, so that the next run resumes it.
+   */
   HostReport run() {
     started = ports.clock().now();
     enteredState = started;
     HostState next = HostState.PREPARING;
     String detail = "";
+    if (resume != null) {
+      HostState was = resume.state();
+      next = resumeState();
+      detail = "resumed from the checkpoint (was " + was + ")";
+    }
     while (true) {
-      enter(next, detail);
+      try {
+        enter(next, detail);
+      } catch (CheckpointFailure e) {
+        stopped = true;
+        reason = "stopped: " + e.getMessage();
+        return report();
+      }
       if (state.terminal()) {
         return report();
       }
@@ -105,9 +186,11 @@ final class HostRollout {
         detail = reason;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        reason = "interrupted in " + state;
-        next = HostState.FAILED;
-        detail = reason;
+        stopped = true;
+        return report();
+      }
+      if (next == HostState.FAILED) {
+        failedIn = state;
       }
     }
   }
@@ -196,7 +279,15 @@ final class HostRollout {
     }
   }
 
-  private Step rebuild() throws HostFailure {
+  private Step rebuild() throws HostFailure, InterruptedException {
+    if (resumedInRebuild) {
+      resumedInRebuild = false;
+      // The crash may have come after the trigger: a restart that is already visible is not triggered again.
+      NomadNode current = readNode(0, ports.clock().now().plus(settings.rebootTimeout())).value();
+      if (restarted(current)) {
+        return new Step(HostState.REBOOTING, "the trigger before the crash took effect: not triggering again");
+      }
+    }
     triggeredAt = ports.clock().now();
     try {
       ports.executor().rebuildAndReboot(new HostTarget(host.hostname(), node.id(), node.address()));
@@ -208,10 +299,14 @@ final class HostRollout {
 
   private Step awaitRestart() throws HostFailure, InterruptedException {
     Instant deadline = triggeredAt.plus(settings.rebootTimeout());
-    NomadNode seen = awaitNode(deadline, n -> !n.ready() || bootChanged(n) || n.statusUpdatedAt() > statusUpdatedBefore,
+    NomadNode seen = awaitNode(deadline, this::restarted,
         n -> "no reboot seen within " + Durations.format(settings.rebootTimeout()) + ": the node stayed "
             + n.status() + (bootIdBefore == null ? "" : " and its " + NomadNode.BOOT_ID_META + " did not change"));
     return new Step(HostState.RETURNING, seen.ready() ? "rebooted (" + evidence(seen) + ")" : "node is " + seen.status());
+  }
+
+  private boolean restarted(NomadNode n) {
+    return !n.ready() || bootChanged(n) || n.statusUpdatedAt() > statusUpdatedBefore;
   }
 
   private String evidence(NomadNode seen) {
@@ -303,7 +398,7 @@ final class HostRollout {
     if (!healthy(checks)) {
       return new Step(HostState.VERIFYING, "checks changed before re-enabling: " + describe(checks));
     }
-    if (!node.eligibleBefore()) {
+    if (!eligibleBefore) {
       return new Step(HostState.DONE, "left ineligible: an operator had marked it ineligible before the rollout");
     }
     if (current.draining()) {
@@ -380,6 +475,14 @@ final class HostRollout {
     }
     state = next;
     enteredState = now;
+    if (next == HostState.REBUILDING) {
+      triggeredAt = now;
+    }
+    try {
+      checkpoint.accept(snapshot());
+    } catch (RuntimeException e) {
+      throw new CheckpointFailure("the checkpoint could not be stored: " + e.getMessage());
+    }
     Duration since = started == null ? Duration.ZERO : Duration.between(started, now);
     Duration inPrevious = from == HostState.PENDING ? Duration.ZERO : timeIn.getOrDefault(from, Duration.ZERO);
     listener.transition(host.hostname(), from, next, inPrevious, since, detail);

@@ -3,6 +3,7 @@ package dev.laborchestrator.rollout;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
 import dev.laborchestrator.plan.Plan.Wave;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,33 +25,67 @@ public final class RolloutEngine {
   private final Ports ports;
   private final RolloutSettings settings;
   private final RolloutListener listener;
+  private final Checkpoints checkpoints;
+  private volatile boolean stopping;
+  private volatile ExecutorService pool;
+  private RolloutState current;
 
-  public RolloutEngine(Ports ports, RolloutSettings settings, RolloutListener listener) {
+  public RolloutEngine(Ports ports, RolloutSettings settings, RolloutListener listener, Checkpoints checkpoints) {
     this.ports = ports;
     this.settings = settings;
     this.listener = listener;
+    this.checkpoints = checkpoints;
   }
 
+  public RolloutEngine(Ports ports, RolloutSettings settings, RolloutListener listener) {
+    this(ports, settings, listener, Checkpoints.NONE);
+  }
+
+  /** A new rollout of {@code plan}. */
   public RolloutResult run(Plan plan, String rolloutId) throws InterruptedException {
+    return run(plan, rolloutId, null);
+  }
+
+  /**
+   * Runs {@code plan}; with {@code resume}, hosts continue from their checkpoint: DONE and SKIPPED
+   * hosts are not touched again, a host in the middle continues in its state, a FAILED host
+   * (only passed in for {@code --retry-failed}) goes back into the state it failed in.
+   */
+  public RolloutResult run(Plan plan, String rolloutId, RolloutState resume) throws InterruptedException {
+    Instant now = ports.clock().now();
+    if (resume == null) {
+      List<HostCheckpoint> hosts = plan.hosts().stream()
+          .map(h -> HostCheckpoint.pending(h.hostname(), h.node().map(n -> n.id()).orElse(null),
+              h.node().map(n -> n.eligibleBefore()).orElse(false), now))
+          .toList();
+      current = new RolloutState(rolloutId, RolloutState.Status.RUNNING, settings.expectRevision(), now, now, hosts);
+    } else {
+      current = resume.with(RolloutState.Status.RUNNING, now);
+    }
+    checkpoints.save(current);
+
     Map<String, HostRollout> rollouts = new LinkedHashMap<>();
     List<PlannedHost> all = plan.hosts();
     int toRoll = (int) all.stream().filter(h -> !h.skipped()).count();
     int number = 0;
     for (PlannedHost host : all) {
       String position = host.skipped() ? "skipped" : "host " + ++number + " of " + toRoll + " (" + host.hostname() + ")";
-      rollouts.put(host.hostname(), new HostRollout(host, ports, settings, listener, rolloutId, position));
+      HostCheckpoint checkpoint = resume == null ? null : resume.host(host.hostname())
+          .filter(c -> c.state() != HostState.PENDING || !c.timeIn().isEmpty()).orElse(null);
+      rollouts.put(host.hostname(), new HostRollout(host, ports, settings, listener, rolloutId, position,
+          checkpoint, this::record));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(plan.maxParallel(), r -> {
+    pool = Executors.newFixedThreadPool(plan.maxParallel(), r -> {
       Thread thread = new Thread(r, "rollout");
       thread.setDaemon(true);
       return thread;
     });
+    boolean failed = false;
     try {
       Set<String> finished = new HashSet<>();
-      boolean failed = false;
       for (Wave wave : plan.waves()) {
         failed = runWave(wave, plan.maxParallel(), rollouts, finished, pool);
-        if (failed) {
+        if (failed || stopping) {
           break;
         }
       }
@@ -59,15 +94,44 @@ public final class RolloutEngine {
     }
     List<HostReport> reports = new ArrayList<>();
     rollouts.values().forEach(r -> reports.add(r.report()));
-    return new RolloutResult(rolloutId, reports);
+    RolloutResult result = new RolloutResult(rolloutId, reports);
+    boolean stopped = rollouts.values().stream().anyMatch(HostRollout::stopped);
+    if (!stopped) {
+      RolloutState.Status status = result.succeeded() ? RolloutState.Status.DONE : RolloutState.Status.FAILED;
+      synchronized (this) {
+        current = current.with(status, ports.clock().now());
+        checkpoints.save(current);
+      }
+    }
+    return result;
+  }
+
+  private synchronized void record(HostCheckpoint host) {
+    current = current.with(host, host.updatedAt());
+    checkpoints.save(current);
+  }
+
+  /**
+   * Stops the rollout for a signal: no host starts, hosts in flight stop where they are (their
+   * checkpoint already says where), and {@link #run} returns.
+   */
+  public void stop() {
+    stopping = true;
+    ExecutorService running = pool;
+    if (running != null) {
+      running.shutdownNow();
+    }
   }
 
   private boolean runWave(Wave wave, int maxParallel, Map<String, HostRollout> rollouts, Set<String> finished,
       ExecutorService pool) throws InterruptedException {
     List<PlannedHost> pending = new ArrayList<>();
     for (PlannedHost host : wave.hosts()) {
-      if (host.skipped()) {
-        rollouts.get(host.hostname()).skip();
+      HostRollout rollout = rollouts.get(host.hostname());
+      if (rollout.state() == HostState.DONE || rollout.state() == HostState.SKIPPED) {
+        finished.add(host.hostname());
+      } else if (host.skipped() && !rollout.resuming()) {
+        rollout.skip();
         finished.add(host.hostname());
       } else {
         pending.add(host);
@@ -77,7 +141,7 @@ public final class RolloutEngine {
     Map<Future<HostReport>, PlannedHost> running = new LinkedHashMap<>();
     boolean failed = false;
     while (!pending.isEmpty() || !running.isEmpty()) {
-      if (!failed) {
+      if (!failed && !stopping) {
         for (PlannedHost next : startable(pending, running.values(), finished, maxParallel)) {
           pending.remove(next);
           HostRollout rollout = rollouts.get(next.hostname());
@@ -88,14 +152,19 @@ public final class RolloutEngine {
         break;
       }
       Future<HostReport> completed = done.take();
-      running.remove(completed);
+      PlannedHost ran = running.remove(completed);
       HostReport report;
       try {
         report = completed.get();
-      } catch (ExecutionException e) {
+      } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+        if (stopping) {
+          continue;
+        }
         throw new IllegalStateException("a host rollout crashed", e.getCause());
       }
-      if (report.state() == HostState.DONE) {
+      if (rollouts.get(ran.hostname()).stopped()) {
+        stopping = true;
+      } else if (report.state() == HostState.DONE) {
         finished.add(report.hostname());
       } else {
         failed = true;

@@ -1,0 +1,35 @@
+package dev.laborchestrator.rollout;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What must survive a crash of one host's rollout: where it stands, what the node looked like
+ * before (its eligibility, boot id), and the clocks of its timeouts.
+ *
+ * @param failedIn the state a FAILED host failed in, where {@code --retry-failed} resumes it
+ */
+public record HostCheckpoint(
+    String hostname,
+    String nodeId,
+    HostState state,
+    boolean eligibleBefore,
+    String bootIdBefore,
+    long statusUpdatedBefore,
+    Instant triggeredAt,
+    Instant healthDeadline,
+    HostState failedIn,
+    String reason,
+    Map<HostState, Duration> timeIn,
+    Instant updatedAt) {
+
+  public HostCheckpoint {
+    timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
+  }
+
+  static HostCheckpoint pending(String hostname, String nodeId, boolean eligibleBefore, Instant now) {
+    return new HostCheckpoint(hostname, nodeId, HostState.PENDING, eligibleBefore, null, 0, null, null, null, null,
+        Map.of(), now);
+  }
+}

@@ -1,0 +1,50 @@
+package dev.laborchestrator.rollout;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The checkpoint of a whole rollout, written after every state transition (before the new state
+ * acts) and read by the next run to resume exactly where this one stopped.
+ */
+public record RolloutState(
+    String rolloutId,
+    Status status,
+    String targetRevision,
+    Instant startedAt,
+    Instant updatedAt,
+    List<HostCheckpoint> hosts) {
+
+  public enum Status {
+    /** Under way, or stopped by a crash or a signal: the next run resumes it. */
+    RUNNING,
+    /** Every host done or skipped. */
+    DONE,
+    /** A host failed; the next run needs {@code --retry-failed} or {@code reset}. */
+    FAILED
+  }
+
+  public RolloutState {
+    hosts = List.copyOf(hosts);
+  }
+
+  public Optional<HostCheckpoint> host(String hostname) {
+    return hosts.stream().filter(h -> h.hostname().equals(hostname)).findFirst();
+  }
+
+  RolloutState with(HostCheckpoint host, Instant now) {
+    List<HostCheckpoint> updated = new ArrayList<>(hosts);
+    updated.replaceAll(h -> h.hostname().equals(host.hostname()) ? host : h);
+    return new RolloutState(rolloutId, status, targetRevision, startedAt, now, updated);
+  }
+
+  RolloutState with(Status newStatus, Instant now) {
+    return new RolloutState(rolloutId, newStatus, targetRevision, startedAt, now, hosts);
+  }
+
+  public List<HostCheckpoint> failed() {
+    return hosts.stream().filter(h -> h.state() == HostState.FAILED).toList();
+  }
+}
