@@ -26,7 +26,11 @@ public record Plan(List<Wave> waves, int maxParallel) {
    * A host and where it stands in the plan. {@code node} is empty when the plan was made without
    * a cluster (inventory check). A host with a {@code skipReason} is not touched.
    */
-  public record PlannedHost(HostSpec spec, Optional<NodeRef> node, String skipReason, String reason) {
+  public record PlannedHost(HostSpec spec, Optional<NodeRef> node, String skipReason, String reason, Role role) {
+    public PlannedHost(HostSpec spec, Optional<NodeRef> node, String skipReason, String reason) {
+      this(spec, node, skipReason, reason, Role.PLAIN);
+    }
+
     public String hostname() {
       return spec.hostname();
     }
@@ -35,13 +39,30 @@ public record Plan(List<Wave> waves, int maxParallel) {
       return skipReason != null;
     }
 
+    /** Runs with no other host out of service: critical hosts and the controller's own node. */
     public boolean critical() {
-      return spec.orchestration().critical();
+      return spec.orchestration().critical() || role == Role.OWN_NODE;
+    }
+
+    /** Runs a Nomad or Consul server: never out of service together with another server host. */
+    public boolean server() {
+      return role == Role.SERVER || role == Role.LEADER;
     }
 
     public NodeRef requireNode() {
       return node.orElseThrow(() -> new IllegalStateException(hostname() + " has no Nomad node in this plan"));
     }
+  }
+
+  /** What else a host is, besides a Nomad client, that changes where it goes in the plan. */
+  public enum Role {
+    PLAIN,
+    /** Runs a Nomad or Consul server. */
+    SERVER,
+    /** Runs the current Nomad or Consul leader: last of its wave. */
+    LEADER,
+    /** The node this controller runs on: last of all, alone. */
+    OWN_NODE
   }
 
   /** The Nomad node a host was matched to, with its eligibility before the rollout. */

@@ -5,6 +5,7 @@ import dev.laborchestrator.config.InvalidInputException;
 import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
 import dev.laborchestrator.plan.Plan.NodeRef;
 import dev.laborchestrator.plan.Plan.PlannedHost;
+import dev.laborchestrator.plan.Plan.Role;
 import dev.laborchestrator.plan.Plan.Wave;
 import dev.laborchestrator.port.NodeStub;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -23,8 +25,23 @@ import java.util.stream.Collectors;
 public final class Planner {
   private Planner() {}
 
-  /** Options that shape the plan. {@code ineligibleHosts} says what to do with cordoned nodes. */
-  public record Options(int maxParallel, IneligibleHosts ineligibleHosts) {}
+  /**
+   * Options that shape the plan. {@code ineligibleHosts} says what to do with cordoned nodes;
+   * {@code ownNodeId} is the node this controller runs on ({@code NOMAD_NODE_ID}), if any; {@code
+   * servers} and {@code leaders} are the hosts that run Nomad or Consul servers and the current
+   * leaders among them.
+   */
+  public record Options(int maxParallel, IneligibleHosts ineligibleHosts, String ownNodeId, Set<String> servers,
+      Set<String> leaders) {
+    public Options {
+      servers = Set.copyOf(servers);
+      leaders = Set.copyOf(leaders);
+    }
+
+    public Options(int maxParallel, IneligibleHosts ineligibleHosts) {
+      this(maxParallel, ineligibleHosts, null, Set.of(), Set.of());
+    }
+  }
 
   /** Plans without a cluster: order and placement only, no node matching. */
   public static Plan plan(List<HostSpec> hosts, Options options) {
@@ -56,25 +73,46 @@ public final class Planner {
       }
     }
     Map<String, NodeRef> matched = nodes == null ? Map.of() : match(hosts, nodes, problems);
+    String own = matched.values().stream().filter(n -> n.id().equals(options.ownNodeId())).map(NodeRef::name)
+        .findFirst().orElse(null);
+    if (own != null) {
+      hosts.stream().filter(h -> h.dependencies().contains(own)).forEach(h -> problems.add(h.hostname()
+          + " depends on " + own + ", the node this controller runs on, which goes last: drop the dependency or"
+          + " keep the controller off " + own + " with a job constraint"));
+    }
     if (!problems.isEmpty()) {
       throw new InvalidInputException(String.join("; ", problems));
     }
 
+    java.util.function.Function<HostSpec, Role> roleOf = h -> h.hostname().equals(own) ? Role.OWN_NODE
+        : options.leaders().contains(h.hostname()) ? Role.LEADER
+        : options.servers().contains(h.hostname()) ? Role.SERVER : Role.PLAIN;
     TreeMap<Integer, List<HostSpec>> byOrder = new TreeMap<>();
-    hosts.forEach(h -> byOrder.computeIfAbsent(h.rebootOrder(), k -> new ArrayList<>()).add(h));
+    hosts.stream().filter(h -> !h.hostname().equals(own))
+        .forEach(h -> byOrder.computeIfAbsent(h.rebootOrder(), k -> new ArrayList<>()).add(h));
     List<Wave> waves = new ArrayList<>();
     for (Map.Entry<Integer, List<HostSpec>> entry : byOrder.entrySet()) {
-      List<PlannedHost> placed = new ArrayList<>();
-      for (HostSpec host : startOrder(entry.getValue())) {
-        Optional<NodeRef> node = Optional.ofNullable(matched.get(host.hostname()));
-        String skip = node.filter(n -> !n.eligibleBefore() && options.ineligibleHosts() == IneligibleHosts.SKIP)
-            .map(n -> "node was marked ineligible by an operator before the rollout")
-            .orElse(null);
-        placed.add(new PlannedHost(host, node, skip, reason(host, entry.getKey(), byName, node)));
-      }
-      waves.add(new Wave(entry.getKey(), placed));
+      waves.add(wave(entry.getKey(), startOrder(entry.getValue(), roleOf), matched, byName, options, roleOf));
+    }
+    if (own != null) {
+      HostSpec host = byName.get(own);
+      waves.add(wave(host.rebootOrder(), List.of(host), matched, byName, options, roleOf));
     }
     return new Plan(waves, options.maxParallel());
+  }
+
+  private static Wave wave(int order, List<HostSpec> hosts, Map<String, NodeRef> matched,
+      Map<String, HostSpec> byName, Options options, Function<HostSpec, Role> roleOf) {
+    List<PlannedHost> placed = new ArrayList<>();
+    for (HostSpec host : hosts) {
+      Optional<NodeRef> node = Optional.ofNullable(matched.get(host.hostname()));
+      String skip = node.filter(n -> !n.eligibleBefore() && options.ineligibleHosts() == IneligibleHosts.SKIP)
+          .map(n -> "node was marked ineligible by an operator before the rollout")
+          .orElse(null);
+      Role role = roleOf.apply(host);
+      placed.add(new PlannedHost(host, node, skip, reason(host, order, byName, node, role), role));
+    }
+    return new Wave(order, placed);
   }
 
   private static Map<String, NodeRef> match(List<HostSpec> hosts, List<NodeStub> nodes, List<String> problems) {
@@ -99,8 +137,11 @@ public final class Planner {
     return matched;
   }
 
-  /** Kahn's algorithm within one wave; the lowest hostname first among those free to start. */
-  private static List<HostSpec> startOrder(List<HostSpec> wave) {
+  /**
+   * Kahn's algorithm within one wave; among those free to start, plain hosts before server hosts,
+   * leaders last, then the lowest hostname.
+   */
+  private static List<HostSpec> startOrder(List<HostSpec> wave, Function<HostSpec, Role> roleOf) {
     Map<String, HostSpec> inWave = new HashMap<>();
     wave.forEach(h -> inWave.put(h.hostname(), h));
     Map<String, Integer> waiting = new HashMap<>();
@@ -115,7 +156,8 @@ public final class Planner {
       }
       waiting.put(host.hostname(), count);
     }
-    PriorityQueue<String> free = new PriorityQueue<>(Comparator.naturalOrder());
+    PriorityQueue<String> free = new PriorityQueue<>(
+        Comparator.comparing((String name) -> roleOf.apply(inWave.get(name))).thenComparing(Comparator.naturalOrder()));
     waiting.forEach((name, count) -> {
       if (count == 0) {
         free.add(name);
@@ -134,9 +176,16 @@ public final class Planner {
     return ordered;
   }
 
-  private static String reason(HostSpec host, int order, Map<String, HostSpec> byName, Optional<NodeRef> node) {
+  private static String reason(HostSpec host, int order, Map<String, HostSpec> byName, Optional<NodeRef> node,
+      Role role) {
     List<String> parts = new ArrayList<>();
     parts.add("rebootOrder " + order);
+    switch (role) {
+      case OWN_NODE -> parts.add("the controller's own node: last of all, alone");
+      case LEADER -> parts.add("runs the current server leader: last of its wave, never with another server host");
+      case SERVER -> parts.add("runs a Nomad/Consul server: after plain hosts, never with another server host");
+      default -> { }
+    }
     List<String> sameWave = host.dependencies().stream()
         .filter(d -> byName.get(d).rebootOrder() == order).sorted().toList();
     List<String> earlier = host.dependencies().stream()

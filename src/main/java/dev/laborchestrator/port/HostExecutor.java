@@ -10,6 +10,14 @@ public interface HostExecutor {
    */
   void rebuildAndReboot(HostTarget target) throws ExecutorException;
 
+  /**
+   * Boots the host into its previous NixOS generation (for {@code nixos-rebuild}: {@code boot
+   * --rollback}, then a reboot) and returns once that has been triggered.
+   */
+  default void rollback(HostTarget target) throws ExecutorException {
+    throw new ExecutorException("this executor has no rollback command configured");
+  }
+
   /** A trigger that did not happen, with a message fit for the operator. */
   final class ExecutorException extends Exception {
     private static final long serialVersionUID = 1L;

@@ -46,15 +46,23 @@ public final class ConsoleReporter implements RolloutListener {
           started ? seconds(host.toHealthy()) : "-", started ? seconds(host.total()) : "-",
           host.reason() == null ? "" : host.reason());
     }
+    List<HostReport> rolledBack = result.hosts().stream().filter(h -> h.state() == HostState.ROLLED_BACK).toList();
+    for (HostReport host : rolledBack) {
+      out.println();
+      out.println("ROLLED BACK " + host.hostname() + ": " + host.reason());
+      out.println("The host runs its previous generation again. The rollout halted: fix the new configuration,");
+      out.println("then run with --retry-failed to try the host again, or 'reset' to forget this rollout.");
+    }
     List<HostReport> failed = result.failed();
     if (!failed.isEmpty()) {
       out.println();
       for (HostReport host : failed) {
         out.println("FAILED " + host.hostname() + ": " + host.reason());
       }
-      out.println("The failed node is left drained and ineligible, so Nomad schedules nothing on it.");
-      out.println("Hosts after it were not started. To go on, fix the host, then either make it eligible");
-      out.println("(nomad node eligibility -enable <node-id>) and run again, or run again to retry it.");
+      out.println("A node that was drained is left drained and ineligible, so Nomad schedules nothing on it.");
+      out.println("Hosts after it were not started. Fix the host, then run again with --retry-failed to continue");
+      out.println("where it failed, or make it eligible yourself (nomad node eligibility -enable <node-id>) and");
+      out.println("'reset' the rollout.");
     }
     out.flush();
   }

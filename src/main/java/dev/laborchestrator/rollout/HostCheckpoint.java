@@ -9,6 +9,8 @@ import java.util.Map;
  * before (its eligibility, boot id), and the clocks of its timeouts.
  *
  * @param failedIn the state a FAILED host failed in, where {@code --retry-failed} resumes it
+ * @param maintenanceOn this rollout put the host's Consul agent into maintenance mode
+ * @param rollbackOf the verification failure that made this host roll back, while it does
  */
 public record HostCheckpoint(
     String hostname,
@@ -22,7 +24,10 @@ public record HostCheckpoint(
     HostState failedIn,
     String reason,
     Map<HostState, Duration> timeIn,
-    Instant updatedAt) {
+    Instant updatedAt,
+    String revisionBefore,
+    boolean maintenanceOn,
+    String rollbackOf) {
 
   public HostCheckpoint {
     timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
@@ -30,6 +35,6 @@ public record HostCheckpoint(
 
   static HostCheckpoint pending(String hostname, String nodeId, boolean eligibleBefore, Instant now) {
     return new HostCheckpoint(hostname, nodeId, HostState.PENDING, eligibleBefore, null, 0, null, null, null, null,
-        Map.of(), now);
+        Map.of(), now, null, false, null);
   }
 }

@@ -18,16 +18,29 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
  * One host's way through the state machine of design §3. Each state's step observes the node
  * through the ports, acts at most once, and names the next state; a failure ends in FAILED with
- * the node left drained and ineligible.
+ * the node left drained and ineligible. Every transition is checkpointed before the new state acts.
  */
 final class HostRollout {
+  /** Drain metadata key that marks a drain as this controller's. */
+  static final String ROLLOUT_META = "lab-orchestrator.rollout";
+  /** The check Consul adds while an agent is in maintenance mode. */
+  static final String MAINTENANCE_CHECK = "_node_maintenance";
+
+  /** What every host of one rollout shares. */
+  record Context(Ports ports, RolloutSettings settings, RolloutListener listener, String rolloutId,
+      Consumer<HostCheckpoint> checkpoint, Gates gates, Supplier<Set<String>> busy) {}
+
   /** The checkpoint could not be stored: the host stops where it is rather than run on unrecorded. */
   static final class CheckpointFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -37,19 +50,24 @@ final class HostRollout {
     }
   }
 
-  /** Drain metadata key that marks a drain as this controller's. */
-  static final String ROLLOUT_META = "lab-orchestrator.rollout";
-  private static final int DRAIN_ATTEMPTS = 3;
+  /** The host came back but is not right (wrong revision, checks not passing): may be rolled back. */
+  private static final class VerificationFailure extends HostFailure {
+    private static final long serialVersionUID = 1L;
+
+    VerificationFailure(String reason) {
+      super(reason);
+    }
+  }
+
+  private record Step(HostState next, String detail) {}
 
   private final PlannedHost host;
   private final NodeRef node;
+  private final Context context;
   private final Ports ports;
   private final RolloutSettings settings;
-  private final RolloutListener listener;
-  private final String rolloutId;
   private final String position;
   private final HostCheckpoint resume;
-  private final java.util.function.Consumer<HostCheckpoint> checkpoint;
   private final boolean eligibleBefore;
 
   private final Map<HostState, Duration> timeIn = new EnumMap<>(HostState.class);
@@ -63,28 +81,27 @@ final class HostRollout {
 
   private String bootIdBefore;
   private long statusUpdatedBefore;
+  private String revisionBefore;
   private Instant triggeredAt;
   private Instant healthDeadline;
-  private NomadNode returned;
+  private boolean maintenanceOn;
+  private String rollbackOf;
 
-  HostRollout(PlannedHost host, Ports ports, RolloutSettings settings, RolloutListener listener,
-      String rolloutId, String position, HostCheckpoint resume, java.util.function.Consumer<HostCheckpoint> checkpoint) {
+  HostRollout(PlannedHost host, Context context, String position, HostCheckpoint resume) {
+    this.host = host;
+    this.node = host.requireNode();
+    this.context = context;
+    this.ports = context.ports();
+    this.settings = context.settings();
+    this.position = position;
     this.resume = resume;
-    this.checkpoint = checkpoint;
-    this.eligibleBefore = resume != null ? resume.eligibleBefore() : host.requireNode().eligibleBefore();
+    this.eligibleBefore = resume != null ? resume.eligibleBefore() : node.eligibleBefore();
     if (resume != null) {
       state = resume.state();
       reason = resume.reason();
       failedIn = resume.failedIn();
       timeIn.putAll(resume.timeIn());
     }
-    this.host = host;
-    this.node = host.requireNode();
-    this.ports = ports;
-    this.settings = settings;
-    this.listener = listener;
-    this.rolloutId = rolloutId;
-    this.position = position;
   }
 
   String hostname() {
@@ -104,42 +121,15 @@ final class HostRollout {
     return resume != null;
   }
 
-  /** Whether the run ended without reaching DONE or FAILED: interrupted, or its checkpoint failed. */
+  /** Whether the run ended without reaching a final state: interrupted, or its checkpoint failed. */
   boolean stopped() {
     return stopped;
   }
 
   HostCheckpoint snapshot() {
     return new HostCheckpoint(host.hostname(), node.id(), state, eligibleBefore, bootIdBefore, statusUpdatedBefore,
-        triggeredAt, healthDeadline, failedIn, reason, timeIn, ports.clock().now());
-  }
-
-  /** The state a resumed host continues in, with the timers it needs restored or restarted. */
-  private HostState resumeState() {
-    bootIdBefore = resume.bootIdBefore();
-    statusUpdatedBefore = resume.statusUpdatedBefore();
-    triggeredAt = resume.triggeredAt();
-    healthDeadline = resume.healthDeadline();
-    HostState from = resume.state();
-    if (from == HostState.FAILED) {
-      // --retry-failed: back into the state it failed in, with fresh timeouts.
-      from = resume.failedIn() == null ? HostState.PREPARING : resume.failedIn();
-      reason = null;
-      failedIn = null;
-      Instant now = ports.clock().now();
-      triggeredAt = triggeredAt == null ? null : now;
-      healthDeadline = now.plus(settings.healthTimeout());
-    }
-    if (from == HostState.PENDING) {
-      return HostState.PREPARING;
-    }
-    if (from == HostState.REBUILDING) {
-      resumedInRebuild = true;
-    }
-    if (from == HostState.VERIFYING && healthDeadline == null) {
-      healthDeadline = ports.clock().now().plus(settings.healthTimeout());
-    }
-    return from;
+        triggeredAt, healthDeadline, failedIn, reason, timeIn, ports.clock().now(), revisionBefore, maintenanceOn,
+        rollbackOf);
   }
 
   void skip() {
@@ -148,7 +138,7 @@ final class HostRollout {
   }
 
   /**
-   * Runs the host to DONE or FAILED, from its checkpoint if it has one. An interruption (a signal)
+   * Runs the host to a final state, from its checkpoint if it has one. An interruption (a signal)
    * or a checkpoint that cannot be stored stops it where it is, so that the next run resumes it.
    */
   HostReport run() {
@@ -176,26 +166,72 @@ final class HostRollout {
         Step step = step(state);
         next = step.next();
         detail = step.detail();
+      } catch (VerificationFailure e) {
+        if (settings.rollback() && rollbackOf == null) {
+          rollbackOf = e.getMessage();
+          next = HostState.ROLLING_BACK;
+          detail = "rolling back to the previous generation: " + e.getMessage();
+        } else {
+          next = fail(rollbackOf == null ? e.getMessage()
+              : "still unhealthy after the rollback: " + e.getMessage() + " (rolled back because: " + rollbackOf + ")");
+          detail = reason;
+        }
       } catch (HostFailure e) {
-        reason = e.getMessage();
-        next = HostState.FAILED;
+        next = fail(e.getMessage());
         detail = reason;
       } catch (ApiException e) {
-        reason = "in " + state + ": " + e.getMessage();
-        next = HostState.FAILED;
+        next = fail("in " + state + ": " + e.getMessage());
         detail = reason;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         stopped = true;
         return report();
       }
-      if (next == HostState.FAILED) {
-        failedIn = state;
-      }
     }
   }
 
-  private record Step(HostState next, String detail) {}
+  private HostState fail(String why) {
+    reason = why;
+    failedIn = state;
+    return HostState.FAILED;
+  }
+
+  /** The state a resumed host continues in, with the timers it needs restored or restarted. */
+  private HostState resumeState() {
+    bootIdBefore = resume.bootIdBefore();
+    statusUpdatedBefore = resume.statusUpdatedBefore();
+    revisionBefore = resume.revisionBefore();
+    triggeredAt = resume.triggeredAt();
+    healthDeadline = resume.healthDeadline();
+    maintenanceOn = resume.maintenanceOn();
+    rollbackOf = resume.rollbackOf();
+    HostState from = resume.state();
+    if (from == HostState.ROLLED_BACK) {
+      // --retry-failed after a rollback: the host runs again from the start.
+      rollbackOf = null;
+      reason = null;
+      return HostState.PREPARING;
+    }
+    if (from == HostState.FAILED) {
+      // --retry-failed: back into the state it failed in, with fresh timeouts.
+      from = resume.failedIn() == null ? HostState.PREPARING : resume.failedIn();
+      reason = null;
+      failedIn = null;
+      Instant now = ports.clock().now();
+      triggeredAt = triggeredAt == null ? null : now;
+      healthDeadline = now.plus(settings.healthTimeout());
+    }
+    if (from == HostState.PENDING) {
+      return HostState.PREPARING;
+    }
+    if (from == HostState.REBUILDING) {
+      resumedInRebuild = true;
+    }
+    if (from == HostState.VERIFYING && healthDeadline == null) {
+      healthDeadline = ports.clock().now().plus(settings.healthTimeout());
+    }
+    return from;
+  }
 
   private Step step(HostState current) throws HostFailure, InterruptedException {
     return switch (current) {
@@ -206,12 +242,14 @@ final class HostRollout {
       case RETURNING -> awaitReturn();
       case VERIFYING -> verify();
       case ENABLING -> enable();
+      case ROLLING_BACK -> rollBack();
       default -> throw new IllegalStateException("no step for " + current);
     };
   }
 
   private Step prepare() throws HostFailure, InterruptedException {
-    NomadNode current = ports.nomad().readNode(node.id(), BlockingQuery.NONE).value();
+    Instant deadline = ports.clock().now().plus(settings.healthTimeout());
+    NomadNode current = readNode(0, deadline).value();
     if (!current.ready()) {
       throw new HostFailure("node is " + current.status() + " before its rollout started; nothing was changed");
     }
@@ -220,22 +258,44 @@ final class HostRollout {
     }
     bootIdBefore = current.bootId();
     statusUpdatedBefore = current.statusUpdatedAt();
+    revisionBefore = current.revision();
     int delay = host.spec().orchestration().rebootDelay();
     if (delay > 0) {
       ports.clock().sleep(Duration.ofSeconds(delay));
     }
-    return new Step(HostState.DRAINING, delay > 0 ? "waited rebootDelay " + delay + "s" : "");
+    awaitGates(deadline);
+    if (settings.maintenance() && ports.maintenance() != null && !maintenanceOn) {
+      retrying(deadline, () -> {
+        ports.maintenance().enable(node.address(), "lab-orchestrator rollout " + context.rolloutId());
+        return null;
+      });
+      maintenanceOn = true;
+    }
+    return new Step(HostState.DRAINING, (delay > 0 ? "waited rebootDelay " + delay + "s; " : "") + "gates passed"
+        + (maintenanceOn ? "; Consul maintenance mode on" : ""));
+  }
+
+  /** Waits, up to {@code deadline}, until nothing forbids taking this host out of service. */
+  private void awaitGates(Instant deadline) throws HostFailure, InterruptedException {
+    while (true) {
+      Optional<String> refusal = retrying(deadline, () -> context.gates().beforeHost(host, context.busy().get()));
+      if (refusal.isEmpty()) {
+        return;
+      }
+      pastDeadline(deadline, "not started, nothing was changed: " + refusal.get());
+      ports.clock().sleep(min(Duration.ofSeconds(5), remaining(deadline)));
+    }
   }
 
   private boolean ours(NomadNode current) {
     return current.lastDrain() != null && current.lastDrain().meta() != null
-        && rolloutId.equals(current.lastDrain().meta().get(ROLLOUT_META));
+        && context.rolloutId().equals(current.lastDrain().meta().get(ROLLOUT_META));
   }
 
   private Step drain() throws HostFailure, InterruptedException {
     Instant deadline = ports.clock().now().plus(settings.drainTimeout());
     String timedOut = "drain not complete after " + Durations.format(settings.drainTimeout());
-    requestDrain();
+    requestDrain(deadline);
     NomadNode current = awaitNode(deadline, n -> !n.draining(), n -> timedOut + ": DrainStrategy still set");
     if (current.lastDrain() != null && current.lastDrain().canceled()) {
       throw new HostFailure("the drain was canceled by someone else (LastDrain.Status canceled)");
@@ -244,7 +304,8 @@ final class HostRollout {
     long index = 0;
     while (true) {
       long query = index;
-      Indexed<List<Allocation>> allocs = retrying(deadline, () -> ports.nomad().nodeAllocations(node.id(), query(query, deadline)));
+      Indexed<List<Allocation>> allocs = retrying(deadline,
+          () -> ports.nomad().nodeAllocations(node.id(), query(query, deadline)));
       List<Allocation> left = allocs.value().stream()
           .filter(a -> a.active() && a.coveredByDrain(settings.ignoreSystemJobs())).toList();
       if (left.isEmpty()) {
@@ -257,12 +318,16 @@ final class HostRollout {
     }
   }
 
-  private void requestDrain() throws HostFailure, InterruptedException {
+  /**
+   * Sends the drain once. After an ambiguous failure (no answer, 5xx) the drain may have landed,
+   * so the node is read again before the request is re-issued.
+   */
+  private void requestDrain(Instant deadline) throws HostFailure, InterruptedException {
     DrainRequest request = new DrainRequest(settings.drainDeadline(), settings.ignoreSystemJobs(), Map.of(
-        ROLLOUT_META, rolloutId,
-        "message", "lab-orchestrator rolling NixOS update " + rolloutId + ": " + position));
+        ROLLOUT_META, context.rolloutId(),
+        "message", "lab-orchestrator rolling NixOS update " + context.rolloutId() + ": " + position));
     for (int attempt = 1; ; attempt++) {
-      NomadNode current = ports.nomad().readNode(node.id(), BlockingQuery.NONE).value();
+      NomadNode current = readNode(0, deadline).value();
       if (current.draining() && ours(current)) {
         return;
       }
@@ -270,11 +335,11 @@ final class HostRollout {
         ports.nomad().drain(node.id(), request);
         return;
       } catch (ApiException e) {
-        // After an ambiguous failure the drain may have landed: read again before re-issuing it.
-        if (!e.transientFailure() || attempt >= DRAIN_ATTEMPTS) {
+        if (!e.transientFailure()) {
           throw new HostFailure("drain request failed: " + e.getMessage());
         }
-        ports.clock().sleep(settings.minPoll().multipliedBy(4L * attempt));
+        pastDeadline(deadline, "drain request failed until the deadline: " + e.getMessage());
+        ports.clock().sleep(settings.minPoll().multipliedBy(Math.min(8, 2L * attempt)));
       }
     }
   }
@@ -290,11 +355,29 @@ final class HostRollout {
     }
     triggeredAt = ports.clock().now();
     try {
-      ports.executor().rebuildAndReboot(new HostTarget(host.hostname(), node.id(), node.address()));
+      ports.executor().rebuildAndReboot(target());
     } catch (ExecutorException e) {
       throw new HostFailure("rebuild and reboot could not be triggered: " + e.getMessage());
     }
     return new Step(HostState.REBOOTING, "rebuild and reboot triggered");
+  }
+
+  private HostTarget target() {
+    return new HostTarget(host.hostname(), node.id(), node.address());
+  }
+
+  private Step rollBack() throws HostFailure, InterruptedException {
+    NomadNode current = readNode(0, ports.clock().now().plus(settings.rebootTimeout())).value();
+    bootIdBefore = current.bootId();
+    statusUpdatedBefore = current.statusUpdatedAt();
+    triggeredAt = ports.clock().now();
+    try {
+      ports.executor().rollback(target());
+    } catch (ExecutorException e) {
+      throw new HostFailure("rollback could not be triggered: " + e.getMessage() + " (rolling back because: "
+          + rollbackOf + ")");
+    }
+    return new Step(HostState.REBOOTING, "rollback to the previous generation triggered");
   }
 
   private Step awaitRestart() throws HostFailure, InterruptedException {
@@ -319,22 +402,27 @@ final class HostRollout {
 
   private Step awaitReturn() throws HostFailure, InterruptedException {
     Instant deadline = triggeredAt.plus(settings.rebootTimeout());
-    returned = awaitNode(deadline, n -> n.ready() && (bootIdBefore == null || bootChanged(n)),
+    NomadNode returned = awaitNode(deadline, n -> n.ready() && (bootIdBefore == null || bootChanged(n)),
         n -> n.ready()
             ? "node is ready but its " + NomadNode.BOOT_ID_META + " did not change within "
                 + Durations.format(settings.rebootTimeout()) + ": not counted as rebooted"
             : "node did not return to ready within " + Durations.format(settings.rebootTimeout())
                 + " (status " + n.status() + ")");
-    String expected = settings.expectRevision();
-    if (expected != null && !expected.equals(returned.revision())) {
-      throw new HostFailure("node returned on NixOS revision " + returned.revision() + ", expected " + expected);
-    }
     healthDeadline = ports.clock().now().plus(settings.healthTimeout());
-    return new Step(HostState.VERIFYING, "node is ready" + (returned.revision() == null ? "" : " on revision " + returned.revision()));
+    String expected = rollbackOf == null ? settings.expectRevision() : revisionBefore;
+    if (expected != null && !expected.equals(returned.revision())) {
+      throw new VerificationFailure("node returned on NixOS revision " + returned.revision() + ", expected "
+          + expected);
+    }
+    return new Step(HostState.VERIFYING, "node is ready"
+        + (returned.revision() == null ? "" : " on revision " + returned.revision()));
   }
 
   private Step verify() throws HostFailure, InterruptedException {
-    String consulName = returned == null ? host.hostname() : returned.consulName();
+    if (healthDeadline == null) {
+      healthDeadline = ports.clock().now().plus(settings.healthTimeout());
+    }
+    String consulName = readNode(0, healthDeadline).value().consulName();
     Instant passingSince = null;
     long index = 0;
     while (true) {
@@ -351,29 +439,57 @@ final class HostRollout {
           throw e;
         }
         passingSince = null;
-        pastDeadline(healthDeadline, "Consul checks not seen passing within " + Durations.format(settings.healthTimeout())
-            + ": " + e.getMessage());
+        if (!ports.clock().now().isBefore(healthDeadline)) {
+          throw new VerificationFailure("Consul checks not seen passing within "
+              + Durations.format(settings.healthTimeout()) + ": " + e.getMessage());
+        }
         ports.clock().sleep(settings.minPoll());
         continue;
       }
       Instant now = ports.clock().now();
-      List<HealthCheck> checks = read.value();
+      List<HealthCheck> checks = relevant(read.value());
       if (healthy(checks)) {
         passingSince = passingSince == null ? now : passingSince;
         if (!Duration.between(passingSince, now).minus(settings.stableFor()).isNegative()) {
+          awaitServersHealthy();
           return new Step(HostState.ENABLING, checks.size() + " Consul checks passing for "
               + Durations.format(settings.stableFor()));
         }
       } else {
         passingSince = null;
       }
-      pastDeadline(healthDeadline, "Consul checks on " + consulName + " not passing after "
-          + Durations.format(settings.healthTimeout()) + ": " + describe(checks));
+      if (!now.isBefore(healthDeadline)) {
+        throw new VerificationFailure("Consul checks on " + consulName + " not passing after "
+            + Durations.format(settings.healthTimeout()) + ": " + describe(checks));
+      }
       long previous = index;
       index = read.index() < index ? 0 : read.index();
       if (passingSince == null) {
         pace(read.index(), previous);
       }
+    }
+  }
+
+  /** While this rollout keeps the agent in maintenance mode, its own maintenance check is expected. */
+  private List<HealthCheck> relevant(List<HealthCheck> checks) {
+    return maintenanceOn ? checks.stream().filter(c -> !MAINTENANCE_CHECK.equals(c.checkId())).toList() : checks;
+  }
+
+  /** A server host counts as back only once Nomad's and Consul's autopilot report healthy again. */
+  private void awaitServersHealthy() throws HostFailure, InterruptedException {
+    if (!host.server()) {
+      return;
+    }
+    while (true) {
+      Optional<String> problem = retrying(healthDeadline, () -> context.gates().serversHealthy());
+      if (problem.isEmpty()) {
+        return;
+      }
+      if (!ports.clock().now().isBefore(healthDeadline)) {
+        throw new VerificationFailure("servers not healthy again after " + Durations.format(settings.healthTimeout())
+            + ": " + problem.get());
+      }
+      ports.clock().sleep(min(Duration.ofSeconds(1), remaining(healthDeadline)));
     }
   }
 
@@ -390,22 +506,40 @@ final class HostRollout {
   }
 
   private Step enable() throws HostFailure, InterruptedException {
-    NomadNode current = ports.nomad().readNode(node.id(), BlockingQuery.NONE).value();
+    Instant deadline = healthDeadline == null ? ports.clock().now().plus(settings.healthTimeout()) : healthDeadline;
+    if (maintenanceOn) {
+      retrying(deadline, () -> {
+        ports.maintenance().disable(node.address());
+        return null;
+      });
+      maintenanceOn = false;
+      return new Step(HostState.VERIFYING, "Consul maintenance mode off; checking health once more");
+    }
+    NomadNode current = readNode(0, deadline).value();
     if (!current.ready()) {
       throw new HostFailure("node left ready (" + current.status() + ") before it could be re-enabled");
     }
-    List<HealthCheck> checks = ports.consul().nodeChecks(current.consulName(), BlockingQuery.NONE).value();
+    List<HealthCheck> checks = retrying(deadline,
+        () -> ports.consul().nodeChecks(current.consulName(), BlockingQuery.NONE).value());
     if (!healthy(checks)) {
       return new Step(HostState.VERIFYING, "checks changed before re-enabling: " + describe(checks));
     }
+    HostState done = rollbackOf == null ? HostState.DONE : HostState.ROLLED_BACK;
+    if (rollbackOf != null) {
+      reason = "rolled back to its previous generation (" + revisionBefore + ") and healthy again, after: "
+          + rollbackOf;
+    }
     if (!eligibleBefore) {
-      return new Step(HostState.DONE, "left ineligible: an operator had marked it ineligible before the rollout");
+      return new Step(done, "left ineligible: an operator had marked it ineligible before the rollout");
     }
     if (current.draining()) {
       throw new HostFailure("node still has a DrainStrategy; Nomad refuses eligibility while it drains");
     }
-    ports.nomad().setEligibility(node.id(), true);
-    return new Step(HostState.DONE, "eligible again");
+    retrying(deadline, () -> {
+      ports.nomad().setEligibility(node.id(), true);
+      return null;
+    });
+    return new Step(done, "eligible again");
   }
 
   private NomadNode awaitNode(Instant deadline, Predicate<NomadNode> until, Function<NomadNode, String> timeoutMessage)
@@ -426,11 +560,14 @@ final class HostRollout {
     return retrying(deadline, () -> ports.nomad().readNode(node.id(), query(index, deadline)));
   }
 
-  /** A read that rides out transient API failures (pausing between tries) until the step's deadline. */
-  private <T> T retrying(Instant deadline, java.util.function.Supplier<T> read) throws HostFailure, InterruptedException {
+  /**
+   * A call that rides out transient API failures (pausing between tries) until {@code deadline}:
+   * reads, and writes that are idempotent (eligibility, maintenance).
+   */
+  private <T> T retrying(Instant deadline, Supplier<T> call) throws HostFailure, InterruptedException {
     while (true) {
       try {
-        return read.get();
+        return call.get();
       } catch (ApiException e) {
         if (!e.transientFailure()) {
           throw e;
@@ -475,16 +612,16 @@ final class HostRollout {
     }
     state = next;
     enteredState = now;
-    if (next == HostState.REBUILDING) {
+    if (next == HostState.REBUILDING || next == HostState.ROLLING_BACK) {
       triggeredAt = now;
     }
     try {
-      checkpoint.accept(snapshot());
+      context.checkpoint().accept(snapshot());
     } catch (RuntimeException e) {
       throw new CheckpointFailure("the checkpoint could not be stored: " + e.getMessage());
     }
     Duration since = started == null ? Duration.ZERO : Duration.between(started, now);
     Duration inPrevious = from == HostState.PENDING ? Duration.ZERO : timeIn.getOrDefault(from, Duration.ZERO);
-    listener.transition(host.hostname(), from, next, inPrevious, since, detail);
+    context.listener().transition(host.hostname(), from, next, inPrevious, since, detail);
   }
 }

@@ -10,16 +10,20 @@ public enum HostState {
   RETURNING,
   VERIFYING,
   ENABLING,
+  /** Verification failed and {@code onUnhealthy: rollback}: booting the previous generation. */
+  ROLLING_BACK,
   DONE,
   FAILED,
-  SKIPPED;
+  SKIPPED,
+  /** Rolled back to its previous generation and healthy again; the rollout halts all the same. */
+  ROLLED_BACK;
 
   public boolean terminal() {
-    return this == DONE || this == FAILED || this == SKIPPED;
+    return this == DONE || this == FAILED || this == SKIPPED || this == ROLLED_BACK;
   }
 
   /** Whether the node is (or may be) out of service in this state. */
   public boolean outOfService() {
-    return ordinal() >= DRAINING.ordinal() && ordinal() <= ENABLING.ordinal();
+    return !terminal() && this != PENDING && this != PREPARING;
   }
 }

@@ -28,6 +28,8 @@ public final class RolloutEngine {
   private final Checkpoints checkpoints;
   private volatile boolean stopping;
   private volatile ExecutorService pool;
+  /** Hosts this rollout has taken (or may have taken) out of service: the gates do not hold them against it. */
+  private final Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private RolloutState current;
 
   public RolloutEngine(Ports ports, RolloutSettings settings, RolloutListener listener, Checkpoints checkpoints) {
@@ -64,6 +66,12 @@ public final class RolloutEngine {
     }
     checkpoints.save(current);
 
+    if (resume != null) {
+      resume.hosts().stream().filter(h -> h.state().outOfService() || h.state() == HostState.FAILED)
+          .forEach(h -> busy.add(h.hostname()));
+    }
+    HostRollout.Context context = new HostRollout.Context(ports, settings, listener, rolloutId, this::record,
+        new Gates(ports, plan), () -> Set.copyOf(busy));
     Map<String, HostRollout> rollouts = new LinkedHashMap<>();
     List<PlannedHost> all = plan.hosts();
     int toRoll = (int) all.stream().filter(h -> !h.skipped()).count();
@@ -72,8 +80,7 @@ public final class RolloutEngine {
       String position = host.skipped() ? "skipped" : "host " + ++number + " of " + toRoll + " (" + host.hostname() + ")";
       HostCheckpoint checkpoint = resume == null ? null : resume.host(host.hostname())
           .filter(c -> c.state() != HostState.PENDING || !c.timeIn().isEmpty()).orElse(null);
-      rollouts.put(host.hostname(), new HostRollout(host, ports, settings, listener, rolloutId, position,
-          checkpoint, this::record));
+      rollouts.put(host.hostname(), new HostRollout(host, context, position, checkpoint));
     }
     pool = Executors.newFixedThreadPool(plan.maxParallel(), r -> {
       Thread thread = new Thread(r, "rollout");
@@ -145,6 +152,7 @@ public final class RolloutEngine {
         for (PlannedHost next : startable(pending, running.values(), finished, maxParallel)) {
           pending.remove(next);
           HostRollout rollout = rollouts.get(next.hostname());
+          busy.add(next.hostname());
           running.put(done.submit(rollout::run), next);
         }
       }
@@ -165,6 +173,7 @@ public final class RolloutEngine {
       if (rollouts.get(ran.hostname()).stopped()) {
         stopping = true;
       } else if (report.state() == HostState.DONE) {
+        busy.remove(report.hostname());
         finished.add(report.hostname());
       } else {
         failed = true;
@@ -182,13 +191,15 @@ public final class RolloutEngine {
     List<PlannedHost> start = new ArrayList<>();
     int busy = running.size();
     boolean criticalRunning = running.stream().anyMatch(PlannedHost::critical);
+    boolean serverRunning = running.stream().anyMatch(PlannedHost::server);
     for (PlannedHost host : pending) {
       if (criticalRunning || busy >= maxParallel) {
         break;
       }
-      if (!finished.containsAll(host.spec().dependencies())) {
+      if (!finished.containsAll(host.spec().dependencies()) || host.server() && serverRunning) {
         continue;
       }
+      serverRunning |= host.server();
       if (host.critical()) {
         if (busy == 0) {
           start.add(host);

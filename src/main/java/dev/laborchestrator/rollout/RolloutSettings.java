@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param maxWait the longest a single blocking query may wait
  * @param minPoll the least time between two reads of the same resource, in case a server answers a
  *     blocking query at once without a change
+ * @param maintenance put each host's Consul agent into maintenance mode during its rollout
+ * @param rollback boot a host that returns unhealthy into its previous generation
  */
 public record RolloutSettings(
     Duration drainDeadline,
@@ -19,7 +21,16 @@ public record RolloutSettings(
     Duration stableFor,
     String expectRevision,
     Duration maxWait,
-    Duration minPoll) {
+    Duration minPoll,
+    boolean maintenance,
+    boolean rollback) {
+
+  public RolloutSettings(Duration drainDeadline, boolean ignoreSystemJobs, Duration drainTimeout,
+      Duration rebootTimeout, Duration healthTimeout, Duration stableFor, String expectRevision, Duration maxWait,
+      Duration minPoll) {
+    this(drainDeadline, ignoreSystemJobs, drainTimeout, rebootTimeout, healthTimeout, stableFor, expectRevision,
+        maxWait, minPoll, false, false);
+  }
 
   public static RolloutSettings from(OrchestratorConfig config) {
     return new RolloutSettings(
@@ -31,6 +42,8 @@ public record RolloutSettings(
         config.health().stableFor(),
         config.rebuild().expectRevision(),
         Duration.ofMinutes(1),
-        Duration.ofMillis(250));
+        Duration.ofMillis(250),
+        false,
+        false);
   }
 }

@@ -12,6 +12,8 @@ import dev.laborchestrator.port.Indexed;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.port.NomadNodes;
+import dev.laborchestrator.port.Autopilot;
+import dev.laborchestrator.port.NodeMaintenance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +28,7 @@ import java.util.PriorityQueue;
  * Actions are scheduled at fake instants; a blocking read jumps the clock to the next scheduled
  * change (or to the end of its wait) instead of sleeping.
  */
-final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
+final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaintenance {
   final FakeClock clock = new FakeClock();
   final List<String> calls = new ArrayList<>();
   final Map<String, Node> nodes = new LinkedHashMap<>();
@@ -34,6 +36,13 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
   private long index = 1;
   private long sequence;
   int transientFailuresLeft;
+  /** What both fake autopilots answer. */
+  boolean autopilotHealthy = true;
+  int failureTolerance = 1;
+  final Autopilot autopilot = () -> {
+    calls.add("autopilot");
+    return new Autopilot.Health(autopilotHealthy, failureTolerance, List.of());
+  };
 
   /** Timings of the scripted world, relative to the call that starts them. */
   Duration drainTakes = Duration.ofSeconds(10);
@@ -60,6 +69,8 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
     boolean checkStaysCritical;
     boolean allocStuck;
     String returnsOnRevision = "rev-new";
+    String address = "10.0.0.1";
+    boolean maintenance;
     Instant triggeredAt;
     Instant eligibleAt;
 
@@ -86,7 +97,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
     }
 
     void setChecks(String status) {
-      checks.replaceAll(c -> check(c.checkId(), status));
+      checks.replaceAll(c -> c.checkId().equals(HostRollout.MAINTENANCE_CHECK) ? c : check(c.checkId(), status));
     }
   }
 
@@ -148,7 +159,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
   @Override
   public List<NodeStub> listNodes() {
     calls.add("listNodes");
-    return nodes.values().stream().map(n -> new NodeStub(n.id, n.name, "10.0.0.1", "dc1", n.status, n.eligibility,
+    return nodes.values().stream().map(n -> new NodeStub(n.id, n.name, n.address, "dc1", n.status, n.eligibility,
         n.drain != null)).toList();
   }
 
@@ -216,7 +227,10 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
   public void rebuildAndReboot(HostTarget target) throws ExecutorException {
     calls.add("reboot " + target.hostname());
     catchUp();
-    Node node = nodes.get(target.nodeId());
+    scheduleReboot(nodes.get(target.nodeId()));
+  }
+
+  private void scheduleReboot(Node node) {
     node.triggeredAt = clock.now();
     if (node.fakeReboot) {
       return;
@@ -237,12 +251,52 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor {
       node.revision = node.returnsOnRevision;
       node.checks.add(node.check("serfHealth", "passing"));
       node.checks.add(node.check("http", "critical"));
+      if (node.maintenance) {
+        node.checks.add(node.check(HostRollout.MAINTENANCE_CHECK, "critical"));
+      }
     });
     at(comesBackAfter.plus(checksPassAfter), () -> {
       if (!node.checkStaysCritical) {
         node.setChecks("passing");
       }
     });
+  }
+
+  @Override
+  public void rollback(HostTarget target) {
+    calls.add("rollback " + target.hostname());
+    catchUp();
+    Node node = nodes.get(target.nodeId());
+    // The previous generation does not have the fault the new one brought.
+    node.checkStaysCritical = false;
+    node.returnsOnRevision = "rev-old";
+    scheduleReboot(node);
+  }
+
+  @Override
+  public void enable(String hostAddress, String reason) {
+    calls.add("maintenance on " + hostAddress);
+    catchUp();
+    for (Node node : nodes.values()) {
+      if (node.address.equals(hostAddress) && !node.maintenance) {
+        node.maintenance = true;
+        node.checks.add(node.check(HostRollout.MAINTENANCE_CHECK, "critical"));
+        index++;
+      }
+    }
+  }
+
+  @Override
+  public void disable(String hostAddress) {
+    calls.add("maintenance off " + hostAddress);
+    catchUp();
+    for (Node node : nodes.values()) {
+      if (node.address.equals(hostAddress)) {
+        node.maintenance = false;
+        node.checks.removeIf(c -> c.checkId().equals(HostRollout.MAINTENANCE_CHECK));
+        index++;
+      }
+    }
   }
 
   /** Every node's eligibility as the test would see it. */

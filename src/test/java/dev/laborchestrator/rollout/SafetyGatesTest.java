@@ -1,0 +1,145 @@
+package dev.laborchestrator.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laborchestrator.config.HealthCheckSpec;
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.Orchestration;
+import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
+import dev.laborchestrator.plan.Plan;
+import dev.laborchestrator.plan.Planner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Gates, server quorum, Consul maintenance mode and rollback, on the scripted fake lab. */
+class SafetyGatesTest {
+  private final FakeLab lab = new FakeLab();
+  private final List<String> transitions = new ArrayList<>();
+
+  private static RolloutSettings settings(boolean maintenance, boolean rollback) {
+    return new RolloutSettings(Duration.ofHours(1), true, Duration.ofHours(2), Duration.ofMinutes(20),
+        Duration.ofMinutes(15), Duration.ofSeconds(30), "rev-new", Duration.ofMinutes(1), Duration.ofMillis(250),
+        maintenance, rollback);
+  }
+
+  private static HostSpec host(String name, int order) {
+    return new HostSpec(name, "app", List.of(), order, List.of(),
+        List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
+        new Orchestration("rolling", 0, "medium"), List.of());
+  }
+
+  private RolloutResult run(RolloutSettings settings, Set<String> servers, HostSpec... hosts) throws Exception {
+    for (HostSpec host : hosts) {
+      if (lab.node(host.hostname()) == null) {
+        lab.add(host.hostname());
+      }
+    }
+    Plan plan = Planner.plan(List.of(hosts), lab.listNodes(),
+        new Planner.Options(1, IneligibleHosts.SKIP, null, servers, Set.of()));
+    Ports ports = new Ports(lab, lab, lab, lab.clock, lab.autopilot, lab.autopilot, lab);
+    return new RolloutEngine(ports, settings, (h, f, t, a, b, d) -> transitions.add(h + " " + t + " " + d))
+        .run(plan, "r-g");
+  }
+
+  @Test
+  void doesNotTakeAHostOutWhileAnotherHostOfThePlanIsDown() throws Exception {
+    lab.add("a");
+    lab.add("b").status = "down";
+    RolloutResult result = run(settings(false, false), Set.of(), host("a", 1), host("b", 2));
+
+    assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
+    assertThat(result.hosts().get(0).reason()).contains("not started, nothing was changed").contains("b is down");
+    assertThat(lab.calls).doesNotContain("drain id-a");
+  }
+
+  @Test
+  void doesNotTakeAHostOutWhileChecksOnAnotherHostFail() throws Exception {
+    lab.add("a");
+    lab.add("b").setChecks("warning");
+    RolloutResult result = run(settings(false, false), Set.of(), host("a", 1), host("b", 2));
+
+    assertThat(result.hosts().get(0).reason()).contains("checks failing on b: serfHealth warning, http warning");
+    assertThat(lab.calls).doesNotContain("drain id-a");
+  }
+
+  @Test
+  void neverDrainsAServerHostWhileAutopilotIsUnhealthy() throws Exception {
+    lab.autopilotHealthy = false;
+    RolloutResult result = run(settings(false, false), Set.of("srv"), host("srv", 1));
+
+    assertThat(result.hosts().get(0).reason()).contains("Nomad autopilot reports the servers unhealthy");
+    assertThat(lab.calls).doesNotContain("drain id-srv");
+  }
+
+  @Test
+  void neverDrainsAServerHostWithoutFailureTolerance() throws Exception {
+    lab.failureTolerance = 0;
+    RolloutResult result = run(settings(false, false), Set.of("srv"), host("srv", 1));
+
+    assertThat(result.hosts().get(0).reason()).contains("failure tolerance is 0");
+    assertThat(lab.calls).doesNotContain("drain id-srv");
+  }
+
+  @Test
+  void aPlainHostDoesNotNeedFailureTolerance() throws Exception {
+    lab.failureTolerance = 0;
+    assertThat(run(settings(false, false), Set.of(), host("a", 1)).succeeded()).isTrue();
+  }
+
+  @Test
+  void waitsForAGateToOpenRatherThanFailingAtOnce() throws Exception {
+    lab.add("a");
+    lab.add("b").setChecks("critical");
+    lab.at(Duration.ofSeconds(30), () -> lab.node("b").setChecks("passing"));
+    RolloutResult result = run(settings(false, false), Set.of(), host("a", 1), host("b", 2));
+
+    assertThat(result.succeeded()).isTrue();
+  }
+
+  @Test
+  void usesConsulMaintenanceModeDuringTheRolloutAndEndsIt() throws Exception {
+    RolloutResult result = run(settings(true, false), Set.of(), host("a", 1));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.calls).containsSubsequence("maintenance on 10.0.0.1", "drain id-a", "reboot a",
+        "maintenance off 10.0.0.1", "eligibility id-a true");
+    assertThat(lab.node("a").maintenance).isFalse();
+  }
+
+  @Test
+  void rollsBackAHostThatReturnsUnhealthyAndHaltsWithAReport() throws Exception {
+    lab.add("a").checkStaysCritical = true;
+    RolloutResult result = run(settings(false, true), Set.of(), host("a", 1), host("b", 2));
+
+    HostReport a = result.hosts().get(0);
+    assertThat(a.state()).isEqualTo(HostState.ROLLED_BACK);
+    assertThat(a.reason()).contains("rolled back to its previous generation (rev-old)").contains("http critical");
+    assertThat(result.succeeded()).isFalse();
+    assertThat(result.hosts().get(1).state()).isEqualTo(HostState.PENDING);
+    assertThat(lab.calls).containsSubsequence("reboot a", "rollback a", "eligibility id-a true");
+    assertThat(lab.node("a").revision).isEqualTo("rev-old");
+    assertThat(lab.node("a").eligibility).isEqualTo("eligible");
+  }
+
+  @Test
+  void rollsBackAHostOnTheWrongRevision() throws Exception {
+    lab.add("a").returnsOnRevision = "rev-broken";
+    RolloutResult result = run(settings(false, true), Set.of(), host("a", 1));
+
+    assertThat(result.hosts().get(0).state()).isEqualTo(HostState.ROLLED_BACK);
+    assertThat(result.hosts().get(0).reason()).contains("rev-broken");
+  }
+
+  @Test
+  void withoutRollbackAnUnhealthyHostStaysDrained() throws Exception {
+    lab.add("a").checkStaysCritical = true;
+    RolloutResult result = run(settings(false, false), Set.of(), host("a", 1));
+
+    assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
+    assertThat(lab.calls).doesNotContain("rollback a");
+    assertThat(lab.node("a").eligibility).isEqualTo("ineligible");
+  }
+}
