@@ -103,4 +103,43 @@ class PlannerTest {
     assertThat(String.join("\n", lines)).contains("critical: runs alone")
         .contains("depends on db (earlier wave)").contains("starts after cache (dependencies)");
   }
+
+  @Test
+  void putsTheControllersOwnNodeLastOfAllAndAlone() {
+    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "ready", "eligible"),
+        node("c", "ready", "eligible"));
+    Plan plan = Planner.plan(List.of(host("a", 1), host("b", 1), host("c", 2)), nodes,
+        new Planner.Options(2, IneligibleHosts.SKIP, "id-a-ready", java.util.Set.of(), java.util.Set.of()));
+
+    assertThat(waves(plan)).containsExactly(List.of("b"), List.of("c"), List.of("a"));
+    PlannedHost own = plan.hosts().get(2);
+    assertThat(own.role()).isEqualTo(Plan.Role.OWN_NODE);
+    assertThat(own.critical()).isTrue();
+    assertThat(own.reason()).contains("the controller's own node: last of all, alone");
+  }
+
+  @Test
+  void refusesADependencyOnTheControllersOwnNode() {
+    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "ready", "eligible"));
+    assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1), host("b", 2, "a")), nodes,
+        new Planner.Options(1, IneligibleHosts.SKIP, "id-a-ready", java.util.Set.of(), java.util.Set.of())))
+        .hasMessageContaining("b depends on a, the node this controller runs on");
+  }
+
+  @Test
+  void putsServerHostsAfterPlainOnesAndTheLeaderLast() {
+    Plan plan = Planner.plan(List.of(host("s1", 1), host("s2", 1), host("s3", 1), host("web", 1), host("app", 1)),
+        new Planner.Options(1, IneligibleHosts.SKIP, null, java.util.Set.of("s1", "s2", "s3"), java.util.Set.of("s1")));
+
+    assertThat(waves(plan)).containsExactly(List.of("app", "web", "s2", "s3", "s1"));
+    assertThat(plan.hosts()).filteredOn(PlannedHost::server).extracting(PlannedHost::hostname)
+        .containsExactly("s2", "s3", "s1");
+  }
+
+  @Test
+  void aServerOrderNeverBreaksADependency() {
+    Plan plan = Planner.plan(List.of(host("s1", 1), host("web", 1, "s1")),
+        new Planner.Options(1, IneligibleHosts.SKIP, null, java.util.Set.of("s1"), java.util.Set.of()));
+    assertThat(waves(plan)).containsExactly(List.of("s1", "web"));
+  }
 }

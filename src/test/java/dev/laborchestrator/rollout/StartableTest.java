@@ -44,4 +44,15 @@ class StartableTest {
         .containsExactly("cache");
     assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of("db"), 3))).containsExactly("app", "cache");
   }
+
+  @Test
+  void neverStartsTwoServerHostsTogether() {
+    HostSpec spec = new HostSpec("s2", "r", List.of(), 1, List.of(), List.of(),
+        new Orchestration("rolling", 0, "low"), List.of());
+    PlannedHost s2 = new PlannedHost(spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
+    PlannedHost s1 = new PlannedHost(spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
+    List<PlannedHost> pending = List.of(s2, host("web", "low"));
+    assertThat(names(RolloutEngine.startable(pending, List.of(s1), Set.of(), 3))).containsExactly("web");
+    assertThat(names(RolloutEngine.startable(List.of(s1, s2), List.of(), Set.of(), 3))).hasSize(1);
+  }
 }
