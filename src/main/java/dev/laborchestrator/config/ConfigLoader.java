@@ -11,9 +11,11 @@ import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
 import dev.laborchestrator.config.OrchestratorConfig.DrainSettings;
 import dev.laborchestrator.config.OrchestratorConfig.HealthSettings;
 import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
+import dev.laborchestrator.config.OrchestratorConfig.PemFile;
 import dev.laborchestrator.config.OrchestratorConfig.RebuildSettings;
 import dev.laborchestrator.config.OrchestratorConfig.SshSettings;
 import dev.laborchestrator.config.OrchestratorConfig.Timeouts;
+import dev.laborchestrator.config.OrchestratorConfig.TlsSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,12 +29,26 @@ import java.util.stream.Collectors;
 /**
  * Reads the controller's config file (YAML or JSON, chosen by extension), applies the defaults and
  * the standard environment variables ({@code NOMAD_ADDR}, {@code NOMAD_TOKEN}, {@code
- * CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN}), and rejects anything it does not understand with
- * an {@link InvalidInputException} that names the key.
+ * CONSUL_HTTP_ADDR}, {@code CONSUL_HTTP_TOKEN}, and the TLS ones: {@code NOMAD_CACERT}, {@code
+ * NOMAD_CLIENT_CERT}, {@code NOMAD_CLIENT_KEY}, {@code NOMAD_SKIP_VERIFY}, {@code
+ * NOMAD_TLS_SERVER_NAME}, {@code CONSUL_CACERT}, {@code CONSUL_CLIENT_CERT}, {@code
+ * CONSUL_CLIENT_KEY}, {@code CONSUL_HTTP_SSL_VERIFY}, {@code CONSUL_TLS_SERVER_NAME}, {@code
+ * CONSUL_HTTP_SSL}), and rejects anything it does not understand with an {@link
+ * InvalidInputException} that names the key. A value in the file wins over the environment.
  */
 public final class ConfigLoader {
   static final String DEFAULT_NOMAD = "http://127.0.0.1:4646";
   static final String DEFAULT_CONSUL = "http://127.0.0.1:8500";
+
+  /** The environment variables of one API, by the names its own CLI reads. */
+  private record ApiEnv(
+      String address, String token, String caCert, String clientCert, String clientKey,
+      String serverName, boolean allowsUnixSocket) {}
+
+  private static final ApiEnv NOMAD_ENV = new ApiEnv("NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT",
+      "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY", "NOMAD_TLS_SERVER_NAME", true);
+  private static final ApiEnv CONSUL_ENV = new ApiEnv("CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN",
+      "CONSUL_CACERT", "CONSUL_CLIENT_CERT", "CONSUL_CLIENT_KEY", "CONSUL_TLS_SERVER_NAME", false);
 
   private final Map<String, String> env;
 
@@ -47,8 +63,8 @@ public final class ConfigLoader {
     }
     Path base = file.toAbsolutePath().getParent();
     return new OrchestratorConfig(
-        api("nomad", raw.nomad(), "NOMAD_ADDR", "NOMAD_TOKEN", DEFAULT_NOMAD),
-        api("consul", raw.consul(), "CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN", DEFAULT_CONSUL),
+        api("nomad", raw.nomad(), NOMAD_ENV, DEFAULT_NOMAD, base),
+        api("consul", raw.consul(), CONSUL_ENV, DEFAULT_CONSUL, base),
         raw.inventory() == null || raw.inventory().isBlank() ? null : base.resolve(raw.inventory()),
         rebuild(raw.rebuild()),
         drain(raw.drain()),
@@ -59,19 +75,82 @@ public final class ConfigLoader {
         ineligibleHosts(raw.ineligibleHosts()));
   }
 
-  private ApiSettings api(String key, RawApi raw, String addrVar, String tokenVar, String fallback) {
-    String address = raw != null && raw.address() != null ? raw.address() : env.get(addrVar);
+  private ApiSettings api(String key, RawApi raw, ApiEnv names, String fallback, Path base) {
+    String address = raw != null && raw.address() != null ? raw.address() : env.get(names.address());
     if (address == null || address.isBlank()) {
       address = fallback;
     } else if (!address.contains("://")) {
-      address = "http://" + address;
+      boolean ssl = names == CONSUL_ENV && Boolean.TRUE.equals(envBoolean("CONSUL_HTTP_SSL"));
+      address = (ssl ? "https://" : "http://") + address;
     }
-    if (!address.startsWith("http://") && !address.startsWith("https://")) {
-      throw new InvalidInputException(
-          key + ".address '" + address + "' is not an http:// or https:// address");
+    if (address.startsWith("unix://") && names.allowsUnixSocket()) {
+      if (!address.startsWith("unix:///") || address.length() == "unix:///".length()) {
+        throw new InvalidInputException(key + ".address '" + address
+            + "' is not a unix socket address: use unix:///absolute/path/to/api.sock");
+      }
+    } else if (!address.startsWith("http://") && !address.startsWith("https://")) {
+      throw new InvalidInputException(key + ".address '" + address + "' is not an http:// or https://"
+          + (names.allowsUnixSocket() ? " or unix:// address" : " address"));
     }
-    String token = raw != null && raw.token() != null ? raw.token() : env.get(tokenVar);
-    return new ApiSettings(stripSlash(address), token == null || token.isBlank() ? null : token.strip());
+    String token = raw != null && raw.token() != null ? raw.token() : env.get(names.token());
+    return new ApiSettings(stripSlash(address), token == null || token.isBlank() ? null : token.strip(),
+        tls(key + ".tls", raw == null ? null : raw.tls(), names, base));
+  }
+
+  private TlsSettings tls(String key, RawTls raw, ApiEnv names, Path base) {
+    RawTls t = raw == null ? new RawTls(null, null, null, null, null) : raw;
+    PemFile caCert = pemFile(key + ".caCert", t.caCert(), names.caCert(), base);
+    PemFile clientCert = pemFile(key + ".clientCert", t.clientCert(), names.clientCert(), base);
+    PemFile clientKey = pemFile(key + ".clientKey", t.clientKey(), names.clientKey(), base);
+    if (clientCert != null && clientKey == null) {
+      throw new InvalidInputException(clientCert + " is set but no private key for it: set "
+          + key + ".clientKey or " + names.clientKey());
+    }
+    if (clientKey != null && clientCert == null) {
+      throw new InvalidInputException(clientKey + " is set but no client certificate: set "
+          + key + ".clientCert or " + names.clientCert());
+    }
+    Boolean skipVerify = t.skipVerify();
+    if (skipVerify == null && names == NOMAD_ENV) {
+      skipVerify = envBoolean("NOMAD_SKIP_VERIFY");
+    } else if (skipVerify == null) {
+      Boolean verify = envBoolean("CONSUL_HTTP_SSL_VERIFY");
+      skipVerify = verify == null ? null : !verify;
+    }
+    String serverName = t.serverName() != null ? t.serverName() : env.get(names.serverName());
+    return new TlsSettings(caCert, clientCert, clientKey, Boolean.TRUE.equals(skipVerify),
+        blankToNull(serverName));
+  }
+
+  /** A PEM file from the config (relative to it) or else the environment; it must be readable. */
+  private PemFile pemFile(String key, String configured, String envName, Path base) {
+    String name = configured != null ? key : envName;
+    String value = configured != null ? configured : env.get(envName);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    Path path = configured != null ? base.resolve(value.strip()) : Path.of(value.strip());
+    if (!Files.isRegularFile(path)) {
+      throw new InvalidInputException(name + ": " + path + (Files.exists(path) ? " is not a file" : " does not exist"));
+    }
+    if (!Files.isReadable(path)) {
+      throw new InvalidInputException(name + ": cannot read " + path);
+    }
+    return new PemFile(name, path);
+  }
+
+  /** A boolean in Go's strconv.ParseBool spelling, as Nomad's and Consul's CLIs read them. */
+  private Boolean envBoolean(String name) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    return switch (value.strip()) {
+      case "1", "t", "T", "true", "TRUE", "True" -> true;
+      case "0", "f", "F", "false", "FALSE", "False" -> false;
+      default -> throw new InvalidInputException(
+          name + "='" + value + "' is not a boolean: use true or false");
+    };
   }
 
   private static String stripSlash(String address) {
@@ -173,12 +252,14 @@ public final class ConfigLoader {
       Integer maxParallel,
       String ineligibleHosts) {}
 
-  record RawApi(String address, String token) {
+  record RawApi(String address, String token, RawTls tls) {
     @Override
     public String toString() {
       return "RawApi[address=" + address + "]";
     }
   }
+
+  record RawTls(String caCert, String clientCert, String clientKey, Boolean skipVerify, String serverName) {}
 
   record RawRebuild(String executor, List<String> command, String timeout, RawSsh ssh, String expectRevision) {}
 

@@ -19,15 +19,56 @@ public record OrchestratorConfig(
     int maxParallel,
     IneligibleHosts ineligibleHosts) {
 
-  /** Address and token of one API. The token never appears in {@link #toString()}. */
-  public record ApiSettings(String address, String token) {
+  /**
+   * Address, token and TLS settings of one API. The token never appears in {@link #toString()}.
+   * The address is {@code http(s)://host:port}, or for Nomad also {@code unix:///path/to/api.sock}.
+   */
+  public record ApiSettings(String address, String token, TlsSettings tls) {
+    public ApiSettings {
+      tls = tls == null ? TlsSettings.NONE : tls;
+    }
+
+    /** Plain settings without TLS material: the platform's trusted CAs, verification on. */
+    public ApiSettings(String address, String token) {
+      this(address, token, TlsSettings.NONE);
+    }
+
     public boolean hasToken() {
       return token != null && !token.isEmpty();
     }
 
     @Override
     public String toString() {
-      return "ApiSettings[address=" + address + ", token=" + (hasToken() ? "<redacted>" : "<none>") + "]";
+      return "ApiSettings[address=" + address + ", token=" + (hasToken() ? "<redacted>" : "<none>")
+          + ", tls=" + tls + "]";
+    }
+  }
+
+  /**
+   * TLS towards one API, as {@code NOMAD_CACERT}, {@code NOMAD_CLIENT_CERT}, ... or the config's
+   * {@code tls} block give it. Unset files mean: the platform's trusted CAs, no client certificate.
+   *
+   * @param caCert PEM bundle of the CAs to trust instead of the platform's, or null
+   * @param clientCert PEM client certificate (optionally followed by its chain), or null
+   * @param clientKey PEM private key of {@code clientCert} (PKCS#8, or EC/RSA traditional), or null
+   * @param skipVerify accept any server certificate for any name (logged as a warning)
+   * @param serverName the name the server certificate must carry, when it is not the address's host
+   */
+  public record TlsSettings(
+      PemFile caCert, PemFile clientCert, PemFile clientKey, boolean skipVerify, String serverName) {
+    public static final TlsSettings NONE = new TlsSettings(null, null, null, false, null);
+
+    /** Whether anything differs from the defaults. */
+    public boolean configured() {
+      return !equals(NONE);
+    }
+  }
+
+  /** A PEM file and the config key or environment variable that named it, for error messages. */
+  public record PemFile(String key, Path path) {
+    @Override
+    public String toString() {
+      return key + " (" + path + ")";
     }
   }
 
