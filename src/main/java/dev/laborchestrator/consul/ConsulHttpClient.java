@@ -12,18 +12,15 @@ import java.util.List;
 
 /** {@link ConsulHealth} over Consul's HTTP API; reads are retried on transient failures. */
 public final class ConsulHttpClient implements ConsulHealth {
-  static final String TOKEN_HEADER = "X-Consul-Token";
-  static final String INDEX_HEADER = "X-Consul-Index";
-
   private final HttpApi api;
 
   public ConsulHttpClient(ApiSettings settings, HttpOptions options) {
-    this.api =
-        HttpApi.builder(settings.address())
-            .token(TOKEN_HEADER, settings.token())
-            .indexHeader(INDEX_HEADER)
-            .options(options)
-            .build();
+    this(new ConsulConnection(settings, options));
+  }
+
+  /** Shares the connection (and its OkHttp client) with the other Consul adapters. */
+  public ConsulHttpClient(ConsulConnection connection) {
+    this.api = connection.api();
   }
 
   @Override

@@ -2,17 +2,25 @@ package dev.laborchestrator.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.laborchestrator.config.OrchestratorConfig.TlsSettings;
 import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.Indexed;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Proxy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -21,6 +29,8 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP API (Nomad's or Consul's): its address, its token header and its index header, with one
@@ -31,6 +41,10 @@ import okhttp3.Response;
  * <p>Redirects are not followed (the token header would go along to wherever they point), and
  * OkHttp's own silent retry of failed connections is off, so that a write is sent once unless its
  * caller asked for retries.
+ *
+ * <p>An {@code https} address uses the {@link TlsSettings} given to the builder; {@code
+ * unix:///path/to/api.sock} (Nomad's Task API socket) sends {@code http://localhost/...} requests
+ * over that Unix domain socket.
  */
 public final class HttpApi {
   /** Whether a write may be repeated when it failed transiently. */
@@ -41,13 +55,17 @@ public final class HttpApi {
     NONE
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final String UNIX_SCHEME = "unix://";
   private static final String USER_AGENT = "lab-orchestrator";
   private static final String REDACTED = "<redacted>";
   private static final int ERROR_BODY_LIMIT = 512;
   private static final int SHAPE_EXCERPT_LIMIT = 80;
 
   private final HttpUrl base;
+  private final String address;
+  private final Path socket;
   private final String tokenHeader;
   private final String token;
   private final String indexHeader;
@@ -56,13 +74,15 @@ public final class HttpApi {
   private final OkHttpClient client;
 
   private HttpApi(Builder builder) {
-    this.base = parseAddress(builder.address);
+    this.address = builder.address == null ? null : builder.address.strip();
+    this.socket = unixSocket(address);
+    this.base = socket != null ? HttpUrl.get("http://localhost/") : parseAddress(address);
     this.tokenHeader = builder.tokenHeader;
     this.token = builder.token;
     this.indexHeader = builder.indexHeader;
     this.defaultQuery = Collections.unmodifiableMap(new LinkedHashMap<>(builder.defaultQuery));
     this.options = builder.options;
-    this.client =
+    OkHttpClient.Builder client =
         new OkHttpClient.Builder()
             .connectTimeout(options.connectTimeout())
             .readTimeout(options.readTimeout())
@@ -70,13 +90,36 @@ public final class HttpApi {
             .followRedirects(false)
             .followSslRedirects(false)
             .retryOnConnectionFailure(false)
-            .addInterceptor(HttpApi::applyReadTimeout)
-            .build();
+            .addInterceptor(HttpApi::applyReadTimeout);
+    if (socket != null) {
+      client
+          .socketFactory(new UnixDomainSocketFactory(socket))
+          .dns(host -> List.of(InetAddress.getLoopbackAddress()))
+          .proxy(Proxy.NO_PROXY);
+    } else if (base.isHttps() && builder.tls.configured()) {
+      ClientTls.load(builder.tls, address).applyTo(client);
+    } else if (builder.tls.configured()) {
+      LOG.warn("TLS settings are given for {}, which is not https: they are not used", address);
+    }
+    this.client = client.build();
+  }
+
+  private HttpApi(HttpApi api, HttpUrl base) {
+    this.base = base;
+    this.address = base.toString();
+    this.socket = null;
+    this.tokenHeader = api.tokenHeader;
+    this.token = api.token;
+    this.indexHeader = api.indexHeader;
+    this.defaultQuery = api.defaultQuery;
+    this.options = api.options;
+    this.client = api.client;
   }
 
   /**
    * @param address {@code http(s)://host:port}, optionally with a path prefix; {@code host:port}
-   *     means plain http, as {@code CONSUL_HTTP_ADDR} usually has it
+   *     means plain http, as {@code CONSUL_HTTP_ADDR} usually has it; {@code unix:///path} a Unix
+   *     domain socket
    */
   public static Builder builder(String address) {
     return new Builder(address);
@@ -114,9 +157,120 @@ public final class HttpApi {
     }
   }
 
+  /**
+   * Sends {@code exchange} once, without retries, and reads its answer when the status is 2xx or
+   * one that the exchange {@link Exchange#answering accepts as an answer} (a 409 conflict whose
+   * body tells the current value, a 429 that still carries a health report). Any other status, no
+   * answer, or a reader's {@link UnexpectedShape} is an {@link ApiException}; whatever else the
+   * reader throws passes through. Callers that may repeat the request wrap this in {@link
+   * #retry()}.
+   */
+  public <T> T send(Exchange exchange, AnswerReader<T> reader) {
+    RequestBody body =
+        exchange.body() != null
+            ? jsonBody(exchange.body())
+            : "PUT".equals(exchange.method()) || "POST".equals(exchange.method())
+                ? RequestBody.create(new byte[0], null)
+                : null;
+    Request request =
+        request(
+            exchange.method(),
+            url(exchange.path(), exchange.query(), BlockingQuery.NONE),
+            body,
+            BlockingQuery.NONE);
+    return exchange(
+        request,
+        exchange.answering(),
+        (response, answer) -> reader.read(new Answer(response.code(), answer)));
+  }
+
+  /** How this API's idempotent requests are retried. */
+  public RetryPolicy retry() {
+    return options.retry();
+  }
+
+  /**
+   * The same API (token, TLS, timeouts, connections) at another host, keeping scheme and port: a
+   * Consul agent's own local endpoints are reached on that agent.
+   *
+   * @throws IllegalArgumentException when {@code host} is not a host name or IP address
+   */
+  public HttpApi atHost(String host) {
+    if (socket != null) {
+      throw new IllegalStateException("a unix socket address has no host to replace");
+    }
+    try {
+      return new HttpApi(this, base.newBuilder().host(host).build());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException("not a host name or IP address: " + host, e);
+    }
+  }
+
   @Override
   public String toString() {
-    return "HttpApi[" + base + "]";
+    return "HttpApi[" + (socket != null ? address : base) + "]";
+  }
+
+  /**
+   * One request as an adapter describes it.
+   *
+   * @param query parameters in order; a null value is a bare flag such as {@code ?lock-acquire}
+   * @param body sent as JSON, or null
+   * @param answering HTTP error statuses that are answers to read rather than failures
+   */
+  public record Exchange(
+      String method,
+      List<String> path,
+      Map<String, String> query,
+      Object body,
+      Set<Integer> answering) {
+    public Exchange {
+      Objects.requireNonNull(method, "method");
+      path = List.copyOf(path);
+      query = Collections.unmodifiableMap(new LinkedHashMap<>(query));
+      answering = Set.copyOf(answering);
+    }
+
+    public static Exchange get(List<String> path) {
+      return new Exchange("GET", path, Map.of(), null, Set.of());
+    }
+
+    public static Exchange put(List<String> path, Object body) {
+      return new Exchange("PUT", path, Map.of(), body, Set.of());
+    }
+
+    public static Exchange delete(List<String> path) {
+      return new Exchange("DELETE", path, Map.of(), null, Set.of());
+    }
+
+    /** Adds {@code ?name=value}, or the bare {@code ?name} when {@code value} is null. */
+    public Exchange query(String name, String value) {
+      Map<String, String> more = new LinkedHashMap<>(query);
+      more.put(Objects.requireNonNull(name, "name"), value);
+      return new Exchange(method, path, more, body, answering);
+    }
+
+    public Exchange answering(Integer... statuses) {
+      return new Exchange(method, path, query, body, Set.of(statuses));
+    }
+  }
+
+  /** The status and body of an answer to an {@link Exchange}. */
+  public record Answer(int status, String body) {
+    public boolean successful() {
+      return status >= 200 && status < 300;
+    }
+
+    /** The body as JSON; an empty body reads as a missing node. */
+    public JsonNode json() {
+      return parse(body);
+    }
+  }
+
+  /** Turns an {@link Answer} into a value; throws {@link UnexpectedShape} when it cannot. */
+  @FunctionalInterface
+  public interface AnswerReader<T> {
+    T read(Answer answer);
   }
 
   @FunctionalInterface
@@ -128,22 +282,37 @@ public final class HttpApi {
   private record Deadlines(Duration read, Duration call) {}
 
   private <T> T exchange(Request request, Handler<T> handler) {
+    return exchange(request, Set.of(), handler);
+  }
+
+  private <T> T exchange(Request request, Set<Integer> answering, Handler<T> handler) {
     String method = request.method();
     String path = request.url().encodedPath();
     Call call = client.newCall(request);
     call.timeout().timeout(request.tag(Deadlines.class).call().toMillis(), TimeUnit.MILLISECONDS);
     try (Response response = call.execute()) {
       String body = response.body() == null ? "" : response.body().string();
-      if (!response.isSuccessful()) {
+      if (!response.isSuccessful() && !answering.contains(response.code())) {
         throw redacted(
             ApiException.status(response.code(), method, path, excerpt(body, ERROR_BODY_LIMIT)));
       }
       return handler.handle(response, body);
     } catch (UnexpectedShape e) {
       throw redacted(ApiException.shape(method, path, e.getMessage()));
+    } catch (SSLException e) {
+      throw redacted(
+          new ApiException(0, method + " " + path + " failed: TLS: " + e.getMessage(), false, e));
     } catch (IOException e) {
-      throw redacted(ApiException.unreachable(method, path, e));
+      throw redacted(ApiException.unreachable(method, path, reported(e)));
     }
+  }
+
+  /** OkHttp reports a failed connect as one to localhost:80, which says nothing about a socket. */
+  private IOException reported(IOException e) {
+    if (socket != null && e instanceof ConnectException && e.getCause() instanceof IOException c) {
+      return c;
+    }
+    return e;
   }
 
   private <T> Indexed<T> indexed(Response response, String body, ResponseReader<T> reader) {
@@ -168,6 +337,9 @@ public final class HttpApi {
   }
 
   private static JsonNode parse(String body) {
+    if (body.isBlank()) {
+      return MissingNode.getInstance();
+    }
     try {
       return JsonShapes.MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
@@ -184,11 +356,21 @@ public final class HttpApi {
   }
 
   private HttpUrl url(List<String> path, BlockingQuery query) {
+    return url(path, Map.of(), query);
+  }
+
+  private HttpUrl url(List<String> path, Map<String, String> explicit, BlockingQuery query) {
     HttpUrl.Builder url = base.newBuilder();
     for (String segment : path) {
       url.addPathSegment(checkedSegment(segment));
     }
-    defaultQuery.forEach(url::addQueryParameter);
+    defaultQuery.forEach(
+        (name, value) -> {
+          if (!explicit.containsKey(name)) {
+            url.addQueryParameter(name, value);
+          }
+        });
+    explicit.forEach(url::addQueryParameter);
     if (query.blocks()) {
       url.addQueryParameter("index", Long.toString(query.index()));
       url.addQueryParameter("wait", HttpOptions.waitOf(query).toMillis() + "ms");
@@ -241,6 +423,19 @@ public final class HttpApi {
     return flat.length() <= limit ? flat : flat.substring(0, limit) + "…";
   }
 
+  /** The socket file of a {@code unix:///path} address, or null for any other address. */
+  private static Path unixSocket(String address) {
+    if (address == null || !address.startsWith(UNIX_SCHEME)) {
+      return null;
+    }
+    String path = address.substring(UNIX_SCHEME.length());
+    if (!path.startsWith("/") || path.length() == 1) {
+      throw new IllegalArgumentException(
+          "not a unix socket address: " + address + " (use unix:///absolute/path/to/api.sock)");
+    }
+    return Path.of(path);
+  }
+
   private static HttpUrl parseAddress(String address) {
     if (address == null || address.isBlank()) {
       throw new IllegalArgumentException("API address is missing");
@@ -261,6 +456,7 @@ public final class HttpApi {
     private String indexHeader;
     private final Map<String, String> defaultQuery = new LinkedHashMap<>();
     private HttpOptions options = HttpOptions.defaults();
+    private TlsSettings tls = TlsSettings.NONE;
 
     private Builder(String address) {
       this.address = address;
@@ -289,6 +485,16 @@ public final class HttpApi {
 
     public Builder options(HttpOptions replacement) {
       this.options = Objects.requireNonNull(replacement, "options");
+      return this;
+    }
+
+    /**
+     * CA, client certificate, server name or no verification for an {@code https} address; read
+     * when the API is built ({@link dev.laborchestrator.config.InvalidInputException} when a file
+     * is unusable). Not used for other addresses.
+     */
+    public Builder tls(TlsSettings settings) {
+      this.tls = settings == null ? TlsSettings.NONE : settings;
       return this;
     }
 

@@ -23,9 +23,6 @@ import java.util.Map;
  * on transient failures; a drain is sent once.
  */
 public final class NomadHttpClient implements NomadNodes {
-  static final String TOKEN_HEADER = "X-Nomad-Token";
-  static final String INDEX_HEADER = "X-Nomad-Index";
-
   private static final String[] NODE_FIELDS = {"ID", "Name", "Status"};
 
   private final HttpApi api;
@@ -40,14 +37,12 @@ public final class NomadHttpClient implements NomadNodes {
    */
   public NomadHttpClient(
       ApiSettings settings, HttpOptions options, String region, String namespace) {
-    this.api =
-        HttpApi.builder(settings.address())
-            .token(TOKEN_HEADER, settings.token())
-            .indexHeader(INDEX_HEADER)
-            .queryParameter("region", region)
-            .queryParameter("namespace", namespace)
-            .options(options)
-            .build();
+    this(new NomadConnection(settings, options, region, namespace));
+  }
+
+  /** Shares the connection (and its OkHttp client) with the other Nomad adapters. */
+  public NomadHttpClient(NomadConnection connection) {
+    this.api = connection.api();
   }
 
   @Override

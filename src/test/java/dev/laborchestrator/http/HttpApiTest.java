@@ -124,10 +124,13 @@ class HttpApiTest {
   }
 
   @Test
-  void refusesAnAddressThatIsNotHttp() {
-    assertThatThrownBy(() -> api("unix:///var/run/nomad.sock", options()))
+  void refusesAnAddressThatIsNotHttpOrAUnixSocket() {
+    assertThatThrownBy(() -> api("ftp://nomad.lab/", options()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("not an http(s) address");
+    assertThatThrownBy(() -> api("unix://relative/api.sock", options()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a unix socket address");
     assertThatThrownBy(() -> api(" ", options()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("API address is missing");
