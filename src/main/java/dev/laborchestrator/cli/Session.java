@@ -5,9 +5,11 @@ import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.config.InvalidInputException;
 import dev.laborchestrator.config.InventoryLoader;
 import dev.laborchestrator.config.OrchestratorConfig;
+import dev.laborchestrator.consul.ConsulConnection;
 import dev.laborchestrator.consul.ConsulHttpClient;
 import dev.laborchestrator.executor.HostExecutors;
 import dev.laborchestrator.http.HttpOptions;
+import dev.laborchestrator.nomad.NomadConnection;
 import dev.laborchestrator.nomad.NomadHttpClient;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
@@ -61,9 +63,11 @@ final class Session {
       throw new InvalidInputException(configFile + ": " + e.getMessage(), e);
     }
     HttpOptions http = HttpOptions.defaults();
-    NomadNodes nomad = new NomadHttpClient(config.nomad(), http,
+    NomadConnection nomadApi = new NomadConnection(config.nomad(), http,
         context.env().get("NOMAD_REGION"), context.env().get("NOMAD_NAMESPACE"));
-    ConsulHealth consul = new ConsulHttpClient(config.consul(), http);
+    ConsulConnection consulApi = new ConsulConnection(config.consul(), http);
+    NomadNodes nomad = new NomadHttpClient(nomadApi);
+    ConsulHealth consul = new ConsulHttpClient(consulApi);
     return new Session(config, inventory, nomad, consul, executor, line -> context.err().println("warning: " + line));
   }
 
