@@ -5,9 +5,10 @@ import java.util.Map;
 
 /**
  * Go's {@code time.ParseDuration} syntax, which Nomad and Consul use for the {@code wait} query
- * parameter: an optional sign, then one or more decimal numbers each with a unit ({@code ns},
- * {@code us}, {@code µs}, {@code ms}, {@code s}, {@code m}, {@code h}), e.g. {@code 300ms}, {@code
- * 1.5h}, {@code 2h45m}; a bare {@code 0} is allowed.
+ * parameter and for lock TTLs: an optional sign, then one or more decimal numbers each with a unit
+ * ({@code ns}, {@code us}, {@code µs}, {@code ms}, {@code s}, {@code m}, {@code h}), e.g. {@code
+ * 300ms}, {@code 1.5h}, {@code 2h45m}; a bare {@code 0} is allowed. {@link #format} is Go's {@code
+ * Duration.String}, which both products use to render durations.
  */
 final class GoDuration {
 
@@ -67,5 +68,41 @@ final class GoDuration {
     }
     long nanos = total.longValue();
     return negative ? -nanos : nanos;
+  }
+
+  /**
+   * Go's {@code time.Duration.String}: {@code 0s}, {@code 1.5ms}, {@code 15s}, {@code 1m0s}, {@code
+   * 24h0m0s}; below a second the largest unit that keeps the integer part non-zero.
+   */
+  static String format(long nanos) {
+    if (nanos == 0) {
+      return "0s";
+    }
+    String sign = nanos < 0 ? "-" : "";
+    long abs = Math.abs(nanos);
+    if (abs < 1_000) {
+      return sign + abs + "ns";
+    }
+    if (abs < 1_000_000) {
+      return sign + fraction(abs, 1_000) + "µs";
+    }
+    if (abs < 1_000_000_000) {
+      return sign + fraction(abs, 1_000_000) + "ms";
+    }
+    long hours = abs / 3_600_000_000_000L;
+    long minutes = abs / 60_000_000_000L % 60;
+    String seconds = fraction(abs % 60_000_000_000L, 1_000_000_000L) + "s";
+    if (hours > 0) {
+      return sign + hours + "h" + minutes + "m" + seconds;
+    }
+    return minutes > 0 ? sign + minutes + "m" + seconds : sign + seconds;
+  }
+
+  /** {@code value / per} with the fraction's trailing zeros (and a bare point) dropped. */
+  private static String fraction(long value, long per) {
+    return BigDecimal.valueOf(value)
+        .divide(BigDecimal.valueOf(per))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 }

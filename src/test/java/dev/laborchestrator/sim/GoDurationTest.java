@@ -32,4 +32,23 @@ class GoDurationTest {
     assertThatThrownBy(() -> GoDuration.parseNanos(text))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @ParameterizedTest
+  @CsvSource({
+    "0, 0s",
+    "7, 7ns",
+    "1500, 1.5µs",
+    "10000000, 10ms",
+    "1234567, 1.234567ms",
+    "10000000000, 10s",
+    "15000000000, 15s",
+    "1500000000, 1.5s",
+    "60000000000, 1m0s",
+    "90000000000, 1m30s",
+    "86400000000000, 24h0m0s",
+    "-2000000000, -2s"
+  })
+  void formatsAsGoDurationStringDoes(long nanos, String text) {
+    assertThat(GoDuration.format(nanos)).isEqualTo(text);
+  }
 }
