@@ -153,27 +153,34 @@ abstract class ApiServer implements AutoCloseable {
         return;
       }
       Cluster.Fault fault = cluster.rollFault(c -> namedNodeLocked(c, call));
-      int status = serve(exchange, call, fault);
+      Reply reply = serve(call, fault);
+      // Recorded before the answer leaves, so a client that has its answer finds it in the record.
       cluster.recordRequest(
-          new SimRequest(call.method(), call.path(), redact(call.rawQuery()), status, arrivedAt));
+          new SimRequest(
+              call.method(),
+              call.path(),
+              redact(call.rawQuery()),
+              reply == null ? 0 : reply.status(),
+              arrivedAt));
+      if (reply != null) {
+        send(exchange, reply);
+      }
     } catch (IOException e) {
       // The client went away, or the lab is closing: nothing left to answer.
     }
   }
 
-  /** Answers the call and returns the status sent, 0 for a dropped connection. */
-  private int serve(HttpExchange exchange, Call call, Cluster.Fault fault) throws IOException {
+  /** The answer to send, or null to drop the connection without one. */
+  private Reply serve(Call call, Cluster.Fault fault) {
     switch (fault) {
       case DROP_BEFORE:
-        return 0;
+        return null;
       case ERROR_500:
         // Nomad and Consul answer 500 "No cluster leader" while the servers elect a leader.
-        send(exchange, Reply.text(500, "No cluster leader"));
-        return 500;
+        return Reply.text(500, "No cluster leader");
       case ERROR_503:
         // What a load balancer in front of the servers answers when no backend is healthy.
-        send(exchange, Reply.text(503, "Service Unavailable"));
-        return 503;
+        return Reply.text(503, "Service Unavailable");
       default:
         break;
     }
@@ -189,13 +196,9 @@ abstract class ApiServer implements AutoCloseable {
       reply = Reply.text(500, "sim: unexpected " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return 0;
+      return null;
     }
-    if (fault == Cluster.Fault.DROP_AFTER) {
-      return 0;
-    }
-    send(exchange, reply);
-    return reply.status();
+    return fault == Cluster.Fault.DROP_AFTER ? null : reply;
   }
 
   private static Call read(HttpExchange exchange) throws IOException {
