@@ -82,8 +82,8 @@ public final class DemoLab implements AutoCloseable {
     int n = 0;
     for (HostSpec host : HOSTS) {
       n++;
+      // No .address(): the sim gives each host its own 127.0.0.x, where its Consul agent listens.
       builder.node(SimNode.named(host.hostname())
-          .address("10.0.0." + (10 + n))
           .revision(OLD_REVISION)
           .meta(Map.of("lab.role", host.role()))
           .serviceAllocs(n % 3 + 1)
@@ -92,7 +92,7 @@ public final class DemoLab implements AutoCloseable {
           .checks("http: " + host.role()));
     }
     // Somewhere for drained work to go that is not part of the rollout itself.
-    builder.node(SimNode.named(SPARE).address("10.0.0.99").revision(OLD_REVISION).checks("http: spare"));
+    builder.node(SimNode.named(SPARE).revision(OLD_REVISION).checks("http: spare"));
     SimLab lab = builder.build();
     lab.start();
     try {

@@ -23,9 +23,10 @@ import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
- * One simulated HTTP API on 127.0.0.1 with an ephemeral port. Every request passes fault injection
- * and the token check, is answered by {@link #route}, and lands in the lab's record. Handlers run
- * on a cached thread pool because blocking queries hold their thread for up to ten minutes.
+ * One simulated HTTP API, on 127.0.0.1 with an ephemeral port unless told where to listen. Every
+ * request passes fault injection and the token check, is answered by {@link #route}, and lands in
+ * the lab's record. Handlers run on a cached thread pool because blocking queries hold their thread
+ * for up to ten minutes.
  */
 abstract class ApiServer implements AutoCloseable {
 
@@ -53,11 +54,16 @@ abstract class ApiServer implements AutoCloseable {
   private final ExecutorService pool;
 
   ApiServer(Cluster cluster, String name) {
+    this(cluster, name, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  /** Listens on {@code bind}; an {@link UncheckedIOException} when that address cannot be had. */
+  ApiServer(Cluster cluster, String name, InetSocketAddress bind) {
     this.cluster = cluster;
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server = HttpServer.create(bind, 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the simulated " + name + " API", e);
+      throw new UncheckedIOException("cannot open the simulated " + name + " API on " + bind, e);
     }
     AtomicInteger threads = new AtomicInteger();
     pool =
@@ -75,8 +81,13 @@ abstract class ApiServer implements AutoCloseable {
     server.start();
   }
 
+  /** {@code http://<ip>:<port>}. */
   String address() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + port();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
   }
 
   @Override
@@ -136,6 +147,14 @@ abstract class ApiServer implements AutoCloseable {
     throw new UnsupportedOperationException();
   }
 
+  /**
+   * Whether anything listens: false drops every connection unanswered, as when the process behind
+   * the API is not running.
+   */
+  boolean listeningLocked(Cluster cluster) {
+    return true;
+  }
+
   /** The node a request names, for its fault rate; null when it names none. */
   abstract NodeModel namedNodeLocked(Cluster cluster, Call call);
 
@@ -152,7 +171,10 @@ abstract class ApiServer implements AutoCloseable {
         send(exchange, control(call));
         return;
       }
-      Cluster.Fault fault = cluster.rollFault(c -> namedNodeLocked(c, call));
+      Cluster.Fault fault =
+          cluster.locked(this::listeningLocked)
+              ? cluster.rollFault(c -> namedNodeLocked(c, call))
+              : Cluster.Fault.DROP_BEFORE;
       Reply reply = serve(call, fault);
       // Recorded before the answer leaves, so a client that has its answer finds it in the record.
       cluster.recordRequest(
@@ -249,6 +271,15 @@ abstract class ApiServer implements AutoCloseable {
     if (body.length > 0) {
       exchange.getResponseBody().write(body);
     }
+  }
+
+  /** Go's strconv.ParseBool, which both agents use for boolean parameters; null if invalid. */
+  static Boolean goParseBool(String value) {
+    return switch (value) {
+      case "1", "t", "T", "TRUE", "true", "True" -> true;
+      case "0", "f", "F", "FALSE", "false", "False" -> false;
+      default -> null;
+    };
   }
 
   // ---- shared parsing (Nomad's and Consul's parseWait behave alike) ----

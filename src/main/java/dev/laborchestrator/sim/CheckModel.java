@@ -10,6 +10,9 @@ final class CheckModel {
   static final String CRITICAL = "critical";
   static final String SERF_HEALTH = "serfHealth";
 
+  /** agent/structs: {@code NodeMaint}, the check node maintenance adds. */
+  static final String NODE_MAINTENANCE = "_node_maintenance";
+
   private static final Set<String> CHECK_TYPES =
       Set.of(
           "http", "tcp", "udp", "grpc", "h2ping", "script", "docker", "ttl", "alias", "os_service");
@@ -19,22 +22,40 @@ final class CheckModel {
   final String type;
   final String serviceId;
   final String serviceName;
+  final String notes;
   String status;
   long createIndex;
   long modifyIndex;
 
   private CheckModel(
-      String checkId, String name, String type, String serviceId, String serviceName) {
+      String checkId,
+      String name,
+      String type,
+      String serviceId,
+      String serviceName,
+      String notes) {
     this.checkId = checkId;
     this.name = name;
     this.type = type;
     this.serviceId = serviceId;
     this.serviceName = serviceName;
+    this.notes = notes;
   }
 
   /** The check every Consul agent has: {@code serfHealth}, "Serf Health Status". */
   static CheckModel serfHealth() {
-    return new CheckModel(SERF_HEALTH, "Serf Health Status", "", "", "");
+    return new CheckModel(SERF_HEALTH, "Serf Health Status", "", "", "", "");
+  }
+
+  /**
+   * agent/agent.go {@code EnableNodeMaintenance}: a critical check "Node Maintenance Mode" whose
+   * notes carry the reason; it has no type, since no one runs it.
+   */
+  static CheckModel nodeMaintenance(String reason) {
+    CheckModel check =
+        new CheckModel(NODE_MAINTENANCE, "Node Maintenance Mode", "", "", "", reason);
+    check.status = CRITICAL;
+    return check;
   }
 
   /**
@@ -46,14 +67,18 @@ final class CheckModel {
       String type = spec.substring(0, colon).trim().toLowerCase(Locale.ROOT);
       String service = spec.substring(colon + 1).trim();
       if (CHECK_TYPES.contains(type) && !service.isEmpty()) {
-        return new CheckModel("service:" + service, spec, type, service, service);
+        return new CheckModel("service:" + service, spec, type, service, service, "");
       }
     }
-    return new CheckModel(spec.trim().replaceAll("[^A-Za-z0-9_.-]+", "-"), spec, "", "", "");
+    return new CheckModel(spec.trim().replaceAll("[^A-Za-z0-9_.-]+", "-"), spec, "", "", "", "");
   }
 
   boolean serf() {
     return SERF_HEALTH.equals(checkId);
+  }
+
+  boolean maintenance() {
+    return NODE_MAINTENANCE.equals(checkId);
   }
 
   boolean passing() {
@@ -61,6 +86,9 @@ final class CheckModel {
   }
 
   String output() {
+    if (maintenance()) {
+      return "";
+    }
     if (serf()) {
       return passing() ? "Agent alive and reachable" : "Agent not live or unreachable";
     }

@@ -54,27 +54,74 @@ final class Cluster {
   private final Map<String, Long> jobCreateIndex = new HashMap<>();
   private final List<SimEvent> events = new ArrayList<>();
   private final List<SimRequest> requests = new ArrayList<>();
+  private final Variables variables;
+  private final AutopilotModel autopilot;
   private long raftIndex = 10;
   private long nodesIndex;
   private long allocsIndex;
   private long consulIndex = 10;
   private boolean dirty;
 
-  Cluster(SimTiming timing, SimFaults global, long seed, List<SimNode> specs, LongSupplier clock) {
+  /**
+   * @param lockTimeScale lock TTLs and lock delays last this fraction of their nominal length
+   */
+  Cluster(
+      SimTiming timing,
+      SimFaults global,
+      long seed,
+      List<SimNode> specs,
+      double lockTimeScale,
+      LongSupplier clock) {
     this.timing = timing;
     this.global = global;
     this.clock = clock;
     this.ids = new Random(seed);
     this.faultDice = new Random(seed ^ 0x5DEECE66DL);
     long now = clock.getAsLong();
+    Map<String, String> addresses = addresses(specs);
     for (SimNode spec : specs) {
-      register(spec, now);
+      register(spec, addresses.get(spec.name()), now);
     }
+    this.variables = new Variables(lockTimeScale, this::commit, this::newId, this::recordSubject);
+    this.autopilot = new AutopilotModel(nodesLocked(), now);
+    autopilot.update(now, raftIndex, consulIndex, this::recordSubject);
   }
 
   // ---- construction ----
 
-  private void register(SimNode spec, long now) {
+  /**
+   * Each host's address: the builder's, else the next free one of 127.0.0.11, 127.0.0.12, ... so
+   * that every host's Consul agent can listen on an address of its own.
+   */
+  private static Map<String, String> addresses(List<SimNode> specs) {
+    Map<String, String> addresses = new HashMap<>();
+    Map<String, String> owners = new HashMap<>();
+    for (SimNode spec : specs) {
+      if (spec.address() != null) {
+        String owner = owners.putIfAbsent(spec.address(), spec.name());
+        if (owner != null) {
+          throw new IllegalArgumentException(
+              owner + " and " + spec.name() + " both have address " + spec.address());
+        }
+        addresses.put(spec.name(), spec.address());
+      }
+    }
+    int next = 11;
+    for (SimNode spec : specs) {
+      if (spec.address() == null) {
+        String address;
+        do {
+          address = "127.0." + (next / 256) + "." + (next % 256);
+          next++;
+        } while (owners.containsKey(address));
+        owners.put(address, spec.name());
+        addresses.put(spec.name(), address);
+      }
+    }
+    return addresses;
+  }
+
+  private void register(SimNode spec, String address, long now) {
     if (byName.containsKey(spec.name())) {
       throw new IllegalArgumentException("two nodes are named " + spec.name());
     }
@@ -85,7 +132,7 @@ final class Cluster {
     String id =
         UUID.nameUUIDFromBytes(("sim-nomad-node/" + spec.name()).getBytes(StandardCharsets.UTF_8))
             .toString();
-    NodeModel node = new NodeModel(spec, id, commit(), now);
+    NodeModel node = new NodeModel(spec, id, address, commit(), now);
     nodesIndex = node.createIndex;
     node.meta.putAll(spec.meta());
     node.meta.put(NodeModel.META_REVISION, spec.revision());
@@ -136,6 +183,10 @@ final class Cluster {
     alloc.startAt = -1;
   }
 
+  /**
+   * The checks of an agent that (re)joins. Node maintenance is persisted by the agent and restored
+   * when it restarts (agent/index.mdx "Enable Maintenance Mode"), so its check comes back with it.
+   */
   private List<CheckModel> freshChecks(NodeModel node, String nonSerfStatus) {
     List<CheckModel> checks = new ArrayList<>();
     checks.add(CheckModel.serfHealth());
@@ -147,12 +198,27 @@ final class Cluster {
       check.createIndex = consulIndex;
       check.modifyIndex = consulIndex;
     }
+    if (node.maintenanceReason != null) {
+      checks.add(maintenanceCheck(node.maintenanceReason));
+    }
     return checks;
+  }
+
+  private CheckModel maintenanceCheck(String reason) {
+    CheckModel check = CheckModel.nodeMaintenance(reason);
+    check.createIndex = consulIndex;
+    check.modifyIndex = consulIndex;
+    return check;
   }
 
   // ---- reads (blocking queries) ----
 
   record Read<T>(long index, T value) {}
+
+  /** Records an event about something other than a host: a variable, a lock, autopilot. */
+  interface SubjectLog {
+    void record(SimEvent.Type type, String subject, String detail, long nowMillis);
+  }
 
   /**
    * A blocking query: waits while the watched index is not above {@code minIndex} and time is left,
@@ -175,8 +241,36 @@ final class Cluster {
     }
   }
 
+  /** Runs {@code body} under the lock and wakes blocking queries if it changed anything. */
+  <T> T locked(Function<Cluster, T> body) {
+    lock.lock();
+    try {
+      T result = body.apply(this);
+      signalIfDirty();
+      return result;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  long nowMillis() {
+    return clock.getAsLong();
+  }
+
   List<NodeModel> nodesLocked() {
     return List.copyOf(byName.values());
+  }
+
+  NodeModel nodeByNameLocked(String name) {
+    return byName.get(name);
+  }
+
+  Variables variablesLocked() {
+    return variables;
+  }
+
+  AutopilotModel autopilotLocked() {
+    return autopilot;
   }
 
   NodeModel nodeByIdLocked(String id) {
@@ -389,10 +483,15 @@ final class Cluster {
   enum RebootOutcome {
     ACCEPTED,
     UNKNOWN_HOST,
-    ALREADY_REBOOTING
+    ALREADY_REBOOTING,
+    NO_PREVIOUS_GENERATION
   }
 
-  /** Triggers a rebuild and reboot of {@code hostname}; {@code revision} may be null. */
+  /**
+   * Triggers a rebuild and reboot of {@code hostname}; {@code revision} may be null. A rebuild onto
+   * another revision makes a new NixOS generation, so the current revision becomes the one a
+   * rollback returns to.
+   */
   RebootOutcome reboot(String hostname, String revision) {
     lock.lock();
     try {
@@ -408,17 +507,111 @@ final class Cluster {
         record(node, SimEvent.Type.REBOOT_STARTED, "fake: the host will not restart", now);
         return RebootOutcome.ACCEPTED;
       }
-      node.reboot = new Reboot(revision, now + timing.rebootGoesDown().toMillis());
-      node.reboots++;
-      record(
+      String current = node.meta.get(NodeModel.META_REVISION);
+      if (revision != null && !revision.equals(current)) {
+        node.generations.push(current);
+      }
+      startReboot(
           node,
-          SimEvent.Type.REBOOT_STARTED,
+          new Reboot(revision, false, now + timing.rebootGoesDown().toMillis()),
           revision == null ? "revision unchanged" : "revision " + revision,
           now);
       return RebootOutcome.ACCEPTED;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Boots {@code hostname} into its previous NixOS generation ({@code nixos-rebuild --rollback
+   * boot}, then a reboot): it comes back on the revision it had before its last rebuild, and the
+   * faults of the bad generation (a check that stays critical, a wrong revision) do not apply to
+   * that boot; the host's own are cleared when it boots (until then the bad generation still runs).
+   */
+  BootResult rollback(String hostname) {
+    lock.lock();
+    try {
+      NodeModel node = byName.get(hostname);
+      if (node == null) {
+        return new BootResult(RebootOutcome.UNKNOWN_HOST, null);
+      }
+      if (node.reboot != null) {
+        return new BootResult(RebootOutcome.ALREADY_REBOOTING, null);
+      }
+      if (node.generations.isEmpty()) {
+        return new BootResult(RebootOutcome.NO_PREVIOUS_GENERATION, null);
+      }
+      long now = clock.getAsLong();
+      String target = node.generations.peek();
+      if (hasFault(node, SimFaults::fakeReboot)) {
+        record(node, SimEvent.Type.REBOOT_STARTED, "fake: the host will not restart", now);
+        return new BootResult(RebootOutcome.ACCEPTED, target);
+      }
+      node.generations.pop();
+      startReboot(
+          node,
+          new Reboot(target, true, now + timing.rebootGoesDown().toMillis()),
+          "rollback to " + target,
+          now);
+      return new BootResult(RebootOutcome.ACCEPTED, target);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The outcome of a reboot or rollback and the revision it boots into (null when refused). */
+  record BootResult(RebootOutcome outcome, String revision) {}
+
+  private void startReboot(NodeModel node, Reboot reboot, String detail, long now) {
+    node.reboot = reboot;
+    node.reboots++;
+    record(node, SimEvent.Type.REBOOT_STARTED, detail, now);
+    autopilot.update(now, raftIndex, consulIndex, this::recordSubject);
+  }
+
+  // ---- Consul node maintenance ----
+
+  /**
+   * agent/agent.go {@code EnableNodeMaintenance} / {@code DisableNodeMaintenance} on the host's own
+   * agent: idempotent; enabling adds the critical {@code _node_maintenance} check with the reason
+   * (a default text when none is given), disabling removes it.
+   */
+  void maintenance(String hostname, boolean enable, String reason) {
+    locked(
+        c -> {
+          NodeModel node = requireNamed(hostname);
+          if (enable == (node.maintenanceReason != null) || !node.agentRunning()) {
+            return null;
+          }
+          long now = clock.getAsLong();
+          consulIndex++;
+          dirty = true;
+          if (enable) {
+            node.maintenanceReason =
+                reason.isEmpty()
+                    ? "Maintenance mode is enabled for this node, but no reason was provided."
+                        + " This is a default message."
+                    : reason;
+            node.checks.add(maintenanceCheck(node.maintenanceReason));
+            record(node, SimEvent.Type.MAINTENANCE_ON, node.maintenanceReason, now);
+          } else {
+            node.maintenanceReason = null;
+            node.checks.removeIf(CheckModel::maintenance);
+            record(node, SimEvent.Type.MAINTENANCE_OFF, "", now);
+          }
+          return null;
+        });
+  }
+
+  // ---- autopilot ----
+
+  void forceAutopilotUnhealthy(boolean unhealthy) {
+    locked(
+        c -> {
+          autopilot.force(unhealthy);
+          autopilot.update(clock.getAsLong(), raftIndex, consulIndex, this::recordSubject);
+          return null;
+        });
   }
 
   // ---- time ----
@@ -440,6 +633,8 @@ final class Cluster {
       for (NodeModel node : byName.values()) {
         placeSystemAllocs(node, now);
       }
+      variables.tick(now);
+      autopilot.update(now, raftIndex, consulIndex, this::recordSubject);
       signalIfDirty();
     } finally {
       lock.unlock();
@@ -506,8 +701,15 @@ final class Cluster {
     if (node.publishesBootId) {
       node.meta.put(NodeModel.META_BOOT_ID, newId());
     }
+    node.rollbackBoot = reboot.rollback;
+    if (reboot.rollback) {
+      node.faults.checkStaysCritical(false).returnsRevision(null);
+    }
     Optional<String> revision =
-        faultValue(node, SimFaults::returnsRevision).or(() -> Optional.ofNullable(reboot.revision));
+        reboot.rollback
+            ? Optional.of(reboot.revision)
+            : faultValue(node, SimFaults::returnsRevision)
+                .or(() -> Optional.ofNullable(reboot.revision));
     revision.ifPresent(r -> node.meta.put(NodeModel.META_REVISION, r));
     // node_endpoint.go UpdateStatus: leaving "down" adds "Node reregistered by heartbeat".
     setStatus(node, NodeModel.INITIALIZING, "Node reregistered by heartbeat", now);
@@ -521,10 +723,13 @@ final class Cluster {
     if (node.checks == null || node.checksPassAt < 0 || now < node.checksPassAt) {
       return;
     }
-    CheckModel stuck = hasFault(node, SimFaults::checkStaysCritical) ? stuckCheck(node) : null;
+    CheckModel stuck =
+        !node.rollbackBoot && hasFault(node, SimFaults::checkStaysCritical)
+            ? stuckCheck(node)
+            : null;
     boolean any = false;
     for (CheckModel check : node.checks) {
-      if (check != stuck && !check.passing()) {
+      if (check != stuck && !check.passing() && !check.maintenance()) {
         if (!any) {
           consulIndex++;
           dirty = true;
@@ -547,7 +752,10 @@ final class Cluster {
   }
 
   private static CheckModel stuckCheck(NodeModel node) {
-    return node.checks.stream().filter(c -> !c.serf()).findFirst().orElse(node.checks.get(0));
+    return node.checks.stream()
+        .filter(c -> !c.serf() && !c.maintenance())
+        .findFirst()
+        .orElse(node.checks.get(0));
   }
 
   private void advanceAllocs(long now) {
@@ -754,11 +962,17 @@ final class Cluster {
     DROP_AFTER
   }
 
-  /** Rolls the global error rate, then that of the node the request names (may be null). */
+  /**
+   * Drops the request when the APIs are unreachable, else rolls the global error rate, then that of
+   * the node the request names (may be null).
+   */
   Fault rollFault(Function<Cluster, NodeModel> namedLocked) {
     lock.lock();
     try {
       NodeModel named = namedLocked.apply(this);
+      if (global.unreachable() || (named != null && named.faults.unreachable())) {
+        return Fault.DROP_BEFORE;
+      }
       boolean hit = roll(global.errorRate()) || (named != null && roll(named.faults.errorRate()));
       return hit ? Fault.values()[1 + faultDice.nextInt(Fault.values().length - 1)] : Fault.NONE;
     } finally {
@@ -844,7 +1058,8 @@ final class Cluster {
           active,
           checks,
           node.reboot != null,
-          node.reboots);
+          node.reboots,
+          node.address);
     } finally {
       lock.unlock();
     }
@@ -863,6 +1078,11 @@ final class Cluster {
             node.checksPassing(),
             activeCount(node, a -> !a.system()),
             activeCount(node, AllocModel::system)));
+  }
+
+  /** The {@link SubjectLog}: snapshot flags are false and zero, the subject names no host. */
+  private void recordSubject(SimEvent.Type type, String subject, String detail, long now) {
+    events.add(new SimEvent(now, subject, type, detail, false, false, false, false, 0, 0));
   }
 
   private int activeCount(NodeModel node, Predicate<AllocModel> filter) {

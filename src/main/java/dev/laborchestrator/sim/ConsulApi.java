@@ -7,12 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The simulated Consul HTTP API: {@code GET /v1/health/node/:node} (website/content/api-docs/
- * health.mdx "List Checks for Node"). Everything else is 404.
+ * The simulated Consul HTTP API as the servers' agent on 127.0.0.1 answers it: {@code GET
+ * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node") and {@code
+ * GET /v1/operator/autopilot/health}. Everything else is 404. Each host's own agent is a {@link
+ * ConsulAgentApi}.
  */
 final class ConsulApi extends ApiServer {
 
   private static final String HEALTH_NODE = "/v1/health/node/";
+  private static final String AUTOPILOT_HEALTH = "/v1/operator/autopilot/health";
 
   private final String token;
 
@@ -38,6 +41,10 @@ final class ConsulApi extends ApiServer {
    */
   @Override
   Reply authorize(Call call) {
+    return refuseUnknownToken(call, token);
+  }
+
+  static Reply refuseUnknownToken(Call call, String token) {
     String presented = presentedToken(call);
     if (token == null || presented.isEmpty() || presented.equals(token)) {
       return null;
@@ -45,7 +52,24 @@ final class ConsulApi extends ApiServer {
     return Reply.text(403, "ACL not found");
   }
 
-  private static String presentedToken(Call call) {
+  /**
+   * acl.PermissionDeniedError for the anonymous token, which a request without a token uses when
+   * ACLs are on and which lacks every write and operator permission.
+   */
+  static Reply anonymousDenied(Call call, String token, String permission, String on) {
+    if (token == null || !presentedToken(call).isEmpty()) {
+      return null;
+    }
+    return Reply.text(
+        403,
+        "Permission denied: anonymous token lacks permission '"
+            + permission
+            + "'"
+            + (on == null ? "" : " on \"" + on + "\"")
+            + ". The anonymous token is used implicitly when a request does not specify a token.");
+  }
+
+  static String presentedToken(Call call) {
     String presented = call.header("X-Consul-Token");
     if (presented.isEmpty()) {
       presented = call.bearerToken();
@@ -59,13 +83,48 @@ final class ConsulApi extends ApiServer {
   @Override
   Reply route(Call call) throws InterruptedException {
     String path = call.path();
-    if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
-      return Reply.text(404, "404 page not found");
+    if (path.equals(AUTOPILOT_HEALTH)) {
+      return requireMethod(call, "GET", () -> autopilotHealth(call));
     }
-    if (!"GET".equals(call.method())) {
+    if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
+      return notFound();
+    }
+    return requireMethod(call, "GET", () -> nodeChecks(call, path.substring(HEALTH_NODE.length())));
+  }
+
+  static Reply notFound() {
+    return Reply.text(404, "404 page not found");
+  }
+
+  /** An endpoint handler that may block. */
+  interface Handler {
+    Reply handle() throws InterruptedException;
+  }
+
+  /** agent/http.go: each endpoint is registered with its methods; others are 405. */
+  static Reply requireMethod(Call call, String method, Handler handler)
+      throws InterruptedException {
+    if (!method.equals(call.method())) {
       return Reply.text(405, "method " + call.method() + " not allowed");
     }
-    return nodeChecks(call, path.substring(HEALTH_NODE.length()));
+    return handler.handle();
+  }
+
+  /**
+   * operator/autopilot.mdx "Read Health": 200 when healthy, else 429 with the same body. Needs
+   * operator:read, which the anonymous token lacks.
+   */
+  private Reply autopilotHealth(Call call) {
+    Reply denied = anonymousDenied(call, token, "operator:read", null);
+    if (denied != null) {
+      return denied;
+    }
+    return cluster.locked(
+        c -> {
+          AutopilotModel autopilot = c.autopilotLocked();
+          return Reply.json(
+              autopilot.healthy() ? 200 : 429, autopilot.consulHealth(c.nowMillis()), Map.of());
+        });
   }
 
   /**
@@ -104,7 +163,7 @@ final class ConsulApi extends ApiServer {
     o.put("CheckID", check.checkId);
     o.put("Name", check.name);
     o.put("Status", check.status);
-    o.put("Notes", "");
+    o.put("Notes", check.notes);
     o.put("Output", check.output());
     o.put("ServiceID", check.serviceId);
     o.put("ServiceName", check.serviceName);

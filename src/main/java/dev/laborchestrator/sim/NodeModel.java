@@ -24,6 +24,7 @@ final class NodeModel {
   final String name;
   final String consulName;
   final String address;
+  final boolean server;
   final boolean publishesBootId;
   final SimFaults faults = new SimFaults();
   final Map<String, String> meta = new LinkedHashMap<>();
@@ -45,17 +46,27 @@ final class NodeModel {
   Reboot reboot;
   int reboots;
 
+  /** The revisions of earlier NixOS generations, the latest first: what a rollback boots into. */
+  final Deque<String> generations = new ArrayDeque<>();
+
+  /** This boot is a rollback, so the bad generation's faults do not apply to it. */
+  boolean rollbackBoot;
+
+  /** The reason of Consul node maintenance on this host's agent; null while it is off. */
+  String maintenanceReason;
+
   /** Null while the Consul agent is deregistered (the host is rebooting). */
   List<CheckModel> checks;
 
   /** Wall-clock millis from which critical checks pass; -1 when nothing is pending. */
   long checksPassAt = -1;
 
-  NodeModel(SimNode spec, String id, long index, long nowMillis) {
+  NodeModel(SimNode spec, String id, String address, long index, long nowMillis) {
     this.id = id;
     this.name = spec.name();
     this.consulName = spec.consulNameOrDefault();
-    this.address = spec.address();
+    this.address = address;
+    this.server = spec.server();
     this.publishesBootId = spec.publishesBootId();
     this.checkSpecs = List.copyOf(spec.checks());
     this.eligible = spec.eligible();
@@ -75,6 +86,11 @@ final class NodeModel {
 
   boolean checksPassing() {
     return checks != null && checks.stream().allMatch(CheckModel::passing);
+  }
+
+  /** The Consul agent runs (and its HTTP API answers) from its return until the host goes down. */
+  boolean agentRunning() {
+    return checks != null;
   }
 
   String httpAddr() {
@@ -141,11 +157,13 @@ final class NodeModel {
     }
 
     final String revision;
+    final boolean rollback;
     Phase phase = Phase.GOING_DOWN;
     long phaseEndsAt;
 
-    Reboot(String revision, long phaseEndsAt) {
+    Reboot(String revision, boolean rollback, long phaseEndsAt) {
       this.revision = revision;
+      this.rollback = rollback;
       this.phaseEndsAt = phaseEndsAt;
     }
   }

@@ -1,37 +1,53 @@
 package dev.laborchestrator.sim;
 
+import static dev.laborchestrator.sim.GoJson.boolField;
+import static dev.laborchestrator.sim.GoJson.field;
+import static dev.laborchestrator.sim.GoJson.longField;
+import static dev.laborchestrator.sim.GoJson.requestObject;
+import static dev.laborchestrator.sim.GoJson.stringField;
+import static dev.laborchestrator.sim.GoJson.stringMap;
+import static dev.laborchestrator.sim.GoJson.typeError;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The simulated Nomad HTTP API (command/agent/node_endpoint.go, website/content/api-docs/nodes.mdx)
- * plus the lab's control endpoint {@code POST /sim/v1/reboot/<hostname>?revision=<rev>}.
+ * The simulated Nomad HTTP API: nodes (command/agent/node_endpoint.go,
+ * website/content/api-docs/nodes.mdx), variables and their locks ({@link NomadVariablesApi}) and
+ * autopilot health; plus the lab's control endpoints {@code POST
+ * /sim/v1/reboot/<hostname>?revision=<rev>} and {@code POST /sim/v1/rollback/<hostname>}.
  */
 final class NomadApi extends ApiServer {
 
-  private static final String NODE_PREFIX = "/v1/node/";
-  private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
-
   /** command/agent/http.go: {@code ErrInvalidMethod}. */
-  private static final String INVALID_METHOD = "Invalid method";
+  static final String INVALID_METHOD = "Invalid method";
+
+  private static final String NODE_PREFIX = "/v1/node/";
+  private static final String AUTOPILOT_HEALTH = "/v1/operator/autopilot/health";
+  private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
+  private static final String ROLLBACK_PREFIX = "/sim/v1/rollback/";
 
   private final String token;
+  private final String workloadToken;
   private final String accessorId;
+  private final NomadVariablesApi variables;
 
   /**
-   * @param token the ACL token every request must carry, or null when ACLs are off
-   * @param accessorId the accessor ID of that token, recorded in {@code LastDrain.AccessorID}
+   * @param token the management token every request must carry, or null when ACLs are off
+   * @param workloadToken a second accepted token without management rights (a job's workload
+   *     identity), or null
+   * @param accessorId the accessor ID of the token, recorded in {@code LastDrain.AccessorID}
    */
-  NomadApi(Cluster cluster, String token, String accessorId) {
+  NomadApi(Cluster cluster, String token, String workloadToken, String accessorId) {
     super(cluster, "nomad");
     this.token = token;
+    this.workloadToken = workloadToken;
     this.accessorId = token == null ? "" : accessorId;
+    this.variables = new NomadVariablesApi(this, cluster);
   }
 
   @Override
@@ -41,35 +57,43 @@ final class NomadApi extends ApiServer {
 
   @Override
   Reply control(Call call) {
-    if (!call.path().startsWith(REBOOT_PREFIX)) {
-      return controlReply(404, "Error", "no such control endpoint");
+    boolean rollback = call.path().startsWith(ROLLBACK_PREFIX);
+    if (!rollback && !call.path().startsWith(REBOOT_PREFIX)) {
+      return controlReply(404, "no such control endpoint");
     }
     if (!"POST".equals(call.method())) {
-      return controlReply(405, "Error", "use POST");
+      return controlReply(405, "use POST");
     }
-    String host = call.path().substring(REBOOT_PREFIX.length());
+    String host = call.path().substring((rollback ? ROLLBACK_PREFIX : REBOOT_PREFIX).length());
+    if (host.isEmpty() || host.contains("/")) {
+      return controlReply(404, "no host named " + host);
+    }
     String revision = call.param("revision");
     if (revision != null && revision.isEmpty()) {
       revision = null;
     }
-    if (host.isEmpty() || host.contains("/")) {
-      return controlReply(404, "Error", "no host named " + host);
-    }
-    return switch (cluster.reboot(host, revision)) {
+    Cluster.BootResult outcome =
+        rollback
+            ? cluster.rollback(host)
+            : new Cluster.BootResult(cluster.reboot(host, revision), revision);
+    return switch (outcome.outcome()) {
       case ACCEPTED -> {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("Host", host);
-        body.put("Revision", revision);
+        body.put("Revision", outcome.revision());
+        body.put("Rollback", rollback);
         body.put("Accepted", true);
         yield Reply.json(202, body, Map.of());
       }
-      case UNKNOWN_HOST -> controlReply(404, "Error", "no host named " + host);
-      case ALREADY_REBOOTING -> controlReply(409, "Error", host + " is already rebooting");
+      case UNKNOWN_HOST -> controlReply(404, "no host named " + host);
+      case ALREADY_REBOOTING -> controlReply(409, host + " is already rebooting");
+      case NO_PREVIOUS_GENERATION ->
+          controlReply(409, host + " has no previous generation to roll back to");
     };
   }
 
-  private static Reply controlReply(int status, String field, String message) {
-    return Reply.json(status, Map.of(field, message), Map.of());
+  private static Reply controlReply(int status, String message) {
+    return Reply.json(status, Map.of("Error", message), Map.of());
   }
 
   @Override
@@ -92,14 +116,23 @@ final class NomadApi extends ApiServer {
     if (token == null) {
       return null;
     }
-    String presented = call.header("X-Nomad-Token");
-    if (presented.isEmpty()) {
-      presented = call.bearerToken();
-    }
+    String presented = presentedToken(call);
     if (presented.isEmpty()) {
       return Reply.text(403, "Permission denied");
     }
-    return presented.equals(token) ? null : Reply.text(403, "ACL token not found");
+    return presented.equals(token) || presented.equals(workloadToken)
+        ? null
+        : Reply.text(403, "ACL token not found");
+  }
+
+  private static String presentedToken(Call call) {
+    String presented = call.header("X-Nomad-Token");
+    return presented.isEmpty() ? call.bearerToken() : presented;
+  }
+
+  /** With ACLs off every caller is management (acl.ACLsDisabledACL). */
+  private boolean management(Call call) {
+    return token == null || presentedToken(call).equals(token);
   }
 
   @Override
@@ -108,6 +141,15 @@ final class NomadApi extends ApiServer {
     if (path.equals("/v1/nodes")) {
       requireMethod(call, "GET");
       return listNodes(call);
+    }
+    if (path.startsWith(NomadVariablesApi.VAR_PREFIX)) {
+      return variables.specific(call, management(call));
+    }
+    if (path.equals(NomadVariablesApi.VARS)) {
+      return variables.list(call, management(call));
+    }
+    if (path.equals(AUTOPILOT_HEALTH)) {
+      return autopilotHealth(call);
     }
     if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
       return Reply.text(404, ""); // http.go handleRootFallthrough
@@ -131,6 +173,22 @@ final class NomadApi extends ApiServer {
     }
     requireMethod(call, "GET");
     return nodeQuery(call, rest);
+  }
+
+  /**
+   * operator/autopilot.mdx "Read Health": 200 when healthy, else 429 with the same body.
+   * operator_endpoint.go answers a method other than GET with 404 "Invalid method".
+   */
+  private Reply autopilotHealth(Call call) {
+    if (!"GET".equals(call.method())) {
+      throw new ApiError(404, INVALID_METHOD);
+    }
+    return cluster.locked(
+        c -> {
+          AutopilotModel autopilot = c.autopilotLocked();
+          return Reply.json(
+              autopilot.healthy() ? 200 : 429, autopilot.nomadHealth(c.nowMillis()), Map.of());
+        });
   }
 
   /**
@@ -242,111 +300,6 @@ final class NomadApi extends ApiServer {
         200, NomadViews.writeReply(result), Map.of("X-Nomad-Index", Long.toString(result.index())));
   }
 
-  // ---- decoding as Go's encoding/json does: field names match case-insensitively ----
-
-  private static JsonNode requestObject(JsonNode body, String goType) {
-    if (body.isNull() || body.isObject()) {
-      return body;
-    }
-    throw new ApiError(
-        400, "json: cannot unmarshal " + jsonKind(body) + " into Go value of type " + goType);
-  }
-
-  private static JsonNode field(JsonNode object, String name) {
-    if (!object.isObject()) {
-      return null;
-    }
-    JsonNode exact = object.get(name);
-    if (exact != null) {
-      return exact;
-    }
-    Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> entry = fields.next();
-      if (entry.getKey().equalsIgnoreCase(name)) {
-        return entry.getValue();
-      }
-    }
-    return null;
-  }
-
-  private static long longField(JsonNode object, String name) {
-    JsonNode value = field(object, name);
-    if (value == null || value.isNull()) {
-      return 0;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw typeError(name, "int64", value);
-    }
-    return value.asLong();
-  }
-
-  private static boolean boolField(JsonNode object, String name) {
-    JsonNode value = field(object, name);
-    if (value == null || value.isNull()) {
-      return false;
-    }
-    if (!value.isBoolean()) {
-      throw typeError(name, "bool", value);
-    }
-    return value.asBoolean();
-  }
-
-  private static String stringField(JsonNode object, String name) {
-    JsonNode value = field(object, name);
-    if (value == null || value.isNull()) {
-      return "";
-    }
-    if (!value.isTextual()) {
-      throw typeError(name, "string", value);
-    }
-    return value.asText();
-  }
-
-  private static Map<String, String> stringMap(JsonNode object, String name) {
-    JsonNode value = field(object, name);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isObject()) {
-      throw typeError(name, "map[string]string", value);
-    }
-    Map<String, String> map = new LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> entries = value.fields();
-    while (entries.hasNext()) {
-      Map.Entry<String, JsonNode> entry = entries.next();
-      if (!entry.getValue().isTextual()) {
-        throw typeError(name, "string", entry.getValue());
-      }
-      map.put(entry.getKey(), entry.getValue().asText());
-    }
-    return map;
-  }
-
-  private static ApiError typeError(String field, String goType, JsonNode value) {
-    return new ApiError(
-        400,
-        "json: cannot unmarshal "
-            + jsonKind(value)
-            + " into Go struct field "
-            + field
-            + " of type "
-            + goType);
-  }
-
-  private static String jsonKind(JsonNode value) {
-    if (value.isNumber()) {
-      return "number";
-    }
-    if (value.isTextual()) {
-      return "string";
-    }
-    if (value.isBoolean()) {
-      return "bool";
-    }
-    return value.isArray() ? "array" : "object";
-  }
-
   private static String strip(String rest, String suffix) {
     return rest.substring(0, rest.length() - suffix.length());
   }
@@ -357,25 +310,24 @@ final class NomadApi extends ApiServer {
     }
   }
 
-  /** Go's strconv.ParseBool, as command/agent/http.go parseBool uses it. */
+  /** command/agent/http.go parseBool: an unparsable value is an uncoded error, so a 500. */
   private static boolean parseBool(Call call, String name) {
     String value = call.param(name);
     if (value == null || value.isEmpty()) {
       return false;
     }
-    return switch (value) {
-      case "1", "t", "T", "TRUE", "true", "True" -> true;
-      case "0", "f", "F", "FALSE", "false", "False" -> false;
-      default ->
-          throw new ApiError(
-              500,
-              "Failed to parse value of \""
-                  + name
-                  + "\" ("
-                  + value
-                  + ") as a bool: strconv.ParseBool: parsing \""
-                  + value
-                  + "\": invalid syntax");
-    };
+    Boolean parsed = goParseBool(value);
+    if (parsed == null) {
+      throw new ApiError(
+          500,
+          "Failed to parse value of \""
+              + name
+              + "\" ("
+              + value
+              + ") as a bool: strconv.ParseBool: parsing \""
+              + value
+              + "\": invalid syntax");
+    }
+    return parsed;
   }
 }

@@ -28,6 +28,9 @@ public final class SafetyRules {
     List<String> broken = new ArrayList<>();
     Map<String, Boolean> out = new HashMap<>();
     for (SimEvent event : events) {
+      if (!event.aboutNode()) {
+        continue;
+      }
       String node = event.node();
       if (event.type() == SimEvent.Type.REBOOT_STARTED && event.activeNonSystemAllocs() > 0) {
         broken.add(node + " rebooted with " + event.activeNonSystemAllocs() + " drained allocation(s) still active");

@@ -11,19 +11,24 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * Triggers a rebuild and reboot of a simulated host, as a real host's rebuild command would:
+ * Triggers a rebuild and reboot of a simulated host, or a rollback to its previous NixOS
+ * generation, as a real host's rebuild command would:
  *
  * <pre>
  * java -cp &lt;classpath&gt; dev.laborchestrator.sim.SimCtl \
  *     reboot &lt;nomadBaseUrl&gt; &lt;hostname&gt; [revision]
+ * java -cp &lt;classpath&gt; dev.laborchestrator.sim.SimCtl \
+ *     rollback &lt;nomadBaseUrl&gt; &lt;hostname&gt;
  * </pre>
  *
  * <p>It posts to the lab's control endpoint, prints one line and exits 0 when the lab accepted the
- * reboot (2xx), 1 otherwise.
+ * reboot or rollback (2xx), 1 otherwise.
  */
 public final class SimCtl {
 
-  private static final String USAGE = "usage: SimCtl reboot <nomadBaseUrl> <hostname> [revision]";
+  private static final String USAGE =
+      "usage: SimCtl reboot <nomadBaseUrl> <hostname> [revision]\n"
+          + "       SimCtl rollback <nomadBaseUrl> <hostname>";
 
   private SimCtl() {}
 
@@ -33,10 +38,13 @@ public final class SimCtl {
 
   /** The command without {@link System#exit}: returns the exit code. */
   static int run(String[] args, PrintStream out) {
-    if (args.length < 3 || args.length > 4 || !"reboot".equals(args[0])) {
+    boolean reboot = args.length >= 3 && args.length <= 4 && "reboot".equals(args[0]);
+    boolean rollback = args.length == 3 && "rollback".equals(args[0]);
+    if (!reboot && !rollback) {
       out.println(USAGE);
       return 1;
     }
+    String verb = args[0];
     String base = args[1].endsWith("/") ? args[1].substring(0, args[1].length() - 1) : args[1];
     String host = args[2];
     String revision = args.length == 4 ? args[3] : null;
@@ -45,11 +53,13 @@ public final class SimCtl {
       uri =
           URI.create(
               base
-                  + "/sim/v1/reboot/"
+                  + "/sim/v1/"
+                  + verb
+                  + "/"
                   + encode(host)
                   + (revision == null ? "" : "?revision=" + encode(revision)));
     } catch (IllegalArgumentException e) {
-      out.println("reboot of " + host + " failed: bad URL: " + e.getMessage());
+      out.println(verb + " of " + host + " failed: bad URL: " + e.getMessage());
       return 1;
     }
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -63,17 +73,18 @@ public final class SimCtl {
       String body = response.body().replaceAll("\\s+", " ").trim();
       boolean accepted = response.statusCode() / 100 == 2;
       out.println(
-          "reboot of "
+          verb
+              + " of "
               + host
               + (accepted ? " accepted: " : " refused: HTTP " + response.statusCode() + " ")
               + body);
       return accepted ? 0 : 1;
     } catch (IOException e) {
-      out.println("reboot of " + host + " failed: " + e);
+      out.println(verb + " of " + host + " failed: " + e);
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      out.println("reboot of " + host + " interrupted");
+      out.println(verb + " of " + host + " interrupted");
       return 1;
     }
   }

@@ -1,8 +1,15 @@
 package dev.laborchestrator.sim;
 
+import java.util.EnumSet;
+import java.util.Set;
+
 /**
  * One entry of the lab's record, from which tests check the controller's safety rules. The snapshot
  * flags describe {@code node} right after the event.
+ *
+ * <p>Some events are not about a host ({@link #aboutNode()} is false): for variable and lock events
+ * {@code node} is the variable's path, for autopilot events it is {@code "autopilot"}; their
+ * snapshot flags are all false or zero and they never count as a host out of service.
  *
  * @param ready Nomad status is {@code ready}
  * @param checksPassing the node's Consul agent is registered and every check on it passes
@@ -23,8 +30,24 @@ public record SimEvent(
 
   /** A node is out of service while it is not ready, draining, or ineligible. */
   public boolean outOfService() {
-    return !ready || draining || !eligible;
+    return aboutNode() && (!ready || draining || !eligible);
   }
+
+  /** False for variable, lock and autopilot events, whose {@code node} names no host. */
+  public boolean aboutNode() {
+    return !NOT_ABOUT_NODES.contains(type);
+  }
+
+  private static final Set<Type> NOT_ABOUT_NODES =
+      EnumSet.of(
+          Type.VAR_WRITTEN,
+          Type.VAR_DELETED,
+          Type.LOCK_ACQUIRED,
+          Type.LOCK_RENEWED,
+          Type.LOCK_RELEASED,
+          Type.LOCK_EXPIRED,
+          Type.AUTOPILOT_UNHEALTHY,
+          Type.AUTOPILOT_HEALTHY);
 
   public enum Type {
     /** The node's initial state when the lab was built. */
@@ -45,10 +68,29 @@ public record SimEvent(
     ALLOC_LOST,
     /** Detail: the new eligibility and who changed it, e.g. {@code "eligible by api"}. */
     ELIGIBILITY_CHANGED,
-    /** Detail says whether the host really restarts ({@code fake} when it does not). */
+    /**
+     * Detail says whether the host really restarts ({@code fake} when it does not), and on which
+     * revision it will come back ({@code revision <rev>}, {@code rollback to <rev>}).
+     */
     REBOOT_STARTED,
     /** Detail: the new Nomad status. */
     STATUS_CHANGED,
-    CHECKS_CHANGED
+    CHECKS_CHANGED,
+    /** The host's Consul agent entered node maintenance; detail: the reason. */
+    MAINTENANCE_ON,
+    MAINTENANCE_OFF,
+    /** A Nomad variable was created or updated; node: its path. */
+    VAR_WRITTEN,
+    VAR_DELETED,
+    /** Detail: the lock's ID prefix, TTL and lock delay. */
+    LOCK_ACQUIRED,
+    LOCK_RENEWED,
+    /** Detail says whether the holder released it or its lock delay ran out after expiry. */
+    LOCK_RELEASED,
+    /** The holder stopped renewing: the lease is lost, the lock delay starts. */
+    LOCK_EXPIRED,
+    /** Nomad's and Consul's autopilot health turned unhealthy; detail: why. */
+    AUTOPILOT_UNHEALTHY,
+    AUTOPILOT_HEALTHY
   }
 }

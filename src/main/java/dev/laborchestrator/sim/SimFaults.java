@@ -16,6 +16,7 @@ public final class SimFaults {
   private volatile Duration slowDrain;
   private volatile double errorRate;
   private volatile String returnsRevision;
+  private volatile boolean unreachable;
 
   /** After a reboot the host stays {@code down} (until this is switched off again). */
   public SimFaults neverReturns(boolean value) {
@@ -65,6 +66,16 @@ public final class SimFaults {
     return this;
   }
 
+  /**
+   * Every API connection is dropped without an answer until this is switched off: through {@link
+   * SimLab#globalFaults()} the whole Nomad API, the Consul API and every host's Consul agent (an
+   * outage in the middle of a rollout); for a host, the requests naming it and its own agent.
+   */
+  public SimFaults unreachable(boolean value) {
+    unreachable = value;
+    return this;
+  }
+
   public boolean neverReturns() {
     return neverReturns;
   }
@@ -87,5 +98,9 @@ public final class SimFaults {
 
   public Optional<String> returnsRevision() {
     return Optional.ofNullable(returnsRevision);
+  }
+
+  public boolean unreachable() {
+    return unreachable;
   }
 }

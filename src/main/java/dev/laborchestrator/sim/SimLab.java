@@ -1,11 +1,14 @@
 package dev.laborchestrator.sim;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -14,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A simulated lab: a Nomad and a Consul HTTP API on loopback over one shared, stateful cluster,
- * which drains, reboots and heals in real time as the documented APIs do.
+ * which drains, reboots and heals in real time as the documented APIs do. Besides nodes,
+ * allocations and checks it keeps Nomad Variables with their locks, the servers' autopilot health,
+ * and a Consul agent per host on the host's own loopback address.
  *
  * <pre>{@code
  * try (SimLab lab = SimLab.builder()
@@ -22,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  *     .build()) {
  *   lab.start();
  *   // point the controller at lab.nomadAddress() and lab.consulAddress(); reboot hosts with
- *   // SimCtl reboot <nomadAddress> <host> [revision]; then check lab.events()
+ *   // SimCtl reboot <nomadAddress> <host> [revision] (or roll them back with SimCtl rollback);
+ *   // then check lab.events()
  * }
  * }</pre>
  *
@@ -38,6 +44,9 @@ public final class SimLab implements AutoCloseable {
   private final SimFaults global;
   private final NomadApi nomad;
   private final ConsulApi consul;
+  private final String consulToken;
+  private final Map<String, ConsulAgentApi> agents = new LinkedHashMap<>();
+  private final SimAutopilot autopilot;
   private final ScheduledExecutorService ticker;
   private boolean started;
   private boolean closed;
@@ -45,12 +54,20 @@ public final class SimLab implements AutoCloseable {
   private SimLab(Builder builder) {
     this.global = new SimFaults();
     this.cluster =
-        new Cluster(builder.timing, global, builder.seed, builder.nodes, System::currentTimeMillis);
+        new Cluster(
+            builder.timing,
+            global,
+            builder.seed,
+            builder.nodes,
+            builder.lockTimeScale,
+            System::currentTimeMillis);
     String accessorId =
         UUID.nameUUIDFromBytes(("sim-accessor/" + builder.seed).getBytes(StandardCharsets.UTF_8))
             .toString();
-    this.nomad = new NomadApi(cluster, builder.nomadToken, accessorId);
+    this.nomad = new NomadApi(cluster, builder.nomadToken, builder.nomadWorkloadToken, accessorId);
     this.consul = new ConsulApi(cluster, builder.consulToken);
+    this.consulToken = builder.consulToken;
+    this.autopilot = new SimAutopilot(cluster);
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
@@ -64,7 +81,11 @@ public final class SimLab implements AutoCloseable {
     return new Builder();
   }
 
-  /** Opens both APIs and starts the clock. Returns this lab. */
+  /**
+   * Opens both APIs, then each host's Consul agent on the host's address and the Consul API's port,
+   * and starts the clock. Returns this lab. When an agent's address cannot be had (not a local
+   * address, or taken) the lab is closed and an {@link IllegalStateException} says which.
+   */
   public synchronized SimLab start() {
     if (closed) {
       throw new IllegalStateException("the lab is closed");
@@ -72,10 +93,37 @@ public final class SimLab implements AutoCloseable {
     if (!started) {
       nomad.start();
       consul.start();
+      openAgents();
       ticker.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
       started = true;
     }
     return this;
+  }
+
+  private void openAgents() {
+    int port = consul.port();
+    for (String name : cluster.locked(c -> c.nodesLocked().stream().map(n -> n.name).toList())) {
+      SimNodeState node = cluster.state(name);
+      try {
+        agents.put(
+            node.name(),
+            new ConsulAgentApi(cluster, node.name(), node.address(), port, consulToken));
+      } catch (UncheckedIOException | IllegalArgumentException e) {
+        close();
+        throw new IllegalStateException(
+            "cannot open the Consul agent of "
+                + node.name()
+                + " on "
+                + node.address()
+                + ":"
+                + port
+                + "; every simulated host needs a local address of its own other than 127.0.0.1"
+                + " (leave SimNode.address unset to get one): "
+                + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()),
+            e);
+      }
+    }
+    agents.values().forEach(ApiServer::start);
   }
 
   private void tick() {
@@ -99,12 +147,44 @@ public final class SimLab implements AutoCloseable {
     return consul.address();
   }
 
+  /**
+   * {@code http://<host address>:<Consul port>}: the host's own Consul agent, where {@code PUT
+   * /v1/agent/maintenance} puts that host (and only it) into node maintenance.
+   */
+  public String consulAgentAddress(String node) {
+    requireStarted();
+    ConsulAgentApi agent = agents.get(node);
+    if (agent == null) {
+      throw new IllegalArgumentException("no simulated node named " + node);
+    }
+    return agent.address();
+  }
+
+  /** The servers' Raft health as autopilot reports it, and a knob to make it unhealthy. */
+  public SimAutopilot autopilot() {
+    return autopilot;
+  }
+
+  /**
+   * The items of the Nomad variable at {@code path} in the default namespace, or empty when there
+   * is none (a variable made by a lock acquire without items has an empty map).
+   */
+  public Optional<Map<String, String>> variable(String path) {
+    return cluster.locked(
+        c ->
+            Optional.ofNullable(c.variablesLocked().get(Variables.DEFAULT_NAMESPACE, path))
+                .map(v -> Map.copyOf(v.items)));
+  }
+
   /** The faults of one host; mutable at any time. */
   public SimFaults faults(String node) {
     return cluster.faults(node);
   }
 
-  /** Faults for every host and every API request (not the control endpoint). */
+  /**
+   * Faults for every host and every API request (not the control endpoints); {@link
+   * SimFaults#unreachable(boolean)} here takes the whole Nomad and Consul APIs away.
+   */
   public SimFaults globalFaults() {
     return global;
   }
@@ -151,7 +231,7 @@ public final class SimLab implements AutoCloseable {
     Map<String, Boolean> outOfService = new HashMap<>();
     int max = 0;
     for (SimEvent event : events()) {
-      if (ignore.contains(event.node())) {
+      if (!event.aboutNode() || ignore.contains(event.node())) {
         continue;
       }
       outOfService.put(event.node(), event.outOfService());
@@ -170,6 +250,7 @@ public final class SimLab implements AutoCloseable {
     ticker.shutdownNow();
     nomad.close();
     consul.close();
+    agents.values().forEach(ApiServer::close);
   }
 
   private synchronized void requireStarted() {
@@ -182,8 +263,10 @@ public final class SimLab implements AutoCloseable {
   public static final class Builder {
     private SimTiming timing = SimTiming.fast();
     private String nomadToken;
+    private String nomadWorkloadToken;
     private String consulToken;
     private long seed = 1;
+    private double lockTimeScale = 1;
     private final List<SimNode> nodes = new ArrayList<>();
 
     private Builder() {}
@@ -199,7 +282,34 @@ public final class SimLab implements AutoCloseable {
       return this;
     }
 
-    /** Turns Consul ACLs on: reads need this token (without one they are filtered empty). */
+    /**
+     * A second Nomad token, allowed everything but without management rights, like the workload
+     * identity of the controller's job: reads and lists of variables do not show their {@code
+     * Lock}, nor does a write's answer unless it carried the lock's ID. Needs {@link #nomadToken}.
+     */
+    public Builder nomadWorkloadToken(String token) {
+      this.nomadWorkloadToken = requireToken(token);
+      return this;
+    }
+
+    /**
+     * Lock TTLs and lock delays of Nomad variables last {@code scale} times their nominal length
+     * (default 1): with 0.01 a lock with the minimum TTL of 10s is lost 200 ms after its last
+     * renewal (Nomad waits twice the TTL) and then held for a tenth of its lock delay. The API
+     * still validates and reports the nominal values.
+     */
+    public Builder lockTimeScale(double scale) {
+      if (!(scale > 0 && scale <= 1000)) {
+        throw new IllegalArgumentException("lockTimeScale must be within (0, 1000]: " + scale);
+      }
+      this.lockTimeScale = scale;
+      return this;
+    }
+
+    /**
+     * Turns Consul ACLs on: reads need this token (without one they are filtered empty), and so do
+     * writes (without one they are refused).
+     */
     public Builder consulToken(String token) {
       this.consulToken = requireToken(token);
       return this;
@@ -219,6 +329,10 @@ public final class SimLab implements AutoCloseable {
     public SimLab build() {
       if (nodes.isEmpty()) {
         throw new IllegalStateException("a lab needs at least one node");
+      }
+      if (nomadWorkloadToken != null
+          && (nomadToken == null || nomadToken.equals(nomadWorkloadToken))) {
+        throw new IllegalStateException("a workload token needs a different nomadToken");
       }
       return new SimLab(this);
     }

@@ -19,11 +19,12 @@ public final class SimNode {
 
   private final String name;
   private String consulName;
-  private String address = "127.0.0.1";
+  private String address;
   private final Map<String, String> meta = new LinkedHashMap<>();
   private String revision = "initial";
   private boolean publishesBootId = true;
   private boolean eligible = true;
+  private boolean server;
   private int serviceAllocs;
   private int batchAllocs;
   private int systemAllocs;
@@ -47,7 +48,12 @@ public final class SimNode {
     return this;
   }
 
-  /** IP address: the stub's {@code Address} and the node's {@code HTTPAddr} ({@code addr:4646}). */
+  /**
+   * IP address: the stub's {@code Address}, the node's {@code HTTPAddr} ({@code addr:4646}) and
+   * where its own Consul agent listens ({@code http://addr:<the lab's Consul port>}), so it must be
+   * a local address other than 127.0.0.1. Unset, the lab gives each host its own: 127.0.0.11,
+   * 127.0.0.12, ... in the order the nodes were added (all of 127.0.0.0/8 is local on Linux).
+   */
   public SimNode address(String address) {
     this.address = Objects.requireNonNull(address);
     return this;
@@ -74,6 +80,15 @@ public final class SimNode {
   /** Initial {@code SchedulingEligibility}; {@code false} models an operator's earlier choice. */
   public SimNode eligible(boolean eligible) {
     this.eligible = eligible;
+    return this;
+  }
+
+  /**
+   * The host also runs a Nomad server and a Consul server: it appears in both APIs' {@code
+   * /v1/operator/autopilot/health}, healthy while it is up and not rebooting.
+   */
+  public SimNode server(boolean server) {
+    this.server = server;
     return this;
   }
 
@@ -111,8 +126,13 @@ public final class SimNode {
     return consulName == null ? name : consulName;
   }
 
+  /** The address the builder set, or null for one the lab chooses. */
   String address() {
     return address;
+  }
+
+  boolean server() {
+    return server;
   }
 
   Map<String, String> meta() {

@@ -13,6 +13,7 @@ import java.util.Map;
  *     deregistered
  * @param rebooting a reboot was triggered and the host is not back to {@code ready} yet
  * @param reboots real reboots started so far (a fake reboot does not count)
+ * @param address the host's IP address, where its own Consul agent listens
  */
 public record SimNodeState(
     String name,
@@ -26,7 +27,8 @@ public record SimNodeState(
     Map<String, Integer> activeAllocs,
     Map<String, String> checks,
     boolean rebooting,
-    int reboots) {
+    int reboots,
+    String address) {
 
   public SimNodeState {
     activeAllocs = Map.copyOf(activeAllocs);

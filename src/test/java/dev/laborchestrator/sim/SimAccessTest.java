@@ -3,6 +3,7 @@ package dev.laborchestrator.sim;
 import static dev.laborchestrator.sim.SimHttp.get;
 import static dev.laborchestrator.sim.SimHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -193,5 +194,39 @@ class SimAccessTest {
 
     assertThat(applied).as("some write was applied although its answer was lost").isTrue();
     assertThat(lab.mutatingRequests()).allSatisfy(r -> assertThat(r.status()).isNotEqualTo(200));
+  }
+
+  @Test
+  void unreachableDropsEveryApiConnectionUntilItIsSwitchedOff() {
+    lab.globalFaults().unreachable(true);
+
+    for (String url :
+        List.of(
+            nomad + "/v1/nodes",
+            consul + "/v1/health/node/web-1",
+            lab.consulAgentAddress("web-1") + "/v1/agent/maintenance?enable=true")) {
+      assertThatThrownBy(() -> get(url, "X-Nomad-Token", NOMAD_TOKEN))
+          .as(url)
+          .isInstanceOf(UncheckedIOException.class);
+    }
+    assertThat(post(nomad + "/sim/v1/reboot/web-2", null).status())
+        .as("the control endpoint stays")
+        .isEqualTo(202);
+    assertThat(lab.requests()).extracting(SimRequest::status).containsOnly(0);
+
+    lab.globalFaults().unreachable(false);
+
+    assertThat(get(nomad + "/v1/nodes", "X-Nomad-Token", NOMAD_TOKEN).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aHostThatIsUnreachableTakesOnlyTheRequestsNamingItAway() {
+    lab.faults("web-1").unreachable(true);
+
+    assertThatThrownBy(() -> get(nomad + "/v1/node/" + web1, "X-Nomad-Token", NOMAD_TOKEN))
+        .isInstanceOf(UncheckedIOException.class);
+    assertThatThrownBy(() -> get(lab.consulAgentAddress("web-1") + "/v1/agent/self"))
+        .isInstanceOf(UncheckedIOException.class);
+    assertThat(get(nomad + "/v1/nodes", "X-Nomad-Token", NOMAD_TOKEN).status()).isEqualTo(200);
   }
 }

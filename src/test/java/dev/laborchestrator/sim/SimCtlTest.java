@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,5 +65,18 @@ class SimCtlTest {
     assertThat(simctl("reboot", lab.nomadAddress())).isEqualTo(1);
     assertThat(printed()).startsWith("usage:");
     assertThat(simctl("halt", lab.nomadAddress(), "web-1")).isEqualTo(1);
+  }
+
+  @Test
+  void aRollbackFollowsTheSameExitCodeRules() {
+    assertThat(simctl("rollback", lab.nomadAddress(), "web-1")).isEqualTo(1);
+    assertThat(printed()).startsWith("rollback of web-1 refused: HTTP 409");
+
+    assertThat(simctl("reboot", lab.nomadAddress(), "web-1", "rev-b")).isZero();
+    SimHttp.await("back", Duration.ofSeconds(5), () -> !lab.node("web-1").rebooting());
+    assertThat(simctl("rollback", lab.nomadAddress(), "web-1")).isZero();
+    assertThat(printed()).startsWith("rollback of web-1 accepted").contains("initial");
+    assertThat(simctl("rollback", lab.nomadAddress(), "web-1", "rev-x")).isEqualTo(1);
+    assertThat(printed()).startsWith("usage:");
   }
 }

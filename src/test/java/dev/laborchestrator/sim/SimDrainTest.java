@@ -317,7 +317,7 @@ class SimDrainTest {
     assertThat(first.has("Attributes")).isFalse();
     assertThat(first.get("Name").asText()).isEqualTo("web-1");
     assertThat(first.get("Drain").asBoolean()).isTrue();
-    assertThat(first.get("Address").asText()).isEqualTo("127.0.0.1");
+    assertThat(first.get("Address").asText()).isEqualTo("127.0.0.11");
     assertThat(
             get(nomad + "/v1/nodes?os=true")
                 .json()
@@ -369,7 +369,7 @@ class SimDrainTest {
     assertThat(node.get("Attributes").get("os.name").asText()).isEqualTo("nixos");
     assertThat(node.get("Meta").get("nixos.revision").asText()).isEqualTo("initial");
     assertThat(node.get("Meta").get("lab.boot-id").asText()).hasSize(36);
-    assertThat(node.get("HTTPAddr").asText()).isEqualTo("127.0.0.1:4646");
+    assertThat(node.get("HTTPAddr").asText()).isEqualTo("127.0.0.11:4646");
     assertThat(node.get("LastDrain").isNull()).isTrue();
     JsonNode alloc = allocs(web1).get(0);
     assertThat(alloc.fieldNames())

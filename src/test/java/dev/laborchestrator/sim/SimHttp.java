@@ -59,6 +59,18 @@ final class SimHttp {
     return send(request(url, headers).POST(publisher).build());
   }
 
+  static Answer put(String url, String body, String... headers) {
+    HttpRequest.BodyPublisher publisher =
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body);
+    return send(request(url, headers).PUT(publisher).build());
+  }
+
+  static Answer delete(String url, String... headers) {
+    return send(request(url, headers).DELETE().build());
+  }
+
   static Answer send(HttpRequest request) {
     try {
       HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());

@@ -27,7 +27,7 @@ class SimLabRecordTest {
             .timing(SimDrainTest.TIMING)
             .node(
                 SimNode.named("web-1")
-                    .address("10.0.0.11")
+                    .address("127.0.0.61")
                     .meta(Map.of("lab.role", "web"))
                     .revision("rev-a")
                     .serviceAllocs(2)
@@ -78,8 +78,13 @@ class SimLabRecordTest {
     assertThat(web1.checksPassing()).isTrue();
     assertThat(SimHttp.get(nomad + "/v1/node/" + web1.id()).json().get("Meta").get("lab.role"))
         .hasToString("\"web\"");
+    assertThat(web1.address()).isEqualTo("127.0.0.61");
     assertThat(SimHttp.get(nomad + "/v1/nodes").json().get(0).get("Address").asText())
-        .isEqualTo("10.0.0.11");
+        .isEqualTo("127.0.0.61");
+    assertThat(SimHttp.get(nomad + "/v1/node/" + web1.id()).json().get("HTTPAddr").asText())
+        .isEqualTo("127.0.0.61:4646");
+    assertThat(lab.node("web-2").address()).as("the first free default").isEqualTo("127.0.0.11");
+    assertThat(lab.node("db-1").address()).isEqualTo("127.0.0.12");
   }
 
   @Test

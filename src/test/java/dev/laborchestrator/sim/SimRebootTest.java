@@ -256,4 +256,83 @@ class SimRebootTest {
             "Node reregistered by heartbeat",
             "Node marked as eligible for scheduling");
   }
+
+  SimHttp.Answer rollback(String host) {
+    return post(nomad + "/sim/v1/rollback/" + host, null);
+  }
+
+  @Test
+  void aRollbackBootsThePreviousRevisionWithoutTheBadGenerationsFaults() {
+    reboot("web-1", "rev-b");
+    awaitBack("web-1");
+    lab.faults("web-1").checkStaysCritical(true).returnsRevision("rev-broken");
+    reboot("web-1", "rev-c");
+    await(
+        "back on the bad generation",
+        WITHIN,
+        () -> lab.node("web-1").reboots() == 2 && !lab.node("web-1").rebooting());
+    await(
+        "all but the stuck check pass",
+        WITHIN,
+        () -> "passing".equals(lab.node("web-1").checks().get("service:postgres")));
+    assertThat(lab.node("web-1").revision()).isEqualTo("rev-broken");
+    assertThat(lab.node("web-1").checksPassing()).isFalse();
+
+    SimHttp.Answer accepted = rollback("web-1");
+
+    assertThat(accepted.status()).isEqualTo(202);
+    assertThat(accepted.json().get("Revision").asText())
+        .as("before its last rebuild")
+        .isEqualTo("rev-b");
+    assertThat(accepted.json().get("Rollback").asBoolean()).isTrue();
+    assertThat(lab.node("web-1").checksPassing()).as("the bad generation still runs").isFalse();
+    await(
+        "back and passing",
+        WITHIN,
+        () -> !lab.node("web-1").rebooting() && lab.node("web-1").checksPassing());
+    assertThat(lab.node("web-1").reboots()).isEqualTo(3);
+    assertThat(lab.node("web-1").revision()).isEqualTo("rev-b");
+    assertThat(lab.faults("web-1").checkStaysCritical()).isFalse();
+    assertThat(lab.faults("web-1").returnsRevision()).isEmpty();
+    assertThat(lab.eventsFor("web-1"))
+        .filteredOn(e -> e.type() == SimEvent.Type.REBOOT_STARTED)
+        .extracting(SimEvent::detail)
+        .containsExactly("revision rev-b", "revision rev-c", "rollback to rev-b");
+    assertThat(SafetyRules.rebootOrder(lab.events())).containsExactly("web-1", "web-1", "web-1");
+  }
+
+  @Test
+  void aRollbackIgnoresTheLabWideFaultsOfTheBadGenerationForThatBootOnly() {
+    reboot("web-2", "rev-b");
+    awaitBack("web-2");
+    lab.globalFaults().returnsRevision("rev-broken");
+
+    rollback("web-2");
+    await("back", WITHIN, () -> lab.node("web-2").reboots() == 2 && !lab.node("web-2").rebooting());
+    assertThat(lab.node("web-2").revision()).isEqualTo("initial");
+
+    reboot("web-2", "rev-c");
+    await(
+        "back again",
+        WITHIN,
+        () -> lab.node("web-2").reboots() == 3 && !lab.node("web-2").rebooting());
+    assertThat(lab.node("web-2").revision()).isEqualTo("rev-broken");
+  }
+
+  @Test
+  void aRollbackNeedsAnEarlierGenerationAndAHostThatIsNotRebooting() {
+    SimHttp.Answer never = rollback("web-1");
+    assertThat(never.status()).isEqualTo(409);
+    assertThat(never.json().get("Error").asText()).contains("no previous generation");
+    assertThat(reboot("web-1", "rev-a").status())
+        .as("same revision, no new generation")
+        .isEqualTo(202);
+    awaitBack("web-1");
+    assertThat(rollback("web-1").status()).isEqualTo(409);
+
+    reboot("web-1", "rev-b");
+    assertThat(rollback("web-1").status()).as("still rebooting").isEqualTo(409);
+    assertThat(rollback("nope").status()).isEqualTo(404);
+    assertThat(get(nomad + "/sim/v1/rollback/web-1").status()).isEqualTo(405);
+  }
 }
