@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -51,8 +52,10 @@ public final class DemoLab implements AutoCloseable {
   private final Path config;
   private final String nomadToken;
   private final String consulToken;
+  private final List<HostSpec> hosts;
 
-  private DemoLab(SimLab lab, Path dir, Path config, String nomadToken, String consulToken) {
+  private DemoLab(SimLab lab, Path dir, Path config, String nomadToken, String consulToken, List<HostSpec> hosts) {
+    this.hosts = List.copyOf(hosts);
     this.lab = lab;
     this.dir = dir;
     this.config = config;
@@ -60,7 +63,8 @@ public final class DemoLab implements AutoCloseable {
     this.consulToken = consulToken;
   }
 
-  private static HostSpec host(String name, String role, int order, List<String> deps, String criticality, int delay) {
+  /** A host in the inventory's shape, with one http check. */
+  public static HostSpec host(String name, String role, int order, List<String> deps, String criticality, int delay) {
     return new HostSpec(name, role, List.of("lab"), order, deps,
         List.of(new HealthCheckSpec("http", "http://localhost:8080/health", null, null)),
         new Orchestration("rolling", delay, criticality), List.of("nomad", "consul"));
@@ -76,14 +80,24 @@ public final class DemoLab implements AutoCloseable {
    * (tests use it to shorten timeouts or break the config on purpose).
    */
   public static DemoLab start(Path dir, UnaryOperator<Map<String, Object>> configEdits) {
+    return start(dir, HOSTS, Set.of(), UnaryOperator.identity(), configEdits);
+  }
+
+  /**
+   * A lab of {@code hosts}, of which {@code servers} run Nomad and Consul servers; {@code labEdits}
+   * may tune the sim before it starts (lock time scale, say).
+   */
+  public static DemoLab start(Path dir, List<HostSpec> hosts, Set<String> servers,
+      UnaryOperator<SimLab.Builder> labEdits, UnaryOperator<Map<String, Object>> configEdits) {
     String nomadToken = UUID.randomUUID().toString();
     String consulToken = UUID.randomUUID().toString();
     SimLab.Builder builder = SimLab.builder().timing(SimTiming.fast()).nomadToken(nomadToken).consulToken(consulToken);
     int n = 0;
-    for (HostSpec host : HOSTS) {
+    for (HostSpec host : hosts) {
       n++;
       // No .address(): the sim gives each host its own 127.0.0.x, where its Consul agent listens.
       builder.node(SimNode.named(host.hostname())
+          .server(servers.contains(host.hostname()))
           .revision(OLD_REVISION)
           .meta(Map.of("lab.role", host.role()))
           .serviceAllocs(n % 3 + 1)
@@ -93,17 +107,17 @@ public final class DemoLab implements AutoCloseable {
     }
     // Somewhere for drained work to go that is not part of the rollout itself.
     builder.node(SimNode.named(SPARE).revision(OLD_REVISION).checks("http: spare"));
-    SimLab lab = builder.build();
+    SimLab lab = labEdits.apply(builder).build();
     lab.start();
     try {
       Files.createDirectories(dir);
       Path inventory = dir.resolve("inventory.json");
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(inventory.toFile(), HOSTS);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(inventory.toFile(), hosts);
       Map<String, Object> config = configEdits.apply(config(lab, nomadToken, consulToken));
       Path configFile = dir.resolve("config.yaml");
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
           .writeValue(configFile.toFile(), config);
-      return new DemoLab(lab, dir, configFile, nomadToken, consulToken);
+      return new DemoLab(lab, dir, configFile, nomadToken, consulToken, hosts);
     } catch (IOException e) {
       lab.close();
       throw new UncheckedIOException(e);
@@ -122,6 +136,9 @@ public final class DemoLab implements AutoCloseable {
     rebuild.put("command", command);
     rebuild.put("timeout", "1m");
     rebuild.put("expectRevision", NEW_REVISION);
+    List<String> rollback = new ArrayList<>(javaCommand());
+    rollback.addAll(List.of("dev.laborchestrator.sim.SimCtl", "rollback", lab.nomadAddress(), "{hostname}"));
+    rebuild.put("rollbackCommand", rollback);
     config.put("rebuild", rebuild);
     config.put("drain", Map.of("deadline", "1m", "ignoreSystemJobs", true));
     config.put("timeouts", new LinkedHashMap<>(Map.of("drain", "1m", "reboot", "1m", "health", "1m")));
@@ -141,8 +158,8 @@ public final class DemoLab implements AutoCloseable {
   }
 
   /** The inventory's critical hosts: each must be out of service alone. */
-  public java.util.Set<String> criticalHosts() {
-    return HOSTS.stream().filter(h -> h.orchestration().critical()).map(HostSpec::hostname)
+  public Set<String> criticalHosts() {
+    return hosts.stream().filter(h -> h.orchestration().critical()).map(HostSpec::hostname)
         .collect(Collectors.toSet());
   }
 

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Rolling NixOS updates for Nomad + Consul fleets: drain, rebuild, reboot, verify, re-enable.",
-    footer = {"", "Exit codes: 0 done, 1 rollout failed, 2 invalid input (nothing changed)."})
+    footer = {"", "Exit codes: 0 done, 1 rollout failed or stopped, 2 invalid input (nothing changed),"
+        + " 3 another rollout holds the lock."})
 public final class Main implements Runnable {
   private final CommandLine.Model.CommandSpec spec;
 
@@ -30,6 +31,9 @@ public final class Main implements Runnable {
     line.addSubcommand(new PlanCommand(context));
     line.addSubcommand(new RunCommand(context));
     line.addSubcommand(new DemoCommand(context));
+    line.addSubcommand(new StatusCommand(context));
+    line.addSubcommand(new ResetCommand(context));
+    line.addSubcommand(new UnlockCommand(context));
     line.addSubcommand(new CheckInventoryCommand(context));
     line.setOut(new PrintWriter(context.out(), true));
     line.setErr(new PrintWriter(context.err(), true));
@@ -39,7 +43,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "name a command: plan, run, demo or check-inventory");
+    throw new CommandLine.ParameterException(new CommandLine(this), "name a command: plan, run, status, reset, unlock, demo or check-inventory");
   }
 
   /** Streams and environment of one invocation. */

@@ -1,9 +1,9 @@
 package dev.laborchestrator.cli;
 
-import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** Prints the waves and the reason for each placement; changes nothing. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -11,8 +11,7 @@ import picocli.CommandLine.Option;
 final class PlanCommand implements Callable<Integer> {
   private final Main.Context context;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "config file (.yaml, .yml or .json)")
-  Path config;
+  @Mixin ConfigFile config;
 
   PlanCommand(Main.Context context) {
     this.context = context;
@@ -21,7 +20,7 @@ final class PlanCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     return Failures.guard(context, () -> {
-      Session.open(config, context).plan().describe().forEach(context.out()::println);
+      Session.open(config.path, context).plan(Set.of()).describe().forEach(context.out()::println);
       return ExitCodes.DONE;
     });
   }

@@ -5,28 +5,43 @@ import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.config.InvalidInputException;
 import dev.laborchestrator.config.InventoryLoader;
 import dev.laborchestrator.config.OrchestratorConfig;
+import dev.laborchestrator.consul.ConsulAutopilot;
 import dev.laborchestrator.consul.ConsulConnection;
 import dev.laborchestrator.consul.ConsulHttpClient;
+import dev.laborchestrator.consul.ConsulNodeMaintenance;
 import dev.laborchestrator.executor.HostExecutors;
 import dev.laborchestrator.http.HttpOptions;
+import dev.laborchestrator.nomad.NomadAutopilot;
 import dev.laborchestrator.nomad.NomadConnection;
 import dev.laborchestrator.nomad.NomadHttpClient;
+import dev.laborchestrator.nomad.NomadVariableLock;
+import dev.laborchestrator.nomad.NomadVariables;
+import dev.laborchestrator.plan.ClusterInventory;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
-import dev.laborchestrator.plan.ClusterInventory;
 import dev.laborchestrator.plan.Planner;
 import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.Autopilot;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.Clock;
 import dev.laborchestrator.port.ConsulHealth;
+import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.HostExecutor;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.port.NomadNodes;
+import dev.laborchestrator.port.RolloutLock;
 import dev.laborchestrator.rollout.Ports;
+import dev.laborchestrator.rollout.RolloutStateStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Everything one invocation needs, built and checked before anything in the cluster changes:
@@ -39,18 +54,30 @@ final class Session {
   final NomadNodes nomad;
   final ConsulHealth consul;
   final HostExecutor executor;
-
+  final RolloutLock lock;
+  final RolloutStateStore state;
+  private final Autopilot nomadAutopilot;
+  private final Autopilot consulAutopilot;
+  private final ConsulNodeMaintenance maintenance;
   private final List<HostSpec> inventoryFile;
-  private final java.util.function.Consumer<String> warn;
+  private final Consumer<String> warn;
+  private final String ownNodeId;
 
-  private Session(OrchestratorConfig config, List<HostSpec> inventoryFile, NomadNodes nomad, ConsulHealth consul,
-      HostExecutor executor, java.util.function.Consumer<String> warn) {
+  private Session(OrchestratorConfig config, List<HostSpec> inventoryFile, HostExecutor executor,
+      NomadConnection nomadApi, ConsulConnection consulApi, Main.Context context) {
     this.config = config;
     this.inventoryFile = inventoryFile;
-    this.warn = warn;
-    this.nomad = nomad;
-    this.consul = consul;
     this.executor = executor;
+    this.nomad = new NomadHttpClient(nomadApi);
+    this.consul = new ConsulHttpClient(consulApi);
+    this.lock = new NomadVariableLock(nomadApi, Clock.system());
+    this.state = new RolloutStateStore(new NomadVariables(nomadApi));
+    this.nomadAutopilot = new NomadAutopilot(nomadApi);
+    this.consulAutopilot = new ConsulAutopilot(consulApi);
+    this.maintenance = new ConsulNodeMaintenance(consulApi);
+    this.warn = line -> context.err().println("warning: " + line);
+    String own = context.env().get("NOMAD_NODE_ID");
+    this.ownNodeId = own == null || own.isBlank() ? null : own.strip();
   }
 
   static Session open(Path configFile, Main.Context context) {
@@ -66,21 +93,23 @@ final class Session {
     NomadConnection nomadApi = new NomadConnection(config.nomad(), http,
         context.env().get("NOMAD_REGION"), context.env().get("NOMAD_NAMESPACE"));
     ConsulConnection consulApi = new ConsulConnection(config.consul(), http);
-    NomadNodes nomad = new NomadHttpClient(nomadApi);
-    ConsulHealth consul = new ConsulHttpClient(consulApi);
-    return new Session(config, inventory, nomad, consul, executor, line -> context.err().println("warning: " + line));
+    return new Session(config, inventory, executor, nomadApi, consulApi, context);
   }
 
   Ports ports() {
-    return new Ports(nomad, consul, executor, Clock.system());
+    return new Ports(nomad, consul, executor, Clock.system(), nomadAutopilot, consulAutopilot,
+        config.consulMaintenance() ? maintenance : null);
   }
 
   /**
    * Plans against the cluster and reads every planned node and its checks once. The inventory is
    * the file when the config names one (disagreements with the node meta are warned about), else
-   * the lab.* meta of the nodes.
+   * the lab.* meta of the nodes. Hosts that run Nomad or Consul servers are found through
+   * autopilot; the controller's own node through {@code NOMAD_NODE_ID}.
+   *
+   * @param busy hosts a rollout being resumed has out of service: not required to look healthy
    */
-  Plan plan() {
+  Plan plan(Set<String> busy) {
     List<NodeStub> nodes = preflight("Nomad", "list the nodes", nomad::listNodes);
     List<NomadNode> full = new ArrayList<>();
     for (NodeStub stub : nodes) {
@@ -92,13 +121,20 @@ final class Session {
     } else {
       ClusterInventory.mismatches(inventory, full).forEach(warn);
     }
-    Plan plan = Planner.plan(inventory, nodes, new Planner.Options(config.maxParallel(), config.ineligibleHosts()));
-    java.util.Map<String, NomadNode> byId = new java.util.HashMap<>();
+    Set<String> servers = new HashSet<>();
+    Set<String> leaders = new HashSet<>();
+    serverHosts("Nomad", nomadAutopilot, inventory, nodes, full, servers, leaders);
+    serverHosts("Consul", consulAutopilot, inventory, nodes, full, servers, leaders);
+    Plan plan = Planner.plan(inventory, nodes,
+        new Planner.Options(config.maxParallel(), config.ineligibleHosts(), ownNodeId, servers, leaders));
+    Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));
     for (PlannedHost host : plan.hosts()) {
-      if (!host.skipped()) {
-        String consulName = byId.get(host.requireNode().id()).consulName();
-        List<?> checks = preflight("Consul", "read the checks of " + consulName,
+      NomadNode node = host.node().map(n -> byId.get(n.id())).orElse(null);
+      // A node that is not ready (another rollout's, say) is left to the gates, after the lock.
+      if (!host.skipped() && !busy.contains(host.hostname()) && node != null && node.ready()) {
+        String consulName = node.consulName();
+        List<HealthCheck> checks = preflight("Consul", "read the checks of " + consulName,
             () -> consul.nodeChecks(consulName, BlockingQuery.NONE).value());
         if (checks.isEmpty()) {
           throw new InvalidInputException(host.hostname() + " has no Consul checks (Consul node " + consulName
@@ -109,14 +145,49 @@ final class Session {
     return plan;
   }
 
-  private <T> T preflight(String api, String what, java.util.function.Supplier<T> call) {
+  /** The recorded rollout, if any (a read; a refused token is reported as invalid input). */
+  java.util.Optional<dev.laborchestrator.rollout.RolloutState> recorded() {
+    return preflight("Nomad", "read the rollout state", state::load);
+  }
+
+  /**
+   * Which inventory hosts run the servers autopilot lists: matched by address (the server's RPC
+   * address against the node's), by Consul node name, or by Nomad's {@code <hostname>.<region>}
+   * server name.
+   */
+  private void serverHosts(String api, Autopilot autopilot, List<HostSpec> inventory, List<NodeStub> stubs,
+      List<NomadNode> nodes, Set<String> servers, Set<String> leaders) {
+    Autopilot.Health health = preflight(api, "read autopilot health", autopilot::health);
+    Map<String, String> addressOf = new HashMap<>();
+    stubs.forEach(s -> addressOf.put(s.name(), s.address()));
+    Map<String, String> consulNameOf = new HashMap<>();
+    nodes.forEach(n -> consulNameOf.put(n.name(), n.consulName()));
+    for (Autopilot.Server server : health.servers()) {
+      String ip = server.address() == null ? "" : server.address().replaceAll(":\\d+$", "").replace("[", "")
+          .replace("]", "");
+      for (HostSpec host : inventory) {
+        String name = host.hostname();
+        boolean match = ip.equals(addressOf.get(name)) || name.equals(server.name())
+            || server.name() != null && server.name().startsWith(name + ".")
+            || server.name() != null && server.name().equals(consulNameOf.get(name));
+        if (match) {
+          servers.add(name);
+          if (server.leader()) {
+            leaders.add(name);
+          }
+        }
+      }
+    }
+  }
+
+  private <T> T preflight(String api, String what, Supplier<T> call) {
     try {
       return call.get();
     } catch (ApiException e) {
       if (e.forbidden()) {
         String hint = api.equals("Nomad")
-            ? "set nomad.token or NOMAD_TOKEN to a token with node:write"
-            : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read";
+            ? "set nomad.token or NOMAD_TOKEN to a token with node:write and operator:read"
+            : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read and operator:read";
         throw new InvalidInputException(api + " refused to " + what + " (HTTP " + e.status() + "): " + hint, e);
       }
       if (e.unexpectedShape()) {

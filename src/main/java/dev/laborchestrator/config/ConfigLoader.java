@@ -72,7 +72,10 @@ public final class ConfigLoader {
         new HealthSettings(
             duration(raw.health() == null ? null : raw.health().stableFor(), "health.stableFor", "30s")),
         maxParallel(raw.maxParallel()),
-        ineligibleHosts(raw.ineligibleHosts()));
+        ineligibleHosts(raw.ineligibleHosts()),
+        onUnhealthy(raw.onUnhealthy()),
+        raw.consulMaintenance() != null && raw.consulMaintenance(),
+        lockTtl(raw.lock()));
   }
 
   private ApiSettings api(String key, RawApi raw, ApiEnv names, String fallback, Path base) {
@@ -158,7 +161,7 @@ public final class ConfigLoader {
   }
 
   private RebuildSettings rebuild(RawRebuild raw) {
-    RawRebuild r = raw == null ? new RawRebuild(null, null, null, null, null) : raw;
+    RawRebuild r = raw == null ? new RawRebuild(null, null, null, null, null, null) : raw;
     String executor = r.executor() == null ? "command" : r.executor().strip().toLowerCase(Locale.ROOT);
     if (!executor.equals("command") && !executor.equals("ssh")) {
       throw new InvalidInputException(
@@ -170,7 +173,7 @@ public final class ConfigLoader {
           "rebuild.command is missing: the command executor needs an argv list, e.g."
               + " [\"/usr/local/bin/rebuild-host\", \"{hostname}\"]");
     }
-    RawSsh s = r.ssh() == null ? new RawSsh(null, null, null, null, null, null, null) : r.ssh();
+    RawSsh s = r.ssh() == null ? new RawSsh(null, null, null, null, null, null, null, null) : r.ssh();
     if (s.port() != null && (s.port() < 1 || s.port() > 65535)) {
       throw new InvalidInputException("rebuild.ssh.port " + s.port() + " is not a TCP port");
     }
@@ -181,13 +184,34 @@ public final class ConfigLoader {
         s.strictHostKeyChecking() == null || s.strictHostKeyChecking(),
         s.knownHostsFile(),
         s.flake(),
-        s.remoteCommand() == null ? SshSettings.DEFAULT_REMOTE_COMMAND : s.remoteCommand());
+        s.remoteCommand() == null ? SshSettings.DEFAULT_REMOTE_COMMAND : s.remoteCommand(),
+        s.rollbackRemoteCommand() == null ? SshSettings.DEFAULT_ROLLBACK_COMMAND : s.rollbackRemoteCommand());
     if (executor.equals("ssh") && ssh.remoteCommand().contains("{flake}") && ssh.flake() == null) {
       throw new InvalidInputException(
           "rebuild.ssh.flake is missing: the remote command uses {flake}, e.g. flake: github:me/lab");
     }
-    return new RebuildSettings(
-        executor, command, duration(r.timeout(), "rebuild.timeout", "10m"), ssh, blankToNull(r.expectRevision()));
+    return new RebuildSettings(executor, command, duration(r.timeout(), "rebuild.timeout", "10m"), ssh,
+        blankToNull(r.expectRevision()), r.rollbackCommand());
+  }
+
+  private static OrchestratorConfig.OnUnhealthy onUnhealthy(String value) {
+    if (value == null) {
+      return OrchestratorConfig.OnUnhealthy.HALT;
+    }
+    try {
+      return OrchestratorConfig.OnUnhealthy.valueOf(value.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidInputException("onUnhealthy '" + value + "' is not known: use halt or rollback");
+    }
+  }
+
+  /** Nomad accepts lock TTLs from 10s to 24h. */
+  private static Duration lockTtl(RawLock raw) {
+    Duration ttl = duration(raw == null ? null : raw.ttl(), "lock.ttl", "30s");
+    if (ttl.compareTo(Duration.ofSeconds(10)) < 0 || ttl.compareTo(Duration.ofHours(24)) > 0) {
+      throw new InvalidInputException("lock.ttl " + Durations.format(ttl) + " is outside what Nomad accepts (10s to 24h)");
+    }
+    return ttl;
   }
 
   private DrainSettings drain(RawDrain raw) {
@@ -250,7 +274,12 @@ public final class ConfigLoader {
       RawTimeouts timeouts,
       RawHealth health,
       Integer maxParallel,
-      String ineligibleHosts) {}
+      String ineligibleHosts,
+      String onUnhealthy,
+      Boolean consulMaintenance,
+      RawLock lock) {}
+
+  record RawLock(String ttl) {}
 
   record RawApi(String address, String token, RawTls tls) {
     @Override
@@ -261,7 +290,8 @@ public final class ConfigLoader {
 
   record RawTls(String caCert, String clientCert, String clientKey, Boolean skipVerify, String serverName) {}
 
-  record RawRebuild(String executor, List<String> command, String timeout, RawSsh ssh, String expectRevision) {}
+  record RawRebuild(String executor, List<String> command, String timeout, RawSsh ssh, String expectRevision,
+      List<String> rollbackCommand) {}
 
   record RawSsh(
       String user,
@@ -270,7 +300,8 @@ public final class ConfigLoader {
       Boolean strictHostKeyChecking,
       String knownHostsFile,
       String flake,
-      String remoteCommand) {}
+      String remoteCommand,
+      String rollbackRemoteCommand) {}
 
   record RawDrain(String deadline, Boolean ignoreSystemJobs) {}
 

@@ -17,7 +17,10 @@ public record OrchestratorConfig(
     Timeouts timeouts,
     HealthSettings health,
     int maxParallel,
-    IneligibleHosts ineligibleHosts) {
+    IneligibleHosts ineligibleHosts,
+    OnUnhealthy onUnhealthy,
+    boolean consulMaintenance,
+    Duration lockTtl) {
 
   /**
    * Address, token and TLS settings of one API. The token never appears in {@link #toString()}.
@@ -72,13 +75,27 @@ public record OrchestratorConfig(
     }
   }
 
-  /** How a rebuild + reboot is triggered. */
+  /**
+   * How a rebuild + reboot is triggered, and (for {@code onUnhealthy: rollback}) how a host is
+   * booted into its previous generation: {@code rollbackCommand} for the command executor, {@code
+   * ssh.rollbackRemoteCommand} for ssh.
+   */
   public record RebuildSettings(
       String executor,
       List<String> command,
       Duration timeout,
       SshSettings ssh,
-      String expectRevision) {}
+      String expectRevision,
+      List<String> rollbackCommand) {
+    public RebuildSettings {
+      rollbackCommand = rollbackCommand == null ? List.of() : List.copyOf(rollbackCommand);
+    }
+
+    public RebuildSettings(String executor, List<String> command, Duration timeout, SshSettings ssh,
+        String expectRevision) {
+      this(executor, command, timeout, ssh, expectRevision, List.of());
+    }
+  }
 
   /**
    * The {@code ssh} executor: the system OpenSSH client with BatchMode; strict host key checking
@@ -91,9 +108,16 @@ public record OrchestratorConfig(
       boolean strictHostKeyChecking,
       String knownHostsFile,
       String flake,
-      String remoteCommand) {
+      String remoteCommand,
+      String rollbackRemoteCommand) {
     public static final String DEFAULT_REMOTE_COMMAND =
         "nixos-rebuild boot --flake {flake}#{hostname} && systemctl reboot";
+    public static final String DEFAULT_ROLLBACK_COMMAND = "nixos-rebuild boot --rollback && systemctl reboot";
+
+    public SshSettings(String user, Integer port, String identityFile, boolean strictHostKeyChecking,
+        String knownHostsFile, String flake, String remoteCommand) {
+      this(user, port, identityFile, strictHostKeyChecking, knownHostsFile, flake, remoteCommand, null);
+    }
   }
 
   public record DrainSettings(Duration deadline, boolean ignoreSystemJobs) {}
@@ -101,6 +125,14 @@ public record OrchestratorConfig(
   public record Timeouts(Duration drain, Duration reboot, Duration health) {}
 
   public record HealthSettings(Duration stableFor) {}
+
+  /** What to do with a host that returns but fails verification. */
+  public enum OnUnhealthy {
+    /** Leave it drained and ineligible, and stop. */
+    HALT,
+    /** Boot it into its previous generation, verify it, re-enable it if healthy, and stop. */
+    ROLLBACK
+  }
 
   /** What to do with a host an operator had made ineligible before the rollout. */
   public enum IneligibleHosts {

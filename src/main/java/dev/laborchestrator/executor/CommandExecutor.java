@@ -24,9 +24,23 @@ import java.util.function.Consumer;
 public final class CommandExecutor implements HostExecutor {
   static final List<String> PLACEHOLDERS = List.of(TargetValues.HOSTNAME, TargetValues.NODE_ID, TargetValues.ADDRESS);
 
-  private final List<Template> argv;
-  private final Set<String> used;
+  private final Command rebuild;
+  private final Command rollback;
   private final ProcessRunner runner;
+
+  /** One parsed argv template and the placeholders it uses. */
+  private record Command(List<Template> argv, Set<String> used, String label) {
+    static Command parse(List<String> argv, String key, String label) {
+      List<Template> parsed = new ArrayList<>();
+      Set<String> names = new LinkedHashSet<>();
+      for (int i = 0; i < argv.size(); i++) {
+        Template template = Template.parse(argv.get(i), PLACEHOLDERS, key + "[" + i + "]");
+        parsed.add(template);
+        names.addAll(template.names());
+      }
+      return new Command(List.copyOf(parsed), Set.copyOf(names), label);
+    }
+  }
 
   /**
    * @param argv the program and its arguments, with placeholders
@@ -35,19 +49,21 @@ public final class CommandExecutor implements HostExecutor {
    * @throws IllegalArgumentException when the argv is empty or names an unknown placeholder
    */
   public CommandExecutor(List<String> argv, Duration timeout, Consumer<String> sink) {
+    this(argv, List.of(), timeout, sink);
+  }
+
+  /**
+   * @param rollbackArgv the program that boots a host into its previous generation, with the same
+   *     placeholders; empty when there is none
+   */
+  public CommandExecutor(List<String> argv, List<String> rollbackArgv, Duration timeout, Consumer<String> sink) {
     Objects.requireNonNull(argv, "argv");
     if (argv.isEmpty()) {
       throw new IllegalArgumentException("the rebuild command is empty: give at least the program to run");
     }
-    List<Template> parsed = new ArrayList<>();
-    Set<String> names = new LinkedHashSet<>();
-    for (int i = 0; i < argv.size(); i++) {
-      Template template = Template.parse(argv.get(i), PLACEHOLDERS, "rebuild.command[" + i + "]");
-      parsed.add(template);
-      names.addAll(template.names());
-    }
-    this.argv = List.copyOf(parsed);
-    this.used = Set.copyOf(names);
+    this.rebuild = Command.parse(argv, "rebuild.command", "rebuild command");
+    this.rollback = rollbackArgv == null || rollbackArgv.isEmpty() ? null
+        : Command.parse(rollbackArgv, "rebuild.rollbackCommand", "rollback command");
     this.runner = new ProcessRunner(timeout, sink);
   }
 
@@ -58,9 +74,21 @@ public final class CommandExecutor implements HostExecutor {
 
   @Override
   public void rebuildAndReboot(HostTarget target) throws ExecutorException {
-    Map<String, String> values = TargetValues.checked(target, used, "the rebuild command");
-    List<String> command = argv.stream().map(t -> t.render(values::get)).toList();
-    String what = "rebuild command for " + target.hostname();
+    run(rebuild, target);
+  }
+
+  @Override
+  public void rollback(HostTarget target) throws ExecutorException {
+    if (rollback == null) {
+      throw new ExecutorException("no rebuild.rollbackCommand is configured: cannot roll " + target.hostname() + " back");
+    }
+    run(rollback, target);
+  }
+
+  private void run(Command template, HostTarget target) throws ExecutorException {
+    Map<String, String> values = TargetValues.checked(target, template.used(), "the " + template.label());
+    List<String> command = template.argv().stream().map(t -> t.render(values::get)).toList();
+    String what = template.label() + " for " + target.hostname();
     ProcessRunner.Completion done = runner.run(command, target.hostname(), what);
     if (done.exitCode() != 0) {
       throw new ExecutorException(what + " exited " + done.exitCode() + ": "

@@ -37,7 +37,7 @@ public final class HostExecutors {
           throw new IllegalArgumentException(
               "rebuild.executor is 'command' but rebuild.command is not set: give the program and its arguments");
         }
-        return new CommandExecutor(rebuild.command(), rebuild.timeout(), sink);
+        return new CommandExecutor(rebuild.command(), rebuild.rollbackCommand(), rebuild.timeout(), sink);
       case SSH:
         return new SshExecutor(rebuild.ssh(), rebuild.timeout(), sink);
       default:

@@ -76,6 +76,7 @@ public final class SshExecutor implements HostExecutor {
 
   private final List<String> sshOptions;
   private final Template remoteCommand;
+  private final Template rollbackCommand;
   private final String flake;
   private final ProcessRunner runner;
 
@@ -100,7 +101,13 @@ public final class SshExecutor implements HostExecutor {
         : ssh.remoteCommand();
     this.remoteCommand = Template.parse(command, PLACEHOLDERS, "rebuild.ssh.remoteCommand");
     requireUnquotedPlaceholders(remoteCommand);
-    this.flake = remoteCommand.names().contains(FLAKE) ? checkedFlake(ssh.flake()) : ssh.flake();
+    String rollback = ssh.rollbackRemoteCommand() == null || ssh.rollbackRemoteCommand().isBlank()
+        ? SshSettings.DEFAULT_ROLLBACK_COMMAND
+        : ssh.rollbackRemoteCommand();
+    this.rollbackCommand = Template.parse(rollback, PLACEHOLDERS, "rebuild.ssh.rollbackRemoteCommand");
+    requireUnquotedPlaceholders(rollbackCommand);
+    boolean usesFlake = remoteCommand.names().contains(FLAKE) || rollbackCommand.names().contains(FLAKE);
+    this.flake = usesFlake ? checkedFlake(ssh.flake()) : ssh.flake();
     this.sshOptions = options(sshProgram, ssh);
     this.runner = new ProcessRunner(timeout, sink);
   }
@@ -117,19 +124,29 @@ public final class SshExecutor implements HostExecutor {
 
   @Override
   public void rebuildAndReboot(HostTarget target) throws ExecutorException {
+    run(remoteCommand, target, "rebuild");
+  }
+
+  /** Runs {@code rebuild.ssh.rollbackRemoteCommand}, by default {@code nixos-rebuild boot --rollback && systemctl reboot}. */
+  @Override
+  public void rollback(HostTarget target) throws ExecutorException {
+    run(rollbackCommand, target, "rollback");
+  }
+
+  private void run(Template remote, HostTarget target, String purpose) throws ExecutorException {
     boolean hasAddress = target.address() != null && !target.address().isBlank();
-    Set<String> needed = new HashSet<>(remoteCommand.names());
+    Set<String> needed = new HashSet<>(remote.names());
     if (hasAddress) {
       needed.add(TargetValues.ADDRESS);
     }
-    Map<String, String> values = TargetValues.checked(target, needed, "the rebuild over ssh");
+    Map<String, String> values = TargetValues.checked(target, needed, "the " + purpose + " over ssh");
     values.put(FLAKE, flake);
     String host = hasAddress ? values.get(TargetValues.ADDRESS) : values.get(TargetValues.HOSTNAME);
     List<String> argv = new ArrayList<>(sshOptions);
     argv.add(host);
-    argv.add(remoteCommand.render(name -> "'" + values.get(name) + "'"));
+    argv.add(remote.render(name -> "'" + values.get(name) + "'"));
 
-    String what = "rebuild over ssh for " + target.hostname();
+    String what = purpose + " over ssh for " + target.hostname();
     ProcessRunner.Completion done = runner.run(argv, target.hostname(), what);
     if (done.exitCode() == 0) {
       return;

@@ -86,6 +86,9 @@ final class HostRollout {
   private Instant healthDeadline;
   private boolean maintenanceOn;
   private String rollbackOf;
+  /** The boot marker and status time of the latest read of the node: the baseline of a rollback. */
+  private String seenBootId;
+  private long seenStatusUpdatedAt;
 
   HostRollout(PlannedHost host, Context context, String position, HostCheckpoint resume) {
     this.host = host;
@@ -224,8 +227,8 @@ final class HostRollout {
     if (from == HostState.PENDING) {
       return HostState.PREPARING;
     }
-    if (from == HostState.REBUILDING) {
-      resumedInRebuild = true;
+    if (from == HostState.REBUILDING || from == HostState.ROLLING_BACK) {
+      resumedInRebuild = resume.state() == from;
     }
     if (from == HostState.VERIFYING && healthDeadline == null) {
       healthDeadline = ports.clock().now().plus(settings.healthTimeout());
@@ -328,8 +331,8 @@ final class HostRollout {
         "message", "lab-orchestrator rolling NixOS update " + context.rolloutId() + ": " + position));
     for (int attempt = 1; ; attempt++) {
       NomadNode current = readNode(0, deadline).value();
-      if (current.draining() && ours(current)) {
-        return;
+      if (ours(current) && (current.draining() || !current.lastDrain().canceled())) {
+        return; // this rollout's drain landed already (a retry, or a run resumed after a crash)
       }
       try {
         ports.nomad().drain(node.id(), request);
@@ -347,9 +350,7 @@ final class HostRollout {
   private Step rebuild() throws HostFailure, InterruptedException {
     if (resumedInRebuild) {
       resumedInRebuild = false;
-      // The crash may have come after the trigger: a restart that is already visible is not triggered again.
-      NomadNode current = readNode(0, ports.clock().now().plus(settings.rebootTimeout())).value();
-      if (restarted(current)) {
+      if (triggerTookEffect()) {
         return new Step(HostState.REBOOTING, "the trigger before the crash took effect: not triggering again");
       }
     }
@@ -362,14 +363,38 @@ final class HostRollout {
     return new Step(HostState.REBOOTING, "rebuild and reboot triggered");
   }
 
+  /**
+   * After a crash in REBUILDING or ROLLING_BACK the trigger may already be running (a command keeps
+   * running when its parent dies): wait as long as a trigger may take for the restart to show
+   * before triggering again, so that a host is not rebuilt and rebooted twice.
+   */
+  private boolean triggerTookEffect() throws HostFailure, InterruptedException {
+    Instant deadline = ports.clock().now().plus(settings.triggerTimeout());
+    long index = 0;
+    while (true) {
+      Indexed<NomadNode> read = readNode(index, deadline);
+      if (restarted(read.value())) {
+        return true;
+      }
+      if (!ports.clock().now().isBefore(deadline)) {
+        return false;
+      }
+      pace(read.index(), index);
+      index = read.index() < index ? 0 : read.index();
+    }
+  }
+
   private HostTarget target() {
     return new HostTarget(host.hostname(), node.id(), node.address());
   }
 
   private Step rollBack() throws HostFailure, InterruptedException {
-    NomadNode current = readNode(0, ports.clock().now().plus(settings.rebootTimeout())).value();
-    bootIdBefore = current.bootId();
-    statusUpdatedBefore = current.statusUpdatedAt();
+    if (resumedInRebuild) {
+      resumedInRebuild = false;
+      if (triggerTookEffect()) {
+        return new Step(HostState.REBOOTING, "the rollback before the crash took effect: not triggering again");
+      }
+    }
     triggeredAt = ports.clock().now();
     try {
       ports.executor().rollback(target());
@@ -557,7 +582,10 @@ final class HostRollout {
   }
 
   private Indexed<NomadNode> readNode(long index, Instant deadline) throws HostFailure, InterruptedException {
-    return retrying(deadline, () -> ports.nomad().readNode(node.id(), query(index, deadline)));
+    Indexed<NomadNode> read = retrying(deadline, () -> ports.nomad().readNode(node.id(), query(index, deadline)));
+    seenBootId = read.value().bootId();
+    seenStatusUpdatedAt = read.value().statusUpdatedAt();
+    return read;
   }
 
   /**
@@ -614,6 +642,15 @@ final class HostRollout {
     enteredState = now;
     if (next == HostState.REBUILDING || next == HostState.ROLLING_BACK) {
       triggeredAt = now;
+    }
+    // Nomad moves StatusUpdatedAt on drain and eligibility updates too: the baseline for "the
+    // status changed since the trigger" is taken after the drain, right before the trigger.
+    if (next == HostState.REBUILDING && from == HostState.DRAINING && seenStatusUpdatedAt > 0) {
+      statusUpdatedBefore = seenStatusUpdatedAt;
+    }
+    if (next == HostState.ROLLING_BACK && from != HostState.ROLLING_BACK) {
+      bootIdBefore = seenBootId;
+      statusUpdatedBefore = seenStatusUpdatedAt;
     }
     try {
       context.checkpoint().accept(snapshot());

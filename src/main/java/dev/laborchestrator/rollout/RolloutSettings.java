@@ -11,6 +11,8 @@ import java.time.Duration;
  *     blocking query at once without a change
  * @param maintenance put each host's Consul agent into maintenance mode during its rollout
  * @param rollback boot a host that returns unhealthy into its previous generation
+ * @param triggerTimeout how long the executor's trigger may run ({@code rebuild.timeout}): after a
+ *     crash during a trigger, how long a restart may take to show before the trigger is repeated
  */
 public record RolloutSettings(
     Duration drainDeadline,
@@ -23,7 +25,15 @@ public record RolloutSettings(
     Duration maxWait,
     Duration minPoll,
     boolean maintenance,
-    boolean rollback) {
+    boolean rollback,
+    Duration triggerTimeout) {
+
+  public RolloutSettings(Duration drainDeadline, boolean ignoreSystemJobs, Duration drainTimeout,
+      Duration rebootTimeout, Duration healthTimeout, Duration stableFor, String expectRevision, Duration maxWait,
+      Duration minPoll, boolean maintenance, boolean rollback) {
+    this(drainDeadline, ignoreSystemJobs, drainTimeout, rebootTimeout, healthTimeout, stableFor, expectRevision,
+        maxWait, minPoll, maintenance, rollback, rebootTimeout);
+  }
 
   public RolloutSettings(Duration drainDeadline, boolean ignoreSystemJobs, Duration drainTimeout,
       Duration rebootTimeout, Duration healthTimeout, Duration stableFor, String expectRevision, Duration maxWait,
@@ -43,7 +53,8 @@ public record RolloutSettings(
         config.rebuild().expectRevision(),
         Duration.ofMinutes(1),
         Duration.ofMillis(250),
-        false,
-        false);
+        config.consulMaintenance(),
+        config.onUnhealthy() == OrchestratorConfig.OnUnhealthy.ROLLBACK,
+        config.rebuild().timeout());
   }
 }

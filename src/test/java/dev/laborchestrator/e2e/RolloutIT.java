@@ -182,7 +182,7 @@ class RolloutIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(2);
-    assertThat(run.stderr()).contains("Nomad refused to list the nodes (HTTP 403)").contains("NOMAD_TOKEN");
+    assertThat(run.stderr()).contains("Nomad refused to read the rollout state (HTTP 403)").contains("NOMAD_TOKEN");
     assertThat(lab.mutatingRequests()).isEmpty();
   }
 
