@@ -25,6 +25,7 @@ let
     metadata.hostEntry {
       hostName = host.config.networking.hostName;
       machine = host.config.lab.machine;
+      revision = host.config.system.configurationRevision or null;
     }
   ) enabled;
 

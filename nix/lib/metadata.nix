@@ -25,9 +25,15 @@ rec {
     in
     builtins.removeAttrs known (builtins.filter (name: known.${name} == null) (builtins.attrNames known));
 
-  # `machine` is the evaluated `config.lab.machine` of a host.
+  # `machine` is the evaluated `config.lab.machine` of a host; `revision` is its
+  # `system.configurationRevision`: the revision the host must come back on after
+  # a rollout to this configuration (left out when unknown).
   hostEntry =
-    { hostName, machine }:
+    {
+      hostName,
+      machine,
+      revision ? null,
+    }:
     {
       hostname = hostName;
       inherit (machine)
@@ -41,5 +47,6 @@ rec {
       orchestration = {
         inherit (machine.orchestration) deployStrategy rebootDelay criticalityLevel;
       };
-    };
+    }
+    // (if revision == null then { } else { inherit revision; });
 }

@@ -302,6 +302,7 @@ in
           metadata.hostEntry {
             hostName = config.networking.hostName;
             machine = cfg;
+            revision = config.system.configurationRevision;
           }
         );
 

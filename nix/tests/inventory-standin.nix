@@ -28,6 +28,7 @@ let
       } // machine;
     };
   };
+  withRevision = revision: h: h // { config = h.config // { system.configurationRevision = revision; }; };
 in
 {
   # Attribute names differ from hostnames on purpose: the inventory sorts by hostname.
@@ -60,7 +61,9 @@ in
     };
   };
 
-  aa-gateway = host "gw1" {
+  # A host whose configuration revision is known: the inventory carries it as
+  # the revision the host must come back on.
+  aa-gateway = withRevision "4e1c0ffee" (host "gw1" {
     role = "gateway";
     rebootOrder = 1;
     services = [
@@ -73,7 +76,7 @@ in
         url = "http://localhost:80/health";
       })
     ];
-  };
+  });
 
   # Imports the module but has it switched off: left out of the inventory.
   mm-workstation = host "desk1" {

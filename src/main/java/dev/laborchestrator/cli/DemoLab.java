@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.laborchestrator.config.HealthCheckSpec;
 import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.config.Orchestration;
+import dev.laborchestrator.plan.ClusterInventory;
 import dev.laborchestrator.sim.SimLab;
 import dev.laborchestrator.sim.SimNode;
 import dev.laborchestrator.sim.SimTiming;
@@ -63,6 +64,26 @@ public final class DemoLab implements AutoCloseable {
     this.consulToken = consulToken;
   }
 
+  /**
+   * The Nomad client meta the lab-machine NixOS module publishes for {@code host}
+   * ({@code services.nomad.settings.client.meta} in nix/modules/lab-machine.nix).
+   */
+  static Map<String, String> moduleMeta(HostSpec host) {
+    try {
+      return Map.of(
+          ClusterInventory.ROLE, host.role(),
+          ClusterInventory.GROUPS, String.join(",", host.groups()),
+          ClusterInventory.REBOOT_ORDER, Integer.toString(host.rebootOrder()),
+          ClusterInventory.DEPENDS_ON, String.join(",", host.dependencies()),
+          ClusterInventory.CRITICALITY, host.orchestration().criticalityLevel(),
+          ClusterInventory.REBOOT_DELAY, Integer.toString(host.orchestration().rebootDelay()),
+          ClusterInventory.DEPLOY_STRATEGY, host.orchestration().deployStrategy(),
+          ClusterInventory.HEALTH_CHECKS, new ObjectMapper().writeValueAsString(host.healthChecks()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A host in the inventory's shape, with one http check. */
   public static HostSpec host(String name, String role, int order, List<String> deps, String criticality, int delay) {
     return new HostSpec(name, role, List.of("lab"), order, deps,
@@ -99,7 +120,7 @@ public final class DemoLab implements AutoCloseable {
       builder.node(SimNode.named(host.hostname())
           .server(servers.contains(host.hostname()))
           .revision(OLD_REVISION)
-          .meta(Map.of("lab.role", host.role()))
+          .meta(moduleMeta(host))
           .serviceAllocs(n % 3 + 1)
           .batchAllocs(n % 2)
           .systemAllocs(1)

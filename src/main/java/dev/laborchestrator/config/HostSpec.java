@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * One host of the inventory, in the shape the lab-machine NixOS module writes to {@code
  * /etc/lab-machine-metadata.json}. Matched to the Nomad node whose {@code Name} equals {@code
- * hostname}.
+ * hostname}. {@code revision}, when known (the module writes the configuration's {@code
+ * system.configurationRevision}), is the NixOS revision the host must come back on; it wins over
+ * {@code rebuild.expectRevision}.
  */
 public record HostSpec(
     String hostname,
@@ -15,7 +17,14 @@ public record HostSpec(
     List<String> dependencies,
     List<HealthCheckSpec> healthChecks,
     Orchestration orchestration,
-    List<String> services) {
+    List<String> services,
+    String revision) {
+
+  /** A host without a known target revision. */
+  public HostSpec(String hostname, String role, List<String> groups, Integer rebootOrder, List<String> dependencies,
+      List<HealthCheckSpec> healthChecks, Orchestration orchestration, List<String> services) {
+    this(hostname, role, groups, rebootOrder, dependencies, healthChecks, orchestration, services, null);
+  }
 
   public HostSpec {
     groups = groups == null ? List.of() : List.copyOf(groups);

@@ -434,7 +434,8 @@ final class HostRollout {
             : "node did not return to ready within " + Durations.format(settings.rebootTimeout())
                 + " (status " + n.status() + ")");
     healthDeadline = ports.clock().now().plus(settings.healthTimeout());
-    String expected = rollbackOf == null ? settings.expectRevision() : revisionBefore;
+    String target = host.spec().revision() != null ? host.spec().revision() : settings.expectRevision();
+    String expected = rollbackOf == null ? target : revisionBefore;
     if (expected != null && !expected.equals(returned.revision())) {
       throw new VerificationFailure("node returned on NixOS revision " + returned.revision() + ", expected "
           + expected);

@@ -29,6 +29,12 @@ class InventoryLoaderTest {
   }
 
   @Test
+  void readsTheTargetRevisionWhenTheModuleKnowsIt() {
+    HostSpec host = parse("[{\"hostname\": \"gw1\", \"rebootOrder\": 1, \"revision\": \"4e1c0ffee\"}]").get(0);
+    assertThat(host.revision()).isEqualTo("4e1c0ffee");
+  }
+
+  @Test
   void appliesTheModulesDefaults() {
     HostSpec host = parse("[{\"hostname\": \"a\", \"rebootOrder\": 0}]").get(0);
     assertThat(host.orchestration().rebootDelay()).isEqualTo(600);

@@ -232,4 +232,14 @@ class RolloutEngineTest {
     assertThat(done).containsExactly("db DONE", "api DONE", "cache DONE", "app DONE", "web DONE");
     assertThat(lab.clock.since(Instant.parse("2026-11-22T03:00:00Z"))).isPositive();
   }
+
+  @Test
+  void aRevisionInTheInventoryWinsOverTheConfiguredOne() throws Exception {
+    HostSpec base = host("web-1", 1);
+    HostSpec pinned = new HostSpec(base.hostname(), base.role(), base.groups(), base.rebootOrder(), base.dependencies(),
+        base.healthChecks(), base.orchestration(), base.services(), "rev-from-flake");
+    RolloutResult result = run(pinned);
+
+    assertThat(result.hosts().get(0).reason()).contains("returned on NixOS revision rev-new, expected rev-from-flake");
+  }
 }
