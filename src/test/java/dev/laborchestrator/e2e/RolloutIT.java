@@ -200,4 +200,25 @@ class RolloutIT {
   private static Map<String, Object> castMap(Object value) {
     return (Map<String, Object>) value;
   }
+
+  @Test
+  void consulMaintenanceModeIsOnFromBeforeTheDrainUntilTheHostIsHealthy() throws Exception {
+    SimLab lab = lab(config -> {
+      config.put("consulMaintenance", true);
+      return config;
+    });
+    Controller.Run run = run();
+
+    assertThat(run.exitCode()).as(run.all()).isZero();
+    for (String host : List.of("gateway", "storage", "db", "api", "web-1", "web-2")) {
+      List<SimEvent.Type> order = lab.eventsFor(host).stream().map(SimEvent::type)
+          .filter(t -> t == SimEvent.Type.MAINTENANCE_ON || t == SimEvent.Type.DRAIN_STARTED
+              || t == SimEvent.Type.MAINTENANCE_OFF || t == SimEvent.Type.ELIGIBILITY_CHANGED)
+          .toList();
+      assertThat(order).as(host).containsSubsequence(SimEvent.Type.MAINTENANCE_ON, SimEvent.Type.DRAIN_STARTED,
+          SimEvent.Type.MAINTENANCE_OFF, SimEvent.Type.ELIGIBILITY_CHANGED);
+      assertThat(lab.node(host).checksPassing()).isTrue();
+    }
+    assertThat(violations(Set.of())).isEmpty();
+  }
 }
