@@ -29,24 +29,26 @@ import java.util.stream.Collectors;
 /**
  * The simulated lab the {@code demo} command (and the end-to-end tests) run against: six hosts in
  * three waves, with a dependency in the second and third wave, a critical host, ACL tokens on both
- * APIs, and a config and inventory written to a folder exactly as an operator would write them.
- * The rebuild command is the real {@code command} executor running {@code SimCtl}, which asks the
- * sim to reboot the host onto the target revision.
+ * APIs, and a config and inventory written to a folder exactly as an operator would write them. The
+ * rebuild command is the real {@code command} executor running {@code SimCtl}, which asks the sim
+ * to reboot the host onto the target revision.
  */
 public final class DemoLab implements AutoCloseable {
   public static final String OLD_REVISION = "rev-1";
   public static final String NEW_REVISION = "rev-2";
+
   /** A node outside the rollout, so drained work has somewhere to go. */
   public static final String SPARE = "spare";
 
   /** The inventory, in the lab-machine module's shape. */
-  public static final List<HostSpec> HOSTS = List.of(
-      host("gateway", "ingress", 1, List.of(), "high", 0),
-      host("storage", "nas", 1, List.of(), "critical", 0),
-      host("db", "database", 2, List.of(), "high", 0),
-      host("api", "application-server", 2, List.of("db"), "medium", 0),
-      host("web-1", "web", 3, List.of("api"), "medium", 0),
-      host("web-2", "web", 3, List.of("api"), "medium", 1));
+  public static final List<HostSpec> HOSTS =
+      List.of(
+          host("gateway", "ingress", 1, List.of(), "high", 0),
+          host("storage", "nas", 1, List.of(), "critical", 0),
+          host("db", "database", 2, List.of(), "high", 0),
+          host("api", "application-server", 2, List.of("db"), "medium", 0),
+          host("web-1", "web", 3, List.of("api"), "medium", 0),
+          host("web-2", "web", 3, List.of("api"), "medium", 1));
 
   private final SimLab lab;
   private final Path dir;
@@ -55,7 +57,13 @@ public final class DemoLab implements AutoCloseable {
   private final String consulToken;
   private final List<HostSpec> hosts;
 
-  private DemoLab(SimLab lab, Path dir, Path config, String nomadToken, String consulToken, List<HostSpec> hosts) {
+  private DemoLab(
+      SimLab lab,
+      Path dir,
+      Path config,
+      String nomadToken,
+      String consulToken,
+      List<HostSpec> hosts) {
     this.hosts = List.copyOf(hosts);
     this.lab = lab;
     this.dir = dir;
@@ -65,8 +73,8 @@ public final class DemoLab implements AutoCloseable {
   }
 
   /**
-   * The Nomad client meta the lab-machine NixOS module publishes for {@code host}
-   * ({@code services.nomad.settings.client.meta} in nix/modules/lab-machine.nix).
+   * The Nomad client meta the lab-machine NixOS module publishes for {@code host} ({@code
+   * services.nomad.settings.client.meta} in nix/modules/lab-machine.nix).
    */
   static Map<String, String> moduleMeta(HostSpec host) {
     try {
@@ -78,20 +86,31 @@ public final class DemoLab implements AutoCloseable {
           ClusterInventory.CRITICALITY, host.orchestration().criticalityLevel(),
           ClusterInventory.REBOOT_DELAY, Integer.toString(host.orchestration().rebootDelay()),
           ClusterInventory.DEPLOY_STRATEGY, host.orchestration().deployStrategy(),
-          ClusterInventory.HEALTH_CHECKS, new ObjectMapper().writeValueAsString(host.healthChecks()));
+          ClusterInventory.HEALTH_CHECKS,
+              new ObjectMapper().writeValueAsString(host.healthChecks()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
   /** A host in the inventory's shape, with one http check. */
-  public static HostSpec host(String name, String role, int order, List<String> deps, String criticality, int delay) {
-    return new HostSpec(name, role, List.of("lab"), order, deps,
+  public static HostSpec host(
+      String name, String role, int order, List<String> deps, String criticality, int delay) {
+    return new HostSpec(
+        name,
+        role,
+        List.of("lab"),
+        order,
+        deps,
         List.of(new HealthCheckSpec("http", "http://localhost:8080/health", null, null)),
-        new Orchestration("rolling", delay, criticality), List.of("nomad", "consul"));
+        new Orchestration("rolling", delay, criticality),
+        List.of("nomad", "consul"));
   }
 
-  /** Starts the sim with the demo's hosts and writes config.yaml and inventory.json into {@code dir}. */
+  /**
+   * Starts the sim with the demo's hosts and writes config.yaml and inventory.json into {@code
+   * dir}.
+   */
   public static DemoLab start(Path dir) {
     return start(dir, UnaryOperator.identity());
   }
@@ -108,23 +127,29 @@ public final class DemoLab implements AutoCloseable {
    * A lab of {@code hosts}, of which {@code servers} run Nomad and Consul servers; {@code labEdits}
    * may tune the sim before it starts (lock time scale, say).
    */
-  public static DemoLab start(Path dir, List<HostSpec> hosts, Set<String> servers,
-      UnaryOperator<SimLab.Builder> labEdits, UnaryOperator<Map<String, Object>> configEdits) {
+  public static DemoLab start(
+      Path dir,
+      List<HostSpec> hosts,
+      Set<String> servers,
+      UnaryOperator<SimLab.Builder> labEdits,
+      UnaryOperator<Map<String, Object>> configEdits) {
     String nomadToken = UUID.randomUUID().toString();
     String consulToken = UUID.randomUUID().toString();
-    SimLab.Builder builder = SimLab.builder().timing(SimTiming.fast()).nomadToken(nomadToken).consulToken(consulToken);
+    SimLab.Builder builder =
+        SimLab.builder().timing(SimTiming.fast()).nomadToken(nomadToken).consulToken(consulToken);
     int n = 0;
     for (HostSpec host : hosts) {
       n++;
       // No .address(): the sim gives each host its own 127.0.0.x, where its Consul agent listens.
-      builder.node(SimNode.named(host.hostname())
-          .server(servers.contains(host.hostname()))
-          .revision(OLD_REVISION)
-          .meta(moduleMeta(host))
-          .serviceAllocs(n % 3 + 1)
-          .batchAllocs(n % 2)
-          .systemAllocs(1)
-          .checks("http: " + host.role()));
+      builder.node(
+          SimNode.named(host.hostname())
+              .server(servers.contains(host.hostname()))
+              .revision(OLD_REVISION)
+              .meta(moduleMeta(host))
+              .serviceAllocs(n % 3 + 1)
+              .batchAllocs(n % 2)
+              .systemAllocs(1)
+              .checks("http: " + host.role()));
     }
     // Somewhere for drained work to go that is not part of the rollout itself.
     builder.node(SimNode.named(SPARE).revision(OLD_REVISION).checks("http: spare"));
@@ -133,7 +158,9 @@ public final class DemoLab implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       Path inventory = dir.resolve("inventory.json");
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(inventory.toFile(), hosts);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValue(inventory.toFile(), hosts);
       Map<String, Object> config = configEdits.apply(config(lab, nomadToken, consulToken));
       Path configFile = dir.resolve("config.yaml");
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
@@ -151,36 +178,52 @@ public final class DemoLab implements AutoCloseable {
     config.put("consul", Map.of("address", lab.consulAddress(), "token", consulToken));
     config.put("inventory", "inventory.json");
     List<String> command = new ArrayList<>(javaCommand());
-    command.addAll(List.of("dev.laborchestrator.sim.SimCtl", "reboot", lab.nomadAddress(), "{hostname}", NEW_REVISION));
+    command.addAll(
+        List.of(
+            "dev.laborchestrator.sim.SimCtl",
+            "reboot",
+            lab.nomadAddress(),
+            "{hostname}",
+            NEW_REVISION));
     Map<String, Object> rebuild = new LinkedHashMap<>();
     rebuild.put("executor", "command");
     rebuild.put("command", command);
     rebuild.put("timeout", "1m");
     rebuild.put("expectRevision", NEW_REVISION);
     List<String> rollback = new ArrayList<>(javaCommand());
-    rollback.addAll(List.of("dev.laborchestrator.sim.SimCtl", "rollback", lab.nomadAddress(), "{hostname}"));
+    rollback.addAll(
+        List.of("dev.laborchestrator.sim.SimCtl", "rollback", lab.nomadAddress(), "{hostname}"));
     rebuild.put("rollbackCommand", rollback);
     config.put("rebuild", rebuild);
     config.put("drain", Map.of("deadline", "1m", "ignoreSystemJobs", true));
-    config.put("timeouts", new LinkedHashMap<>(Map.of("drain", "1m", "reboot", "1m", "health", "1m")));
+    config.put(
+        "timeouts", new LinkedHashMap<>(Map.of("drain", "1m", "reboot", "1m", "health", "1m")));
     config.put("health", Map.of("stableFor", "1s"));
     config.put("maxParallel", 2);
     return config;
   }
 
-  /** This JVM's java binary and class path, absolute, so the rebuild command works from any folder. */
+  /**
+   * This JVM's java binary and class path, absolute, so the rebuild command works from any folder.
+   */
   private static List<String> javaCommand() {
-    String java = ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .map(p -> Path.of(p).toAbsolutePath().toString())
-        .collect(Collectors.joining(File.pathSeparator));
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String classPath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(p -> Path.of(p).toAbsolutePath().toString())
+            .collect(Collectors.joining(File.pathSeparator));
     return List.of(java, "-cp", classPath);
   }
 
   /** The inventory's critical hosts: each must be out of service alone. */
   public Set<String> criticalHosts() {
-    return hosts.stream().filter(h -> h.orchestration().critical()).map(HostSpec::hostname)
+    return hosts.stream()
+        .filter(h -> h.orchestration().critical())
+        .map(HostSpec::hostname)
         .collect(Collectors.toSet());
   }
 

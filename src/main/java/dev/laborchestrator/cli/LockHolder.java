@@ -21,16 +21,24 @@ final class LockHolder {
 
   static String describe(Map<String, String> env) {
     String alloc = env.getOrDefault("NOMAD_ALLOC_ID", "");
-    return "pid=" + ProcessHandle.current().pid() + " host=" + hostname(env) + " alloc=" + (alloc.isBlank() ? "-" : alloc);
+    return "pid="
+        + ProcessHandle.current().pid()
+        + " host="
+        + hostname(env)
+        + " alloc="
+        + (alloc.isBlank() ? "-" : alloc);
   }
 
   static boolean provablyDead(RolloutLock.Holder holder, Map<String, String> env) {
     Matcher m = FORMAT.matcher(holder.holder());
-    if (!m.matches() || !"-".equals(m.group(3)) || !env.getOrDefault("NOMAD_ALLOC_ID", "").isBlank()) {
+    if (!m.matches()
+        || !"-".equals(m.group(3))
+        || !env.getOrDefault("NOMAD_ALLOC_ID", "").isBlank()) {
       return false;
     }
     long pid = Long.parseLong(m.group(1));
-    return m.group(2).equals(hostname(env)) && pid != ProcessHandle.current().pid()
+    return m.group(2).equals(hostname(env))
+        && pid != ProcessHandle.current().pid()
         && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
   }
 

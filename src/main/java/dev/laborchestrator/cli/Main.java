@@ -11,9 +11,13 @@ import picocli.CommandLine.Command;
     name = "lab-orchestrator",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Rolling NixOS updates for Nomad + Consul fleets: drain, rebuild, reboot, verify, re-enable.",
-    footer = {"", "Exit codes: 0 done, 1 rollout failed or stopped, 2 invalid input (nothing changed),"
-        + " 3 another rollout holds the lock."})
+    description =
+        "Rolling NixOS updates for Nomad + Consul fleets: drain, rebuild, reboot, verify, re-enable.",
+    footer = {
+      "",
+      "Exit codes: 0 done, 1 rollout failed or stopped, 2 invalid input (nothing changed),"
+          + " 3 another rollout holds the lock."
+    })
 public final class Main implements Runnable {
   private final CommandLine.Model.CommandSpec spec;
 
@@ -43,7 +47,9 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "name a command: plan, run, status, reset, unlock, demo or check-inventory");
+    throw new CommandLine.ParameterException(
+        new CommandLine(this),
+        "name a command: plan, run, status, reset, unlock, demo or check-inventory");
   }
 
   /** Streams and environment of one invocation. */
@@ -57,7 +63,9 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String version = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"lab-orchestrator " + (version == null ? "(development build)" : version)};
+      return new String[] {
+        "lab-orchestrator " + (version == null ? "(development build)" : version)
+      };
     }
   }
 }

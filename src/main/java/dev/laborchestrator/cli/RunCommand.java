@@ -34,13 +34,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Runs a rollout: takes the lock, resumes an unfinished rollout from its checkpoint or starts a
- * new one, and drains, rebuilds, reboots, verifies and re-enables host after host.
+ * Runs a rollout: takes the lock, resumes an unfinished rollout from its checkpoint or starts a new
+ * one, and drains, rebuilds, reboots, verifies and re-enables host after host.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Roll the fleet: each host is drained, rebuilt, rebooted, verified and re-enabled in plan order.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description =
+        "Roll the fleet: each host is drained, rebuilt, rebooted, verified and re-enabled in plan order.")
 final class RunCommand implements Callable<Integer> {
-  private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter ID_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
   private final Main.Context context;
 
@@ -49,11 +53,16 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "plan and check everything, change nothing")
   boolean dryRun;
 
-  @Option(names = "--retry-failed", description = "resume a failed rollout, retrying the failed host where it failed")
+  @Option(
+      names = "--retry-failed",
+      description = "resume a failed rollout, retrying the failed host where it failed")
   boolean retryFailed;
 
-  @Option(names = "--wait-for-lock", paramLabel = "DURATION",
-      description = "wait this long for another rollout's lock instead of exiting with code 3 (e.g. 2m)")
+  @Option(
+      names = "--wait-for-lock",
+      paramLabel = "DURATION",
+      description =
+          "wait this long for another rollout's lock instead of exiting with code 3 (e.g. 2m)")
   String waitForLock;
 
   RunCommand(Main.Context context) {
@@ -66,33 +75,51 @@ final class RunCommand implements Callable<Integer> {
   }
 
   int execute(Path configFile, boolean dry) throws InterruptedException {
-    Duration lockWait = waitForLock == null ? Duration.ZERO : Durations.parse(waitForLock, "--wait-for-lock");
+    Duration lockWait =
+        waitForLock == null ? Duration.ZERO : Durations.parse(waitForLock, "--wait-for-lock");
     Session session = Session.open(configFile, context);
     // Everything is read and checked before the first write, the lock included.
     Optional<RolloutState> previous = session.recorded();
     Plan plan = session.plan(busy(previous.orElse(null)));
     plan.describe().forEach(context.out()::println);
     if (dry) {
-      previous.filter(s -> s.status() != RolloutState.Status.DONE).ifPresent(s -> context.out().println(
-          "A rollout " + s.rolloutId() + " is recorded as " + s.status() + ": 'run' would "
-              + (s.status() == RolloutState.Status.RUNNING ? "resume it" : "need --retry-failed or 'reset'")));
+      previous
+          .filter(s -> s.status() != RolloutState.Status.DONE)
+          .ifPresent(
+              s ->
+                  context
+                      .out()
+                      .println(
+                          "A rollout "
+                              + s.rolloutId()
+                              + " is recorded as "
+                              + s.status()
+                              + ": 'run' would "
+                              + (s.status() == RolloutState.Status.RUNNING
+                                  ? "resume it"
+                                  : "need --retry-failed or 'reset'")));
       context.out().println("Dry run: nothing was changed.");
       return ExitCodes.DONE;
     }
-    if (previous.isPresent() && previous.get().status() == RolloutState.Status.FAILED && !retryFailed) {
+    if (previous.isPresent()
+        && previous.get().status() == RolloutState.Status.FAILED
+        && !retryFailed) {
       return refuseFailed(previous.get());
     }
     Optional<RolloutLock.Lease> lease = acquire(session, lockWait);
     if (lease.isEmpty()) {
       return ExitCodes.LOCKED;
     }
-    ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "lock-renewer");
-      thread.setDaemon(true);
-      return thread;
-    });
+    ScheduledExecutorService renewer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread thread = new Thread(r, "lock-renewer");
+              thread.setDaemon(true);
+              return thread;
+            });
     try {
-      // Under the lock, the recorded state is the truth: another run may have moved it on meanwhile.
+      // Under the lock, the recorded state is the truth: another run may have moved it on
+      // meanwhile.
       Optional<RolloutState> current = session.state.load();
       if (!current.equals(previous)) {
         plan = session.plan(busy(current.orElse(null)));
@@ -103,22 +130,39 @@ final class RunCommand implements Callable<Integer> {
       try {
         session.lock.release(lease.get());
       } catch (ApiException e) {
-        context.err().println("warning: could not release the lock (" + e.getMessage() + "); it expires after its TTL");
+        context
+            .err()
+            .println(
+                "warning: could not release the lock ("
+                    + e.getMessage()
+                    + "); it expires after its TTL");
       }
     }
   }
 
   private int refuseFailed(RolloutState state) {
-    context.err().println("error: rollout " + state.rolloutId() + " failed and is not resumed silently:");
-    state.hosts().stream().filter(h -> h.state() == HostState.FAILED || h.state() == HostState.ROLLED_BACK)
-        .forEach(h -> context.err().println("  " + h.hostname() + " " + h.state() + ": " + h.reason()));
-    context.err().println("Fix the host, then run with --retry-failed to continue where it failed, or "
-        + "'lab-orchestrator reset' to forget this rollout. Nothing was changed.");
+    context
+        .err()
+        .println("error: rollout " + state.rolloutId() + " failed and is not resumed silently:");
+    state.hosts().stream()
+        .filter(h -> h.state() == HostState.FAILED || h.state() == HostState.ROLLED_BACK)
+        .forEach(
+            h -> context.err().println("  " + h.hostname() + " " + h.state() + ": " + h.reason()));
+    context
+        .err()
+        .println(
+            "Fix the host, then run with --retry-failed to continue where it failed, or "
+                + "'lab-orchestrator reset' to forget this rollout. Nothing was changed.");
     return ExitCodes.FAILED;
   }
 
-  private int rollout(Session session, Plan plan, Optional<RolloutState> previous, RolloutLock.Lease lease,
-      ScheduledExecutorService renewer) throws InterruptedException {
+  private int rollout(
+      Session session,
+      Plan plan,
+      Optional<RolloutState> previous,
+      RolloutLock.Lease lease,
+      ScheduledExecutorService renewer)
+      throws InterruptedException {
     RolloutState resume = null;
     String rolloutId = newRolloutId();
     if (previous.isPresent() && previous.get().status() != RolloutState.Status.DONE) {
@@ -131,32 +175,53 @@ final class RunCommand implements Callable<Integer> {
     Ports ports = session.ports();
     Optional<String> refusal = new Gates(ports, plan).beforeStart(busy(resume));
     if (refusal.isPresent()) {
-      context.err().println("error: refusing to start: " + refusal.get() + ". Nothing was changed.");
+      context
+          .err()
+          .println("error: refusing to start: " + refusal.get() + ". Nothing was changed.");
       return ExitCodes.FAILED;
     }
     if (resume != null) {
-      context.out().println("Resuming rollout " + rolloutId + " (started " + resume.startedAt() + "): "
-          + resume.hosts().stream().filter(h -> h.state() != HostState.PENDING)
-              .map(h -> h.hostname() + " " + h.state()).collect(Collectors.joining(", ")));
+      context
+          .out()
+          .println(
+              "Resuming rollout "
+                  + rolloutId
+                  + " (started "
+                  + resume.startedAt()
+                  + "): "
+                  + resume.hosts().stream()
+                      .filter(h -> h.state() != HostState.PENDING)
+                      .map(h -> h.hostname() + " " + h.state())
+                      .collect(Collectors.joining(", ")));
     } else {
       context.out().println("Rollout " + rolloutId + " starting");
     }
     ConsoleReporter reporter = new ConsoleReporter(context.out(), Clock.system());
-    RolloutEngine engine = new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
+    RolloutEngine engine =
+        new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
     Duration period = session.config.lockTtl().dividedBy(3);
-    renewer.scheduleAtFixedRate(() -> renew(session, lease, engine), period.toMillis(), period.toMillis(),
+    renewer.scheduleAtFixedRate(
+        () -> renew(session, lease, engine),
+        period.toMillis(),
+        period.toMillis(),
         TimeUnit.MILLISECONDS);
 
     CountDownLatch finished = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      context.err().println("Stopping on a signal: the current step's checkpoint is kept; the next run resumes.");
-      engine.stop();
-      try {
-        finished.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              context
+                  .err()
+                  .println(
+                      "Stopping on a signal: the current step's checkpoint is kept; the next run resumes.");
+              engine.stop();
+              try {
+                finished.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     RolloutResult result;
     try {
@@ -170,9 +235,13 @@ final class RunCommand implements Callable<Integer> {
         // the hook is running: it waits for us
       }
     }
-    if (result.hosts().stream().anyMatch(h -> !h.state().terminal() && h.state() != HostState.PENDING)) {
-      context.out().println("Stopped before the rollout finished; its state is kept in Nomad Variables and "
-          + "the next run resumes it.");
+    if (result.hosts().stream()
+        .anyMatch(h -> !h.state().terminal() && h.state() != HostState.PENDING)) {
+      context
+          .out()
+          .println(
+              "Stopped before the rollout finished; its state is kept in Nomad Variables and "
+                  + "the next run resumes it.");
       return ExitCodes.FAILED;
     }
     return result.succeeded() ? ExitCodes.DONE : ExitCodes.FAILED;
@@ -182,15 +251,23 @@ final class RunCommand implements Callable<Integer> {
     try {
       session.lock.renew(lease);
     } catch (RolloutLock.Lost e) {
-      context.err().println("error: the rollout lock was lost (" + e.getMessage() + "); stopping so that two "
-          + "rollouts never run at once. The next run resumes from the checkpoint.");
+      context
+          .err()
+          .println(
+              "error: the rollout lock was lost ("
+                  + e.getMessage()
+                  + "); stopping so that two "
+                  + "rollouts never run at once. The next run resumes from the checkpoint.");
       engine.stop();
     } catch (ApiException e) {
-      context.err().println("warning: could not renew the rollout lock, will try again: " + e.getMessage());
+      context
+          .err()
+          .println("warning: could not renew the rollout lock, will try again: " + e.getMessage());
     }
   }
 
-  private Optional<RolloutLock.Lease> acquire(Session session, Duration wait) throws InterruptedException {
+  private Optional<RolloutLock.Lease> acquire(Session session, Duration wait)
+      throws InterruptedException {
     Instant until = Instant.now().plus(wait);
     String me = LockHolder.describe(context.env());
     boolean tookOver = false;
@@ -199,29 +276,43 @@ final class RunCommand implements Callable<Integer> {
         return Optional.of(session.lock.acquire(me, session.config.lockTtl()));
       } catch (ApiException e) {
         if (e.forbidden()) {
-          throw new dev.laborchestrator.config.InvalidInputException("Nomad refused the rollout lock (HTTP "
-              + e.status() + "): the token needs variables write on nomad/jobs/lab-orchestrator/*"
-              + " (see jobs/lab-orchestrator.policy.hcl)", e);
+          throw new dev.laborchestrator.config.InvalidInputException(
+              "Nomad refused the rollout lock (HTTP "
+                  + e.status()
+                  + "): the token needs variables write on nomad/jobs/lab-orchestrator/*"
+                  + " (see jobs/lab-orchestrator.policy.hcl)",
+              e);
         }
         throw e;
       } catch (RolloutLock.Held held) {
         Optional<RolloutLock.Holder> holder = held.holder();
-        if (!tookOver && holder.isPresent() && LockHolder.provablyDead(holder.get(), context.env())) {
-          context.err().println("The rollout lock is held by " + holder.get().holder()
-              + ", a process that no longer runs on this host: taking the lock over.");
+        if (!tookOver
+            && holder.isPresent()
+            && LockHolder.provablyDead(holder.get(), context.env())) {
+          context
+              .err()
+              .println(
+                  "The rollout lock is held by "
+                      + holder.get().holder()
+                      + ", a process that no longer runs on this host: taking the lock over.");
           session.lock.forceRelease();
           tookOver = true;
           continue;
         }
         if (!Instant.now().isBefore(until)) {
-          context.err().println("error: another rollout holds the lock"
-              + holder.map(h -> ": " + h.holder() + " since " + h.since()).orElse("")
-              + ". Wait for it to finish; if its holder died, the lock expires after its TTL ("
-              + Durations.format(session.config.lockTtl()) + " plus Nomad's lock delay), or run "
-              + "'lab-orchestrator unlock --force' once you are sure it is gone.");
+          context
+              .err()
+              .println(
+                  "error: another rollout holds the lock"
+                      + holder.map(h -> ": " + h.holder() + " since " + h.since()).orElse("")
+                      + ". Wait for it to finish; if its holder died, the lock expires after its TTL ("
+                      + Durations.format(session.config.lockTtl())
+                      + " plus Nomad's lock delay), or run "
+                      + "'lab-orchestrator unlock --force' once you are sure it is gone.");
           return Optional.empty();
         }
-        Thread.sleep(Math.min(2000, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
+        Thread.sleep(
+            Math.min(2000, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
       }
     }
   }

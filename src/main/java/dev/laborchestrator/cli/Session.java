@@ -46,8 +46,8 @@ import java.util.function.Supplier;
 /**
  * Everything one invocation needs, built and checked before anything in the cluster changes:
  * config, inventory, adapters, executor, and a plan made against the live cluster with every
- * planned node and its Consul checks read once (so a bad token or an unexpected answer shows
- * here, with exit code 2).
+ * planned node and its Consul checks read once (so a bad token or an unexpected answer shows here,
+ * with exit code 2).
  */
 final class Session {
   final OrchestratorConfig config;
@@ -63,8 +63,13 @@ final class Session {
   private final Consumer<String> warn;
   private final String ownNodeId;
 
-  private Session(OrchestratorConfig config, List<HostSpec> inventoryFile, HostExecutor executor,
-      NomadConnection nomadApi, ConsulConnection consulApi, Main.Context context) {
+  private Session(
+      OrchestratorConfig config,
+      List<HostSpec> inventoryFile,
+      HostExecutor executor,
+      NomadConnection nomadApi,
+      ConsulConnection consulApi,
+      Main.Context context) {
     this.config = config;
     this.inventoryFile = inventoryFile;
     this.executor = executor;
@@ -82,22 +87,34 @@ final class Session {
 
   static Session open(Path configFile, Main.Context context) {
     OrchestratorConfig config = new ConfigLoader(context.env()).load(configFile);
-    List<HostSpec> inventory = config.inventory() == null ? null : InventoryLoader.load(config.inventory());
+    List<HostSpec> inventory =
+        config.inventory() == null ? null : InventoryLoader.load(config.inventory());
     HostExecutor executor;
     try {
-      executor = HostExecutors.fromConfig(config.rebuild(), line -> context.out().println("    " + line));
+      executor =
+          HostExecutors.fromConfig(config.rebuild(), line -> context.out().println("    " + line));
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(configFile + ": " + e.getMessage(), e);
     }
     HttpOptions http = HttpOptions.defaults();
-    NomadConnection nomadApi = new NomadConnection(config.nomad(), http,
-        context.env().get("NOMAD_REGION"), context.env().get("NOMAD_NAMESPACE"));
+    NomadConnection nomadApi =
+        new NomadConnection(
+            config.nomad(),
+            http,
+            context.env().get("NOMAD_REGION"),
+            context.env().get("NOMAD_NAMESPACE"));
     ConsulConnection consulApi = new ConsulConnection(config.consul(), http);
     return new Session(config, inventory, executor, nomadApi, consulApi, context);
   }
 
   Ports ports() {
-    return new Ports(nomad, consul, executor, Clock.system(), nomadAutopilot, consulAutopilot,
+    return new Ports(
+        nomad,
+        consul,
+        executor,
+        Clock.system(),
+        nomadAutopilot,
+        consulAutopilot,
         config.consulMaintenance() ? maintenance : null);
   }
 
@@ -113,7 +130,11 @@ final class Session {
     List<NodeStub> nodes = preflight("Nomad", "list the nodes", nomad::listNodes);
     List<NomadNode> full = new ArrayList<>();
     for (NodeStub stub : nodes) {
-      full.add(preflight("Nomad", "read node " + stub.name(), () -> nomad.readNode(stub.id(), BlockingQuery.NONE).value()));
+      full.add(
+          preflight(
+              "Nomad",
+              "read node " + stub.name(),
+              () -> nomad.readNode(stub.id(), BlockingQuery.NONE).value()));
     }
     List<HostSpec> inventory = inventoryFile;
     if (inventory == null) {
@@ -125,8 +146,12 @@ final class Session {
     Set<String> leaders = new HashSet<>();
     serverHosts("Nomad", nomadAutopilot, inventory, nodes, full, servers, leaders);
     serverHosts("Consul", consulAutopilot, inventory, nodes, full, servers, leaders);
-    Plan plan = Planner.plan(inventory, nodes,
-        new Planner.Options(config.maxParallel(), config.ineligibleHosts(), ownNodeId, servers, leaders));
+    Plan plan =
+        Planner.plan(
+            inventory,
+            nodes,
+            new Planner.Options(
+                config.maxParallel(), config.ineligibleHosts(), ownNodeId, servers, leaders));
     Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));
     for (PlannedHost host : plan.hosts()) {
@@ -134,11 +159,17 @@ final class Session {
       // A node that is not ready (another rollout's, say) is left to the gates, after the lock.
       if (!host.skipped() && !busy.contains(host.hostname()) && node != null && node.ready()) {
         String consulName = node.consulName();
-        List<HealthCheck> checks = preflight("Consul", "read the checks of " + consulName,
-            () -> consul.nodeChecks(consulName, BlockingQuery.NONE).value());
+        List<HealthCheck> checks =
+            preflight(
+                "Consul",
+                "read the checks of " + consulName,
+                () -> consul.nodeChecks(consulName, BlockingQuery.NONE).value());
         if (checks.isEmpty()) {
-          throw new InvalidInputException(host.hostname() + " has no Consul checks (Consul node " + consulName
-              + "): it could never be verified healthy after its reboot");
+          throw new InvalidInputException(
+              host.hostname()
+                  + " has no Consul checks (Consul node "
+                  + consulName
+                  + "): it could never be verified healthy after its reboot");
         }
       }
     }
@@ -155,21 +186,31 @@ final class Session {
    * address against the node's), by Consul node name, or by Nomad's {@code <hostname>.<region>}
    * server name.
    */
-  private void serverHosts(String api, Autopilot autopilot, List<HostSpec> inventory, List<NodeStub> stubs,
-      List<NomadNode> nodes, Set<String> servers, Set<String> leaders) {
+  private void serverHosts(
+      String api,
+      Autopilot autopilot,
+      List<HostSpec> inventory,
+      List<NodeStub> stubs,
+      List<NomadNode> nodes,
+      Set<String> servers,
+      Set<String> leaders) {
     Autopilot.Health health = preflight(api, "read autopilot health", autopilot::health);
     Map<String, String> addressOf = new HashMap<>();
     stubs.forEach(s -> addressOf.put(s.name(), s.address()));
     Map<String, String> consulNameOf = new HashMap<>();
     nodes.forEach(n -> consulNameOf.put(n.name(), n.consulName()));
     for (Autopilot.Server server : health.servers()) {
-      String ip = server.address() == null ? "" : server.address().replaceAll(":\\d+$", "").replace("[", "")
-          .replace("]", "");
+      String ip =
+          server.address() == null
+              ? ""
+              : server.address().replaceAll(":\\d+$", "").replace("[", "").replace("]", "");
       for (HostSpec host : inventory) {
         String name = host.hostname();
-        boolean match = ip.equals(addressOf.get(name)) || name.equals(server.name())
-            || server.name() != null && server.name().startsWith(name + ".")
-            || server.name() != null && server.name().equals(consulNameOf.get(name));
+        boolean match =
+            ip.equals(addressOf.get(name))
+                || name.equals(server.name())
+                || server.name() != null && server.name().startsWith(name + ".")
+                || server.name() != null && server.name().equals(consulNameOf.get(name));
         if (match) {
           servers.add(name);
           if (server.leader()) {
@@ -185,10 +226,12 @@ final class Session {
       return call.get();
     } catch (ApiException e) {
       if (e.forbidden()) {
-        String hint = api.equals("Nomad")
-            ? "set nomad.token or NOMAD_TOKEN to a token with node:write and operator:read"
-            : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read and operator:read";
-        throw new InvalidInputException(api + " refused to " + what + " (HTTP " + e.status() + "): " + hint, e);
+        String hint =
+            api.equals("Nomad")
+                ? "set nomad.token or NOMAD_TOKEN to a token with node:write and operator:read"
+                : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read and operator:read";
+        throw new InvalidInputException(
+            api + " refused to " + what + " (HTTP " + e.status() + "): " + hint, e);
       }
       if (e.unexpectedShape()) {
         throw new InvalidInputException(e.getMessage(), e);

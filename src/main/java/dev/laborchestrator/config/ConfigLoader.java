@@ -42,13 +42,32 @@ public final class ConfigLoader {
 
   /** The environment variables of one API, by the names its own CLI reads. */
   private record ApiEnv(
-      String address, String token, String caCert, String clientCert, String clientKey,
-      String serverName, boolean allowsUnixSocket) {}
+      String address,
+      String token,
+      String caCert,
+      String clientCert,
+      String clientKey,
+      String serverName,
+      boolean allowsUnixSocket) {}
 
-  private static final ApiEnv NOMAD_ENV = new ApiEnv("NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT",
-      "NOMAD_CLIENT_CERT", "NOMAD_CLIENT_KEY", "NOMAD_TLS_SERVER_NAME", true);
-  private static final ApiEnv CONSUL_ENV = new ApiEnv("CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN",
-      "CONSUL_CACERT", "CONSUL_CLIENT_CERT", "CONSUL_CLIENT_KEY", "CONSUL_TLS_SERVER_NAME", false);
+  private static final ApiEnv NOMAD_ENV =
+      new ApiEnv(
+          "NOMAD_ADDR",
+          "NOMAD_TOKEN",
+          "NOMAD_CACERT",
+          "NOMAD_CLIENT_CERT",
+          "NOMAD_CLIENT_KEY",
+          "NOMAD_TLS_SERVER_NAME",
+          true);
+  private static final ApiEnv CONSUL_ENV =
+      new ApiEnv(
+          "CONSUL_HTTP_ADDR",
+          "CONSUL_HTTP_TOKEN",
+          "CONSUL_CACERT",
+          "CONSUL_CLIENT_CERT",
+          "CONSUL_CLIENT_KEY",
+          "CONSUL_TLS_SERVER_NAME",
+          false);
 
   private final Map<String, String> env;
 
@@ -70,7 +89,8 @@ public final class ConfigLoader {
         drain(raw.drain()),
         timeouts(raw.timeouts()),
         new HealthSettings(
-            duration(raw.health() == null ? null : raw.health().stableFor(), "health.stableFor", "30s")),
+            duration(
+                raw.health() == null ? null : raw.health().stableFor(), "health.stableFor", "30s")),
         maxParallel(raw.maxParallel()),
         ineligibleHosts(raw.ineligibleHosts()),
         onUnhealthy(raw.onUnhealthy()),
@@ -79,7 +99,8 @@ public final class ConfigLoader {
   }
 
   private ApiSettings api(String key, RawApi raw, ApiEnv names, String fallback, Path base) {
-    String address = raw != null && raw.address() != null ? raw.address() : env.get(names.address());
+    String address =
+        raw != null && raw.address() != null ? raw.address() : env.get(names.address());
     if (address == null || address.isBlank()) {
       address = fallback;
     } else if (!address.contains("://")) {
@@ -88,15 +109,24 @@ public final class ConfigLoader {
     }
     if (address.startsWith("unix://") && names.allowsUnixSocket()) {
       if (!address.startsWith("unix:///") || address.length() == "unix:///".length()) {
-        throw new InvalidInputException(key + ".address '" + address
-            + "' is not a unix socket address: use unix:///absolute/path/to/api.sock");
+        throw new InvalidInputException(
+            key
+                + ".address '"
+                + address
+                + "' is not a unix socket address: use unix:///absolute/path/to/api.sock");
       }
     } else if (!address.startsWith("http://") && !address.startsWith("https://")) {
-      throw new InvalidInputException(key + ".address '" + address + "' is not an http:// or https://"
-          + (names.allowsUnixSocket() ? " or unix:// address" : " address"));
+      throw new InvalidInputException(
+          key
+              + ".address '"
+              + address
+              + "' is not an http:// or https://"
+              + (names.allowsUnixSocket() ? " or unix:// address" : " address"));
     }
     String token = raw != null && raw.token() != null ? raw.token() : env.get(names.token());
-    return new ApiSettings(stripSlash(address), token == null || token.isBlank() ? null : token.strip(),
+    return new ApiSettings(
+        stripSlash(address),
+        token == null || token.isBlank() ? null : token.strip(),
         tls(key + ".tls", raw == null ? null : raw.tls(), names, base));
   }
 
@@ -106,12 +136,20 @@ public final class ConfigLoader {
     PemFile clientCert = pemFile(key + ".clientCert", t.clientCert(), names.clientCert(), base);
     PemFile clientKey = pemFile(key + ".clientKey", t.clientKey(), names.clientKey(), base);
     if (clientCert != null && clientKey == null) {
-      throw new InvalidInputException(clientCert + " is set but no private key for it: set "
-          + key + ".clientKey or " + names.clientKey());
+      throw new InvalidInputException(
+          clientCert
+              + " is set but no private key for it: set "
+              + key
+              + ".clientKey or "
+              + names.clientKey());
     }
     if (clientKey != null && clientCert == null) {
-      throw new InvalidInputException(clientKey + " is set but no client certificate: set "
-          + key + ".clientCert or " + names.clientCert());
+      throw new InvalidInputException(
+          clientKey
+              + " is set but no client certificate: set "
+              + key
+              + ".clientCert or "
+              + names.clientCert());
     }
     Boolean skipVerify = t.skipVerify();
     if (skipVerify == null && names == NOMAD_ENV) {
@@ -121,8 +159,8 @@ public final class ConfigLoader {
       skipVerify = verify == null ? null : !verify;
     }
     String serverName = t.serverName() != null ? t.serverName() : env.get(names.serverName());
-    return new TlsSettings(caCert, clientCert, clientKey, Boolean.TRUE.equals(skipVerify),
-        blankToNull(serverName));
+    return new TlsSettings(
+        caCert, clientCert, clientKey, Boolean.TRUE.equals(skipVerify), blankToNull(serverName));
   }
 
   /** A PEM file from the config (relative to it) or else the environment; it must be readable. */
@@ -134,7 +172,8 @@ public final class ConfigLoader {
     }
     Path path = configured != null ? base.resolve(value.strip()) : Path.of(value.strip());
     if (!Files.isRegularFile(path)) {
-      throw new InvalidInputException(name + ": " + path + (Files.exists(path) ? " is not a file" : " does not exist"));
+      throw new InvalidInputException(
+          name + ": " + path + (Files.exists(path) ? " is not a file" : " does not exist"));
     }
     if (!Files.isReadable(path)) {
       throw new InvalidInputException(name + ": cannot read " + path);
@@ -151,8 +190,9 @@ public final class ConfigLoader {
     return switch (value.strip()) {
       case "1", "t", "T", "true", "TRUE", "True" -> true;
       case "0", "f", "F", "false", "FALSE", "False" -> false;
-      default -> throw new InvalidInputException(
-          name + "='" + value + "' is not a boolean: use true or false");
+      default ->
+          throw new InvalidInputException(
+              name + "='" + value + "' is not a boolean: use true or false");
     };
   }
 
@@ -162,7 +202,8 @@ public final class ConfigLoader {
 
   private RebuildSettings rebuild(RawRebuild raw) {
     RawRebuild r = raw == null ? new RawRebuild(null, null, null, null, null, null) : raw;
-    String executor = r.executor() == null ? "command" : r.executor().strip().toLowerCase(Locale.ROOT);
+    String executor =
+        r.executor() == null ? "command" : r.executor().strip().toLowerCase(Locale.ROOT);
     if (!executor.equals("command") && !executor.equals("ssh")) {
       throw new InvalidInputException(
           "rebuild.executor '" + r.executor() + "' is not known: use command or ssh");
@@ -173,25 +214,34 @@ public final class ConfigLoader {
           "rebuild.command is missing: the command executor needs an argv list, e.g."
               + " [\"/usr/local/bin/rebuild-host\", \"{hostname}\"]");
     }
-    RawSsh s = r.ssh() == null ? new RawSsh(null, null, null, null, null, null, null, null) : r.ssh();
+    RawSsh s =
+        r.ssh() == null ? new RawSsh(null, null, null, null, null, null, null, null) : r.ssh();
     if (s.port() != null && (s.port() < 1 || s.port() > 65535)) {
       throw new InvalidInputException("rebuild.ssh.port " + s.port() + " is not a TCP port");
     }
-    SshSettings ssh = new SshSettings(
-        s.user(),
-        s.port(),
-        s.identityFile(),
-        s.strictHostKeyChecking() == null || s.strictHostKeyChecking(),
-        s.knownHostsFile(),
-        s.flake(),
-        s.remoteCommand() == null ? SshSettings.DEFAULT_REMOTE_COMMAND : s.remoteCommand(),
-        s.rollbackRemoteCommand() == null ? SshSettings.DEFAULT_ROLLBACK_COMMAND : s.rollbackRemoteCommand());
+    SshSettings ssh =
+        new SshSettings(
+            s.user(),
+            s.port(),
+            s.identityFile(),
+            s.strictHostKeyChecking() == null || s.strictHostKeyChecking(),
+            s.knownHostsFile(),
+            s.flake(),
+            s.remoteCommand() == null ? SshSettings.DEFAULT_REMOTE_COMMAND : s.remoteCommand(),
+            s.rollbackRemoteCommand() == null
+                ? SshSettings.DEFAULT_ROLLBACK_COMMAND
+                : s.rollbackRemoteCommand());
     if (executor.equals("ssh") && ssh.remoteCommand().contains("{flake}") && ssh.flake() == null) {
       throw new InvalidInputException(
           "rebuild.ssh.flake is missing: the remote command uses {flake}, e.g. flake: github:me/lab");
     }
-    return new RebuildSettings(executor, command, duration(r.timeout(), "rebuild.timeout", "10m"), ssh,
-        blankToNull(r.expectRevision()), r.rollbackCommand());
+    return new RebuildSettings(
+        executor,
+        command,
+        duration(r.timeout(), "rebuild.timeout", "10m"),
+        ssh,
+        blankToNull(r.expectRevision()),
+        r.rollbackCommand());
   }
 
   private static OrchestratorConfig.OnUnhealthy onUnhealthy(String value) {
@@ -201,7 +251,8 @@ public final class ConfigLoader {
     try {
       return OrchestratorConfig.OnUnhealthy.valueOf(value.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException("onUnhealthy '" + value + "' is not known: use halt or rollback");
+      throw new InvalidInputException(
+          "onUnhealthy '" + value + "' is not known: use halt or rollback");
     }
   }
 
@@ -209,7 +260,8 @@ public final class ConfigLoader {
   private static Duration lockTtl(RawLock raw) {
     Duration ttl = duration(raw == null ? null : raw.ttl(), "lock.ttl", "30s");
     if (ttl.compareTo(Duration.ofSeconds(10)) < 0 || ttl.compareTo(Duration.ofHours(24)) > 0) {
-      throw new InvalidInputException("lock.ttl " + Durations.format(ttl) + " is outside what Nomad accepts (10s to 24h)");
+      throw new InvalidInputException(
+          "lock.ttl " + Durations.format(ttl) + " is outside what Nomad accepts (10s to 24h)");
     }
     return ttl;
   }
@@ -246,7 +298,8 @@ public final class ConfigLoader {
     try {
       return IneligibleHosts.valueOf(value.strip().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new InvalidInputException("ineligibleHosts '" + value + "' is not known: use skip or update");
+      throw new InvalidInputException(
+          "ineligibleHosts '" + value + "' is not known: use skip or update");
     }
   }
 
@@ -288,9 +341,15 @@ public final class ConfigLoader {
     }
   }
 
-  record RawTls(String caCert, String clientCert, String clientKey, Boolean skipVerify, String serverName) {}
+  record RawTls(
+      String caCert, String clientCert, String clientKey, Boolean skipVerify, String serverName) {}
 
-  record RawRebuild(String executor, List<String> command, String timeout, RawSsh ssh, String expectRevision,
+  record RawRebuild(
+      String executor,
+      List<String> command,
+      String timeout,
+      RawSsh ssh,
+      String expectRevision,
       List<String> rollbackCommand) {}
 
   record RawSsh(
@@ -338,7 +397,8 @@ public final class ConfigLoader {
       }
     }
 
-    static <T> T readJson(String json, String source, com.fasterxml.jackson.core.type.TypeReference<T> type) {
+    static <T> T readJson(
+        String json, String source, com.fasterxml.jackson.core.type.TypeReference<T> type) {
       try {
         return JSON.readValue(json, type);
       } catch (JsonProcessingException e) {
@@ -360,19 +420,33 @@ public final class ConfigLoader {
       String where = e instanceof JsonMappingException m ? path(m) : "";
       String at = where.isEmpty() ? "" : " at " + where;
       if (e instanceof UnrecognizedPropertyException u) {
-        String known = u.getKnownPropertyIds() == null ? "" : u.getKnownPropertyIds().stream()
-            .map(Object::toString).sorted().collect(Collectors.joining(", "));
+        String known =
+            u.getKnownPropertyIds() == null
+                ? ""
+                : u.getKnownPropertyIds().stream()
+                    .map(Object::toString)
+                    .sorted()
+                    .collect(Collectors.joining(", "));
         String parent = where.contains(".") ? where.substring(0, where.lastIndexOf('.')) : "";
-        return "unknown key '" + u.getPropertyName() + "'" + (parent.isEmpty() ? "" : " in " + parent)
+        return "unknown key '"
+            + u.getPropertyName()
+            + "'"
+            + (parent.isEmpty() ? "" : " in " + parent)
             + (known.isEmpty() ? "" : " (known keys: " + known + ")");
       }
       if (e instanceof MismatchedInputException m) {
-        String expected = m.getTargetType() == null ? "another type" : simpleType(m.getTargetType());
+        String expected =
+            m.getTargetType() == null ? "another type" : simpleType(m.getTargetType());
         return "wrong type" + at + ": expected " + expected;
       }
       if (e.getLocation() != null) {
-        return "not valid: " + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr()
-            + ", column " + e.getLocation().getColumnNr() + ")";
+        return "not valid: "
+            + e.getOriginalMessage()
+            + " (line "
+            + e.getLocation().getLineNr()
+            + ", column "
+            + e.getLocation().getColumnNr()
+            + ")";
       }
       return "not valid" + at + ": " + e.getOriginalMessage();
     }

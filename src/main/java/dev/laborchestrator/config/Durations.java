@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as operators write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h30m}, {@code 2d}. */
+/**
+ * Durations as operators write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h30m}, {@code
+ * 2d}.
+ */
 public final class Durations {
   private static final Pattern WHOLE = Pattern.compile("(?:\\d+(?:ms|s|m|h|d))+");
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -20,20 +23,25 @@ public final class Durations {
     String value = text == null ? "" : text.strip();
     if (!WHOLE.matcher(value).matches()) {
       throw new InvalidInputException(
-          "malformed duration '" + text + "' at " + where
+          "malformed duration '"
+              + text
+              + "' at "
+              + where
               + ": write a whole number with a unit (ms, s, m, h, d), e.g. 30s, 5m, 1h30m");
     }
     Duration total = Duration.ZERO;
     Matcher part = PART.matcher(value);
     while (part.find()) {
       long amount = Long.parseLong(part.group(1));
-      total = total.plus(switch (part.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        case "h" -> Duration.ofHours(amount);
-        default -> Duration.ofDays(amount);
-      });
+      total =
+          total.plus(
+              switch (part.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+              });
     }
     return total;
   }

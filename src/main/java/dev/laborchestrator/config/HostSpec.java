@@ -21,9 +21,25 @@ public record HostSpec(
     String revision) {
 
   /** A host without a known target revision. */
-  public HostSpec(String hostname, String role, List<String> groups, Integer rebootOrder, List<String> dependencies,
-      List<HealthCheckSpec> healthChecks, Orchestration orchestration, List<String> services) {
-    this(hostname, role, groups, rebootOrder, dependencies, healthChecks, orchestration, services, null);
+  public HostSpec(
+      String hostname,
+      String role,
+      List<String> groups,
+      Integer rebootOrder,
+      List<String> dependencies,
+      List<HealthCheckSpec> healthChecks,
+      Orchestration orchestration,
+      List<String> services) {
+    this(
+        hostname,
+        role,
+        groups,
+        rebootOrder,
+        dependencies,
+        healthChecks,
+        orchestration,
+        services,
+        null);
   }
 
   public HostSpec {

@@ -28,7 +28,8 @@ public final class InventoryLoader {
   }
 
   public static List<HostSpec> parse(String json, String source) {
-    List<HostSpec> hosts = ConfigLoader.Mappers.readJson(json, source, new TypeReference<List<HostSpec>>() {});
+    List<HostSpec> hosts =
+        ConfigLoader.Mappers.readJson(json, source, new TypeReference<List<HostSpec>>() {});
     return validate(hosts, source);
   }
 
@@ -62,9 +63,13 @@ public final class InventoryLoader {
       checkHealthChecks(label, host.healthChecks(), problems);
       Orchestration o = host.orchestration();
       oneOf(label + ": orchestration.deployStrategy", o.deployStrategy(), STRATEGIES, problems);
-      oneOf(label + ": orchestration.criticalityLevel", o.criticalityLevel(), CRITICALITY, problems);
+      oneOf(
+          label + ": orchestration.criticalityLevel", o.criticalityLevel(), CRITICALITY, problems);
       if (o.rebootDelay() < 0) {
-        problems.add(label + ": orchestration.rebootDelay must be 0 or more seconds, not " + o.rebootDelay());
+        problems.add(
+            label
+                + ": orchestration.rebootDelay must be 0 or more seconds, not "
+                + o.rebootDelay());
       }
     }
     for (HostSpec host : hosts) {
@@ -85,7 +90,8 @@ public final class InventoryLoader {
     return List.copyOf(hosts);
   }
 
-  private static void checkHealthChecks(String label, List<HealthCheckSpec> checks, List<String> problems) {
+  private static void checkHealthChecks(
+      String label, List<HealthCheckSpec> checks, List<String> problems) {
     for (int i = 0; i < checks.size(); i++) {
       HealthCheckSpec check = checks.get(i);
       String where = label + ": healthChecks[" + i + "]";
@@ -99,7 +105,8 @@ public final class InventoryLoader {
         problems.add(where + " is an http check without url");
       } else if (check.type().equals("tcp") && check.port() == null) {
         problems.add(where + " is a tcp check without port");
-      } else if (check.type().equals("command") && (check.command() == null || check.command().isBlank())) {
+      } else if (check.type().equals("command")
+          && (check.command() == null || check.command().isBlank())) {
         problems.add(where + " is a command check without command");
       }
       if (check.port() != null && (check.port() < 1 || check.port() > 65535)) {
@@ -108,9 +115,15 @@ public final class InventoryLoader {
     }
   }
 
-  private static void oneOf(String where, String value, Set<String> allowed, List<String> problems) {
+  private static void oneOf(
+      String where, String value, Set<String> allowed, List<String> problems) {
     if (!allowed.contains(value)) {
-      problems.add(where + " '" + value + "' is not one of " + String.join(", ", allowed.stream().sorted().toList()));
+      problems.add(
+          where
+              + " '"
+              + value
+              + "' is not one of "
+              + String.join(", ", allowed.stream().sorted().toList()));
     }
   }
 }

@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The controller's configuration after loading: defaults applied, durations parsed, paths
- * resolved. Tokens are held here and nowhere else; {@link #toString()} of the settings redacts them.
+ * The controller's configuration after loading: defaults applied, durations parsed, paths resolved.
+ * Tokens are held here and nowhere else; {@link #toString()} of the settings redacts them.
  */
 public record OrchestratorConfig(
     ApiSettings nomad,
@@ -23,8 +23,8 @@ public record OrchestratorConfig(
     Duration lockTtl) {
 
   /**
-   * Address, token and TLS settings of one API. The token never appears in {@link #toString()}.
-   * The address is {@code http(s)://host:port}, or for Nomad also {@code unix:///path/to/api.sock}.
+   * Address, token and TLS settings of one API. The token never appears in {@link #toString()}. The
+   * address is {@code http(s)://host:port}, or for Nomad also {@code unix:///path/to/api.sock}.
    */
   public record ApiSettings(String address, String token, TlsSettings tls) {
     public ApiSettings {
@@ -42,8 +42,13 @@ public record OrchestratorConfig(
 
     @Override
     public String toString() {
-      return "ApiSettings[address=" + address + ", token=" + (hasToken() ? "<redacted>" : "<none>")
-          + ", tls=" + tls + "]";
+      return "ApiSettings[address="
+          + address
+          + ", token="
+          + (hasToken() ? "<redacted>" : "<none>")
+          + ", tls="
+          + tls
+          + "]";
     }
   }
 
@@ -58,7 +63,11 @@ public record OrchestratorConfig(
    * @param serverName the name the server certificate must carry, when it is not the address's host
    */
   public record TlsSettings(
-      PemFile caCert, PemFile clientCert, PemFile clientKey, boolean skipVerify, String serverName) {
+      PemFile caCert,
+      PemFile clientCert,
+      PemFile clientKey,
+      boolean skipVerify,
+      String serverName) {
     public static final TlsSettings NONE = new TlsSettings(null, null, null, false, null);
 
     /** Whether anything differs from the defaults. */
@@ -91,7 +100,11 @@ public record OrchestratorConfig(
       rollbackCommand = rollbackCommand == null ? List.of() : List.copyOf(rollbackCommand);
     }
 
-    public RebuildSettings(String executor, List<String> command, Duration timeout, SshSettings ssh,
+    public RebuildSettings(
+        String executor,
+        List<String> command,
+        Duration timeout,
+        SshSettings ssh,
         String expectRevision) {
       this(executor, command, timeout, ssh, expectRevision, List.of());
     }
@@ -112,11 +125,26 @@ public record OrchestratorConfig(
       String rollbackRemoteCommand) {
     public static final String DEFAULT_REMOTE_COMMAND =
         "nixos-rebuild boot --flake {flake}#{hostname} && systemctl reboot";
-    public static final String DEFAULT_ROLLBACK_COMMAND = "nixos-rebuild boot --rollback && systemctl reboot";
+    public static final String DEFAULT_ROLLBACK_COMMAND =
+        "nixos-rebuild boot --rollback && systemctl reboot";
 
-    public SshSettings(String user, Integer port, String identityFile, boolean strictHostKeyChecking,
-        String knownHostsFile, String flake, String remoteCommand) {
-      this(user, port, identityFile, strictHostKeyChecking, knownHostsFile, flake, remoteCommand, null);
+    public SshSettings(
+        String user,
+        Integer port,
+        String identityFile,
+        boolean strictHostKeyChecking,
+        String knownHostsFile,
+        String flake,
+        String remoteCommand) {
+      this(
+          user,
+          port,
+          identityFile,
+          strictHostKeyChecking,
+          knownHostsFile,
+          flake,
+          remoteCommand,
+          null);
     }
   }
 

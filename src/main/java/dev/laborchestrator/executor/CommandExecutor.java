@@ -16,13 +16,15 @@ import java.util.function.Consumer;
  * "http://deployer/reboot/{hostname}"]}.
  *
  * <p>The argv is run as-is, without a shell: each template element stays exactly one argument, so
- * spaces, {@code ;} or {@code $(...)} written in the template are passed literally. The placeholders
- * {@code {hostname}}, {@code {nodeId}} and {@code {address}} may stand anywhere inside an element;
- * the values come from the cluster and are validated before substitution (see {@link TargetValues}):
- * a host whose value is refused gets nothing run. Exit 0 means the rebuild was triggered.
+ * spaces, {@code ;} or {@code $(...)} written in the template are passed literally. The
+ * placeholders {@code {hostname}}, {@code {nodeId}} and {@code {address}} may stand anywhere inside
+ * an element; the values come from the cluster and are validated before substitution (see {@link
+ * TargetValues}): a host whose value is refused gets nothing run. Exit 0 means the rebuild was
+ * triggered.
  */
 public final class CommandExecutor implements HostExecutor {
-  static final List<String> PLACEHOLDERS = List.of(TargetValues.HOSTNAME, TargetValues.NODE_ID, TargetValues.ADDRESS);
+  static final List<String> PLACEHOLDERS =
+      List.of(TargetValues.HOSTNAME, TargetValues.NODE_ID, TargetValues.ADDRESS);
 
   private final Command rebuild;
   private final Command rollback;
@@ -45,7 +47,8 @@ public final class CommandExecutor implements HostExecutor {
   /**
    * @param argv the program and its arguments, with placeholders
    * @param timeout how long the program may run before it and its children are killed
-   * @param sink receives every output line (standard output and error merged), prefixed {@code "hostname: "}
+   * @param sink receives every output line (standard output and error merged), prefixed {@code
+   *     "hostname: "}
    * @throws IllegalArgumentException when the argv is empty or names an unknown placeholder
    */
   public CommandExecutor(List<String> argv, Duration timeout, Consumer<String> sink) {
@@ -56,14 +59,18 @@ public final class CommandExecutor implements HostExecutor {
    * @param rollbackArgv the program that boots a host into its previous generation, with the same
    *     placeholders; empty when there is none
    */
-  public CommandExecutor(List<String> argv, List<String> rollbackArgv, Duration timeout, Consumer<String> sink) {
+  public CommandExecutor(
+      List<String> argv, List<String> rollbackArgv, Duration timeout, Consumer<String> sink) {
     Objects.requireNonNull(argv, "argv");
     if (argv.isEmpty()) {
-      throw new IllegalArgumentException("the rebuild command is empty: give at least the program to run");
+      throw new IllegalArgumentException(
+          "the rebuild command is empty: give at least the program to run");
     }
     this.rebuild = Command.parse(argv, "rebuild.command", "rebuild command");
-    this.rollback = rollbackArgv == null || rollbackArgv.isEmpty() ? null
-        : Command.parse(rollbackArgv, "rebuild.rollbackCommand", "rollback command");
+    this.rollback =
+        rollbackArgv == null || rollbackArgv.isEmpty()
+            ? null
+            : Command.parse(rollbackArgv, "rebuild.rollbackCommand", "rollback command");
     this.runner = new ProcessRunner(timeout, sink);
   }
 
@@ -80,19 +87,25 @@ public final class CommandExecutor implements HostExecutor {
   @Override
   public void rollback(HostTarget target) throws ExecutorException {
     if (rollback == null) {
-      throw new ExecutorException("no rebuild.rollbackCommand is configured: cannot roll " + target.hostname() + " back");
+      throw new ExecutorException(
+          "no rebuild.rollbackCommand is configured: cannot roll " + target.hostname() + " back");
     }
     run(rollback, target);
   }
 
   private void run(Command template, HostTarget target) throws ExecutorException {
-    Map<String, String> values = TargetValues.checked(target, template.used(), "the " + template.label());
+    Map<String, String> values =
+        TargetValues.checked(target, template.used(), "the " + template.label());
     List<String> command = template.argv().stream().map(t -> t.render(values::get)).toList();
     String what = template.label() + " for " + target.hostname();
     ProcessRunner.Completion done = runner.run(command, target.hostname(), what);
     if (done.exitCode() != 0) {
-      throw new ExecutorException(what + " exited " + done.exitCode() + ": "
-          + (done.tail().isEmpty() ? "(no output)" : done.lastLine()));
+      throw new ExecutorException(
+          what
+              + " exited "
+              + done.exitCode()
+              + ": "
+              + (done.tail().isEmpty() ? "(no output)" : done.lastLine()));
     }
   }
 }

@@ -9,14 +9,15 @@ import java.util.function.Consumer;
 public final class HostExecutors {
   /** {@code rebuild.executor} value for {@link CommandExecutor}. */
   public static final String COMMAND = "command";
+
   /** {@code rebuild.executor} value for {@link SshExecutor}. */
   public static final String SSH = "ssh";
 
   private HostExecutors() {}
 
   /**
-   * The executor for {@code rebuild.executor}: {@code command} runs {@code rebuild.command},
-   * {@code ssh} runs the remote command over ssh with {@code rebuild.ssh}. Both use {@code
+   * The executor for {@code rebuild.executor}: {@code command} runs {@code rebuild.command}, {@code
+   * ssh} runs the remote command over ssh with {@code rebuild.ssh}. Both use {@code
    * rebuild.timeout}.
    *
    * @param sink receives every output line, prefixed {@code "hostname: "}
@@ -30,19 +31,27 @@ public final class HostExecutors {
     if (rebuild.timeout() == null) {
       throw new IllegalArgumentException("rebuild.timeout is not set");
     }
-    String executor = rebuild.executor() == null ? "" : rebuild.executor().strip().toLowerCase(Locale.ROOT);
+    String executor =
+        rebuild.executor() == null ? "" : rebuild.executor().strip().toLowerCase(Locale.ROOT);
     switch (executor) {
       case COMMAND:
         if (rebuild.command() == null || rebuild.command().isEmpty()) {
           throw new IllegalArgumentException(
               "rebuild.executor is 'command' but rebuild.command is not set: give the program and its arguments");
         }
-        return new CommandExecutor(rebuild.command(), rebuild.rollbackCommand(), rebuild.timeout(), sink);
+        return new CommandExecutor(
+            rebuild.command(), rebuild.rollbackCommand(), rebuild.timeout(), sink);
       case SSH:
         return new SshExecutor(rebuild.ssh(), rebuild.timeout(), sink);
       default:
         throw new IllegalArgumentException(
-            "unknown rebuild.executor '" + rebuild.executor() + "': use '" + COMMAND + "' or '" + SSH + "'");
+            "unknown rebuild.executor '"
+                + rebuild.executor()
+                + "': use '"
+                + COMMAND
+                + "' or '"
+                + SSH
+                + "'");
     }
   }
 

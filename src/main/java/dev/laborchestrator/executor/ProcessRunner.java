@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * the whole process tree is killed.
  */
 final class ProcessRunner {
-  private static final Logger OUTPUT_LOG = LoggerFactory.getLogger("dev.laborchestrator.executor.output");
+  private static final Logger OUTPUT_LOG =
+      LoggerFactory.getLogger("dev.laborchestrator.executor.output");
   private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
   private static final int TAIL_LINES = 50;
   private static final Duration OUTPUT_GRACE = Duration.ofSeconds(1);
@@ -46,7 +47,10 @@ final class ProcessRunner {
     this.sink = Objects.requireNonNull(sink, "sink");
   }
 
-  /** The default sink: one INFO line per output line on the logger {@code dev.laborchestrator.executor.output}. */
+  /**
+   * The default sink: one INFO line per output line on the logger {@code
+   * dev.laborchestrator.executor.output}.
+   */
   static Consumer<String> loggingSink() {
     return line -> OUTPUT_LOG.info("{}", line);
   }
@@ -76,7 +80,10 @@ final class ProcessRunner {
         killTree(process);
         reader.join(OUTPUT_GRACE.toMillis());
         throw new ExecutorException(
-            what + " timed out after " + Durations.format(timeout) + "; killed it and its child processes");
+            what
+                + " timed out after "
+                + Durations.format(timeout)
+                + "; killed it and its child processes");
       }
       reader.join(OUTPUT_GRACE.toMillis());
     } catch (InterruptedException e) {
@@ -95,7 +102,10 @@ final class ProcessRunner {
     }
   }
 
-  /** Kills the process and every descendant it had: a killed shell would otherwise leave its children running. */
+  /**
+   * Kills the process and every descendant it had: a killed shell would otherwise leave its
+   * children running.
+   */
   private static void killTree(Process process) {
     List<ProcessHandle> descendants = process.descendants().toList();
     process.destroyForcibly();
@@ -120,7 +130,8 @@ final class ProcessRunner {
 
     @Override
     public void run() {
-      try (BufferedReader lines = new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
+      try (BufferedReader lines =
+          new BufferedReader(new InputStreamReader(output, StandardCharsets.UTF_8))) {
         String line;
         while ((line = lines.readLine()) != null) {
           remember(line);

@@ -51,28 +51,32 @@ public final class SshExecutor implements HostExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(SshExecutor.class);
   private static final int SSH_ERROR = 255;
-  private static final Pattern FLAKE_PATTERN = Pattern.compile("[A-Za-z0-9._:/?=&+~@][A-Za-z0-9._:/?=&+~@-]*");
+  private static final Pattern FLAKE_PATTERN =
+      Pattern.compile("[A-Za-z0-9._:/?=&+~@][A-Za-z0-9._:/?=&+~@-]*");
   private static final Pattern USER_PATTERN = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._-]*");
   private static final Pattern NO_SPACE_OR_QUOTE = Pattern.compile("[^\\s\"'\\\\]+");
-  private static final List<String> KEY_EXCHANGE_FAILED = List.of("exchange_identification", "banner exchange");
-  private static final List<String> FAILED_BEFORE_RUNNING = List.of(
-      "connection refused",
-      "could not resolve hostname",
-      "permission denied",
-      "host key verification failed",
-      "remote host identification has changed",
-      "no route to host",
-      "network is unreachable",
-      "connection timed out",
-      "operation timed out",
-      "too many authentication failures",
-      "unable to negotiate");
-  private static final List<String> DROPPED_WHILE_RUNNING = List.of(
-      "closed by remote host",
-      "connection reset",
-      "broken pipe",
-      "client_loop: send disconnect",
-      "not responding");
+  private static final List<String> KEY_EXCHANGE_FAILED =
+      List.of("exchange_identification", "banner exchange");
+  private static final List<String> FAILED_BEFORE_RUNNING =
+      List.of(
+          "connection refused",
+          "could not resolve hostname",
+          "permission denied",
+          "host key verification failed",
+          "remote host identification has changed",
+          "no route to host",
+          "network is unreachable",
+          "connection timed out",
+          "operation timed out",
+          "too many authentication failures",
+          "unable to negotiate");
+  private static final List<String> DROPPED_WHILE_RUNNING =
+      List.of(
+          "closed by remote host",
+          "connection reset",
+          "broken pipe",
+          "client_loop: send disconnect",
+          "not responding");
 
   private final List<String> sshOptions;
   private final Template remoteCommand;
@@ -84,35 +88,44 @@ public final class SshExecutor implements HostExecutor {
    * @param ssh the ssh settings; a null or blank {@code remoteCommand} means {@link
    *     SshSettings#DEFAULT_REMOTE_COMMAND}
    * @param timeout how long ssh may run before it is killed
-   * @param sink receives every output line (ssh's and the remote command's), prefixed {@code "hostname: "}
+   * @param sink receives every output line (ssh's and the remote command's), prefixed {@code
+   *     "hostname: "}
    * @param sshProgram the ssh binary, a path or a name looked up on {@code PATH}
    * @throws IllegalArgumentException when a setting is invalid: an unknown or quoted placeholder, a
    *     missing or unsafe flake, a bad port, user or file
    */
   public SshExecutor(SshSettings ssh, Duration timeout, Consumer<String> sink, String sshProgram) {
     if (ssh == null) {
-      throw new IllegalArgumentException("the ssh executor needs ssh settings (at least rebuild.ssh.flake)");
+      throw new IllegalArgumentException(
+          "the ssh executor needs ssh settings (at least rebuild.ssh.flake)");
     }
     if (sshProgram == null || sshProgram.isBlank()) {
       throw new IllegalArgumentException("the ssh program is not set");
     }
-    String command = ssh.remoteCommand() == null || ssh.remoteCommand().isBlank()
-        ? SshSettings.DEFAULT_REMOTE_COMMAND
-        : ssh.remoteCommand();
+    String command =
+        ssh.remoteCommand() == null || ssh.remoteCommand().isBlank()
+            ? SshSettings.DEFAULT_REMOTE_COMMAND
+            : ssh.remoteCommand();
     this.remoteCommand = Template.parse(command, PLACEHOLDERS, "rebuild.ssh.remoteCommand");
     requireUnquotedPlaceholders(remoteCommand);
-    String rollback = ssh.rollbackRemoteCommand() == null || ssh.rollbackRemoteCommand().isBlank()
-        ? SshSettings.DEFAULT_ROLLBACK_COMMAND
-        : ssh.rollbackRemoteCommand();
-    this.rollbackCommand = Template.parse(rollback, PLACEHOLDERS, "rebuild.ssh.rollbackRemoteCommand");
+    String rollback =
+        ssh.rollbackRemoteCommand() == null || ssh.rollbackRemoteCommand().isBlank()
+            ? SshSettings.DEFAULT_ROLLBACK_COMMAND
+            : ssh.rollbackRemoteCommand();
+    this.rollbackCommand =
+        Template.parse(rollback, PLACEHOLDERS, "rebuild.ssh.rollbackRemoteCommand");
     requireUnquotedPlaceholders(rollbackCommand);
-    boolean usesFlake = remoteCommand.names().contains(FLAKE) || rollbackCommand.names().contains(FLAKE);
+    boolean usesFlake =
+        remoteCommand.names().contains(FLAKE) || rollbackCommand.names().contains(FLAKE);
     this.flake = usesFlake ? checkedFlake(ssh.flake()) : ssh.flake();
     this.sshOptions = options(sshProgram, ssh);
     this.runner = new ProcessRunner(timeout, sink);
   }
 
-  /** Like {@link #SshExecutor(SshSettings, Duration, Consumer, String)} with {@code ssh} from {@code PATH}. */
+  /**
+   * Like {@link #SshExecutor(SshSettings, Duration, Consumer, String)} with {@code ssh} from {@code
+   * PATH}.
+   */
   public SshExecutor(SshSettings ssh, Duration timeout, Consumer<String> sink) {
     this(ssh, timeout, sink, DEFAULT_SSH_PROGRAM);
   }
@@ -127,7 +140,10 @@ public final class SshExecutor implements HostExecutor {
     run(remoteCommand, target, "rebuild");
   }
 
-  /** Runs {@code rebuild.ssh.rollbackRemoteCommand}, by default {@code nixos-rebuild boot --rollback && systemctl reboot}. */
+  /**
+   * Runs {@code rebuild.ssh.rollbackRemoteCommand}, by default {@code nixos-rebuild boot --rollback
+   * && systemctl reboot}.
+   */
   @Override
   public void rollback(HostTarget target) throws ExecutorException {
     run(rollbackCommand, target, "rollback");
@@ -139,7 +155,8 @@ public final class SshExecutor implements HostExecutor {
     if (hasAddress) {
       needed.add(TargetValues.ADDRESS);
     }
-    Map<String, String> values = TargetValues.checked(target, needed, "the " + purpose + " over ssh");
+    Map<String, String> values =
+        TargetValues.checked(target, needed, "the " + purpose + " over ssh");
     values.put(FLAKE, flake);
     String host = hasAddress ? values.get(TargetValues.ADDRESS) : values.get(TargetValues.HOSTNAME);
     List<String> argv = new ArrayList<>(sshOptions);
@@ -152,15 +169,20 @@ public final class SshExecutor implements HostExecutor {
       return;
     }
     if (done.exitCode() != SSH_ERROR) {
-      throw new ExecutorException(what + " exited " + done.exitCode() + ": " + lastLineOrNone(done));
+      throw new ExecutorException(
+          what + " exited " + done.exitCode() + ": " + lastLineOrNone(done));
     }
     Optional<String> drop = droppedConnection(done.tail());
     if (drop.isPresent()) {
-      LOG.info("{}: ssh lost the connection while the rebuild was running ({}); "
-          + "taken as the reboot starting, to be confirmed", target.hostname(), drop.get());
+      LOG.info(
+          "{}: ssh lost the connection while the rebuild was running ({}); "
+              + "taken as the reboot starting, to be confirmed",
+          target.hostname(),
+          drop.get());
       return;
     }
-    throw new ExecutorException(what + " failed, ssh could not run the command (exit 255): " + lastLineOrNone(done));
+    throw new ExecutorException(
+        what + " failed, ssh could not run the command (exit 255): " + lastLineOrNone(done));
   }
 
   /**
@@ -193,15 +215,22 @@ public final class SshExecutor implements HostExecutor {
   }
 
   private static List<String> options(String sshProgram, SshSettings ssh) {
-    List<String> argv = new ArrayList<>(List.of(
-        sshProgram,
-        "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=" + (ssh.strictHostKeyChecking() ? "yes" : "no"),
-        "-o", "ConnectTimeout=10"));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                sshProgram,
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=" + (ssh.strictHostKeyChecking() ? "yes" : "no"),
+                "-o",
+                "ConnectTimeout=10"));
     if (ssh.knownHostsFile() != null) {
-      require(NO_SPACE_OR_QUOTE.matcher(ssh.knownHostsFile()).matches(),
+      require(
+          NO_SPACE_OR_QUOTE.matcher(ssh.knownHostsFile()).matches(),
           "rebuild.ssh.knownHostsFile must be a path without whitespace, quotes or backslashes, got '"
-              + ssh.knownHostsFile() + "'");
+              + ssh.knownHostsFile()
+              + "'");
       argv.addAll(List.of("-o", "UserKnownHostsFile=" + ssh.knownHostsFile()));
     }
     if (ssh.identityFile() != null) {
@@ -209,13 +238,17 @@ public final class SshExecutor implements HostExecutor {
       argv.addAll(List.of("-i", ssh.identityFile()));
     }
     if (ssh.port() != null) {
-      require(ssh.port() >= 1 && ssh.port() <= 65535, "rebuild.ssh.port must be 1..65535, got " + ssh.port());
+      require(
+          ssh.port() >= 1 && ssh.port() <= 65535,
+          "rebuild.ssh.port must be 1..65535, got " + ssh.port());
       argv.addAll(List.of("-p", Integer.toString(ssh.port())));
     }
     if (ssh.user() != null) {
-      require(USER_PATTERN.matcher(ssh.user()).matches(),
+      require(
+          USER_PATTERN.matcher(ssh.user()).matches(),
           "rebuild.ssh.user must be letters, digits, '.', '_' and '-', not starting with '-', got '"
-              + ssh.user() + "'");
+              + ssh.user()
+              + "'");
       argv.addAll(List.of("-l", ssh.user()));
     }
     argv.add("--");
@@ -223,19 +256,29 @@ public final class SshExecutor implements HostExecutor {
   }
 
   private static String checkedFlake(String flake) {
-    require(flake != null && !flake.isBlank(),
+    require(
+        flake != null && !flake.isBlank(),
         "rebuild.ssh.remoteCommand uses {flake} but rebuild.ssh.flake is not set");
-    require(FLAKE_PATTERN.matcher(flake).matches(),
-        "rebuild.ssh.flake '" + flake + "' is refused: the remote shell sees it, so it may only contain letters, digits"
+    require(
+        FLAKE_PATTERN.matcher(flake).matches(),
+        "rebuild.ssh.flake '"
+            + flake
+            + "' is refused: the remote shell sees it, so it may only contain letters, digits"
             + " and . _ : / ? = & + ~ @ - (not first), no whitespace, quotes, ';', '$' or '#'");
     return flake;
   }
 
-  /** A placeholder inside quotes or after a backslash would break out of the quotes this executor adds. */
+  /**
+   * A placeholder inside quotes or after a backslash would break out of the quotes this executor
+   * adds.
+   */
   private static void requireUnquotedPlaceholders(Template template) {
     for (Template.Placeholder placeholder : template.placeholders()) {
-      require(!quotedAt(template.text(), placeholder.start()),
-          "rebuild.ssh.remoteCommand quotes {" + placeholder.name() + "}: leave placeholders unquoted,"
+      require(
+          !quotedAt(template.text(), placeholder.start()),
+          "rebuild.ssh.remoteCommand quotes {"
+              + placeholder.name()
+              + "}: leave placeholders unquoted,"
               + " the executor quotes the values itself");
     }
   }

@@ -18,10 +18,12 @@ final class TargetValues {
   static final String NODE_ID = "nodeId";
   static final String ADDRESS = "address";
 
-  private static final Pattern HOSTNAME_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}");
+  private static final Pattern HOSTNAME_PATTERN =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]{0,252}");
   private static final Pattern NODE_ID_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,127}");
   private static final Pattern IPV6_PATTERN =
-      Pattern.compile("(?=.*:.*:)[0-9A-Fa-f:]{2,39}(?:\\.[0-9]{1,3}){0,3}(?:%[A-Za-z0-9_.-]{1,64})?");
+      Pattern.compile(
+          "(?=.*:.*:)[0-9A-Fa-f:]{2,39}(?:\\.[0-9]{1,3}){0,3}(?:%[A-Za-z0-9_.-]{1,64})?");
 
   private TargetValues() {}
 
@@ -36,16 +38,34 @@ final class TargetValues {
       throws ExecutorException {
     Map<String, String> values = new HashMap<>();
     String hostname = target.hostname();
-    values.put(HOSTNAME, require(what, HOSTNAME, hostname, isHostname(hostname),
-        "a hostname is letters, digits, '.' and '-', starts with a letter or digit, at most 253 characters"));
+    values.put(
+        HOSTNAME,
+        require(
+            what,
+            HOSTNAME,
+            hostname,
+            isHostname(hostname),
+            "a hostname is letters, digits, '.' and '-', starts with a letter or digit, at most 253 characters"));
     String forHost = what + " for " + hostname;
     if (names.contains(NODE_ID)) {
-      values.put(NODE_ID, require(forHost, NODE_ID, target.nodeId(), isNodeId(target.nodeId()),
-          "a node id is letters, digits and '-', starts with a letter or digit, at most 128 characters"));
+      values.put(
+          NODE_ID,
+          require(
+              forHost,
+              NODE_ID,
+              target.nodeId(),
+              isNodeId(target.nodeId()),
+              "a node id is letters, digits and '-', starts with a letter or digit, at most 128 characters"));
     }
     if (names.contains(ADDRESS)) {
-      values.put(ADDRESS, require(forHost, ADDRESS, target.address(), isAddress(target.address()),
-          "an address is a hostname, an IPv4 address or an IPv6 literal without brackets or port"));
+      values.put(
+          ADDRESS,
+          require(
+              forHost,
+              ADDRESS,
+              target.address(),
+              isAddress(target.address()),
+              "an address is a hostname, an IPv4 address or an IPv6 literal without brackets or port"));
     }
     return values;
   }
@@ -66,8 +86,15 @@ final class TargetValues {
       throws ExecutorException {
     if (!valid) {
       throw new ExecutorException(
-          "refused to run " + what + ": " + name + " " + printable(value) + " is not acceptable ("
-              + rule + "); nothing was run");
+          "refused to run "
+              + what
+              + ": "
+              + name
+              + " "
+              + printable(value)
+              + " is not acceptable ("
+              + rule
+              + "); nothing was run");
     }
     return value;
   }
@@ -78,13 +105,17 @@ final class TargetValues {
       return "<missing>";
     }
     StringBuilder out = new StringBuilder("\"");
-    value.codePoints().limit(80).forEach(c -> {
-      if (c < 0x20 || c == 0x7f) {
-        out.append(String.format("\\x%02x", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
+    value
+        .codePoints()
+        .limit(80)
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\x%02x", c));
+              } else {
+                out.appendCodePoint(c);
+              }
+            });
     return out.append(value.codePointCount(0, value.length()) > 80 ? "...\"" : "\"").toString();
   }
 }

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * A string with {@code {name}} placeholders anywhere inside it, checked against the names a caller
- * knows when it is parsed, so that a typo is a configuration error and not a surprise at reboot time.
+ * knows when it is parsed, so that a typo is a configuration error and not a surprise at reboot
+ * time.
  */
 final class Template {
   private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z][A-Za-z0-9_]*)}");
@@ -43,7 +44,13 @@ final class Template {
       String name = matcher.group(1);
       if (!known.contains(name)) {
         throw new IllegalArgumentException(
-            "unknown placeholder {" + name + "} in " + where + " '" + text + "'; known placeholders: "
+            "unknown placeholder {"
+                + name
+                + "} in "
+                + where
+                + " '"
+                + text
+                + "'; known placeholders: "
                 + String.join(", ", known.stream().map(k -> "{" + k + "}").toList()));
       }
       found.add(new Placeholder(name, matcher.start()));

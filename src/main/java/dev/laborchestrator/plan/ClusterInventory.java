@@ -33,7 +33,8 @@ public final class ClusterInventory {
   public static final String DEPLOY_STRATEGY = "lab.deploy-strategy";
   public static final String HEALTH_CHECKS = "lab.health-checks";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private ClusterInventory() {}
 
@@ -43,16 +44,18 @@ public final class ClusterInventory {
   }
 
   /**
-   * One host per node that carries {@code lab.reboot-order}; a node name seen twice keeps its
-   * live node (a re-registered host leaves its old node behind as down).
+   * One host per node that carries {@code lab.reboot-order}; a node name seen twice keeps its live
+   * node (a re-registered host leaves its old node behind as down).
    *
    * @throws InvalidInputException naming the node and the meta key of any bad value
    */
   public static List<HostSpec> fromNodes(List<NomadNode> nodes) {
     Map<String, NomadNode> byName = managedByName(nodes);
     if (byName.isEmpty()) {
-      throw new InvalidInputException("no inventory file is set and no Nomad node carries " + REBOOT_ORDER
-          + " meta: import the lab-machine NixOS module on the hosts, or set 'inventory' in the config");
+      throw new InvalidInputException(
+          "no inventory file is set and no Nomad node carries "
+              + REBOOT_ORDER
+              + " meta: import the lab-machine NixOS module on the hosts, or set 'inventory' in the config");
     }
     List<String> problems = new ArrayList<>();
     List<HostSpec> hosts = new ArrayList<>();
@@ -70,7 +73,8 @@ public final class ClusterInventory {
     Map<String, NomadNode> byName = new TreeMap<>();
     for (NomadNode node : nodes) {
       NomadNode seen = byName.get(node.name());
-      if (managed(node) && (seen == null || "down".equals(seen.status()) && !"down".equals(node.status()))) {
+      if (managed(node)
+          && (seen == null || "down".equals(seen.status()) && !"down".equals(node.status()))) {
         byName.put(node.name(), node);
       }
     }
@@ -86,7 +90,10 @@ public final class ClusterInventory {
         integer(node, REBOOT_ORDER, problems),
         list(meta.get(DEPENDS_ON)),
         checks(node, problems),
-        new Orchestration(meta.get(DEPLOY_STRATEGY), integer(node, REBOOT_DELAY, problems), meta.get(CRITICALITY)),
+        new Orchestration(
+            meta.get(DEPLOY_STRATEGY),
+            integer(node, REBOOT_DELAY, problems),
+            meta.get(CRITICALITY)),
         List.of());
   }
 
@@ -118,14 +125,20 @@ public final class ClusterInventory {
     try {
       return JSON.readValue(value, new TypeReference<List<HealthCheckSpec>>() {});
     } catch (JsonProcessingException e) {
-      problems.add(node.name() + ": " + HEALTH_CHECKS + " is not a JSON list of checks (" + e.getOriginalMessage() + ")");
+      problems.add(
+          node.name()
+              + ": "
+              + HEALTH_CHECKS
+              + " is not a JSON list of checks ("
+              + e.getOriginalMessage()
+              + ")");
       return List.of();
     }
   }
 
   /**
-   * Where an inventory file and the node meta disagree, one warning each; the file wins. Hosts
-   * with meta that the file lacks are named too: they are not part of the rollout.
+   * Where an inventory file and the node meta disagree, one warning each; the file wins. Hosts with
+   * meta that the file lacks are named too: they are not part of the rollout.
    */
   public static List<String> mismatches(List<HostSpec> file, List<NomadNode> nodes) {
     Map<String, HostSpec> fromMeta = new TreeMap<>();
@@ -138,14 +151,33 @@ public final class ClusterInventory {
       }
       compare(warnings, host.hostname(), "rebootOrder", host.rebootOrder(), meta.rebootOrder());
       compare(warnings, host.hostname(), "role", host.role(), meta.role());
-      compare(warnings, host.hostname(), "dependencies", sorted(host.dependencies()), sorted(meta.dependencies()));
-      compare(warnings, host.hostname(), "criticalityLevel", host.orchestration().criticalityLevel(),
+      compare(
+          warnings,
+          host.hostname(),
+          "dependencies",
+          sorted(host.dependencies()),
+          sorted(meta.dependencies()));
+      compare(
+          warnings,
+          host.hostname(),
+          "criticalityLevel",
+          host.orchestration().criticalityLevel(),
           meta.orchestration().criticalityLevel());
-      compare(warnings, host.hostname(), "rebootDelay", host.orchestration().rebootDelay(),
+      compare(
+          warnings,
+          host.hostname(),
+          "rebootDelay",
+          host.orchestration().rebootDelay(),
           meta.orchestration().rebootDelay());
     }
-    fromMeta.keySet().forEach(name -> warnings.add(name + " carries lab.* node meta but is not in the inventory file: "
-        + "it is not part of this rollout"));
+    fromMeta
+        .keySet()
+        .forEach(
+            name ->
+                warnings.add(
+                    name
+                        + " carries lab.* node meta but is not in the inventory file: "
+                        + "it is not part of this rollout"));
     return warnings;
   }
 
@@ -153,10 +185,18 @@ public final class ClusterInventory {
     return values.stream().sorted().toList();
   }
 
-  private static void compare(List<String> warnings, String host, String key, Object file, Object meta) {
+  private static void compare(
+      List<String> warnings, String host, String key, Object file, Object meta) {
     if (!Objects.equals(file, meta)) {
-      warnings.add(host + ": the inventory file says " + key + " " + file + ", the node meta says " + meta
-          + " (the file wins)");
+      warnings.add(
+          host
+              + ": the inventory file says "
+              + key
+              + " "
+              + file
+              + ", the node meta says "
+              + meta
+              + " (the file wins)");
     }
   }
 }

@@ -23,10 +23,11 @@ public record Plan(List<Wave> waves, int maxParallel) {
   }
 
   /**
-   * A host and where it stands in the plan. {@code node} is empty when the plan was made without
-   * a cluster (inventory check). A host with a {@code skipReason} is not touched.
+   * A host and where it stands in the plan. {@code node} is empty when the plan was made without a
+   * cluster (inventory check). A host with a {@code skipReason} is not touched.
    */
-  public record PlannedHost(HostSpec spec, Optional<NodeRef> node, String skipReason, String reason, Role role) {
+  public record PlannedHost(
+      HostSpec spec, Optional<NodeRef> node, String skipReason, String reason, Role role) {
     public PlannedHost(HostSpec spec, Optional<NodeRef> node, String skipReason, String reason) {
       this(spec, node, skipReason, reason, Role.PLAIN);
     }
@@ -50,7 +51,8 @@ public record Plan(List<Wave> waves, int maxParallel) {
     }
 
     public NodeRef requireNode() {
-      return node.orElseThrow(() -> new IllegalStateException(hostname() + " has no Nomad node in this plan"));
+      return node.orElseThrow(
+          () -> new IllegalStateException(hostname() + " has no Nomad node in this plan"));
     }
   }
 
@@ -77,14 +79,23 @@ public record Plan(List<Wave> waves, int maxParallel) {
   /** The lines {@code plan} prints: each wave, each host with its placement reason. */
   public List<String> describe() {
     List<String> lines = new ArrayList<>();
-    lines.add("Plan: " + hosts().size() + " hosts in " + waves.size() + " waves, at most " + maxParallel
-        + " out of service at once");
+    lines.add(
+        "Plan: "
+            + hosts().size()
+            + " hosts in "
+            + waves.size()
+            + " waves, at most "
+            + maxParallel
+            + " out of service at once");
     int number = 1;
     for (Wave wave : waves) {
       lines.add("Wave " + number++ + " (rebootOrder " + wave.rebootOrder() + "):");
       int position = 1;
       for (PlannedHost host : wave.hosts()) {
-        String node = host.node().map(n -> "  (node " + n.id().substring(0, Math.min(8, n.id().length())) + ")").orElse("");
+        String node =
+            host.node()
+                .map(n -> "  (node " + n.id().substring(0, Math.min(8, n.id().length())) + ")")
+                .orElse("");
         String what = host.skipped() ? "SKIP: " + host.skipReason() : host.reason();
         lines.add(String.format("  %d. %-20s %s%s", position++, host.hostname(), what, node));
       }

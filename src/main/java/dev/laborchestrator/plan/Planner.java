@@ -31,7 +31,11 @@ public final class Planner {
    * servers} and {@code leaders} are the hosts that run Nomad or Consul servers and the current
    * leaders among them.
    */
-  public record Options(int maxParallel, IneligibleHosts ineligibleHosts, String ownNodeId, Set<String> servers,
+  public record Options(
+      int maxParallel,
+      IneligibleHosts ineligibleHosts,
+      String ownNodeId,
+      Set<String> servers,
       Set<String> leaders) {
     public Options {
       servers = Set.copyOf(servers);
@@ -49,50 +53,90 @@ public final class Planner {
   }
 
   /**
-   * Plans against the cluster's nodes ({@code GET /v1/nodes}); {@code nodes == null} plans
-   * without one.
+   * Plans against the cluster's nodes ({@code GET /v1/nodes}); {@code nodes == null} plans without
+   * one.
    *
    * @throws InvalidInputException for a dependency cycle, a dependency that reboots later than its
    *     dependent, or a host with no matching Nomad node
    */
   public static Plan plan(List<HostSpec> hosts, List<NodeStub> nodes, Options options) {
-    Map<String, HostSpec> byName = hosts.stream()
-        .collect(Collectors.toMap(HostSpec::hostname, Function.identity(), (a, b) -> a, LinkedHashMap::new));
-    findCycle(byName).ifPresent(cycle -> {
-      throw new InvalidInputException("dependency cycle: " + String.join(" -> ", cycle));
-    });
+    Map<String, HostSpec> byName =
+        hosts.stream()
+            .collect(
+                Collectors.toMap(
+                    HostSpec::hostname, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+    findCycle(byName)
+        .ifPresent(
+            cycle -> {
+              throw new InvalidInputException("dependency cycle: " + String.join(" -> ", cycle));
+            });
     List<String> problems = new ArrayList<>();
     for (HostSpec host : hosts) {
       for (String dependency : host.dependencies()) {
         HostSpec dep = byName.get(dependency);
         if (dep != null && dep.rebootOrder() > host.rebootOrder()) {
-          problems.add(host.hostname() + " (rebootOrder " + host.rebootOrder() + ") depends on " + dependency
-              + " (rebootOrder " + dep.rebootOrder() + "), which reboots later: give " + host.hostname()
-              + " a rebootOrder of at least " + dep.rebootOrder() + " or drop the dependency");
+          problems.add(
+              host.hostname()
+                  + " (rebootOrder "
+                  + host.rebootOrder()
+                  + ") depends on "
+                  + dependency
+                  + " (rebootOrder "
+                  + dep.rebootOrder()
+                  + "), which reboots later: give "
+                  + host.hostname()
+                  + " a rebootOrder of at least "
+                  + dep.rebootOrder()
+                  + " or drop the dependency");
         }
       }
     }
     Map<String, NodeRef> matched = nodes == null ? Map.of() : match(hosts, nodes, problems);
-    String own = matched.values().stream().filter(n -> n.id().equals(options.ownNodeId())).map(NodeRef::name)
-        .findFirst().orElse(null);
+    String own =
+        matched.values().stream()
+            .filter(n -> n.id().equals(options.ownNodeId()))
+            .map(NodeRef::name)
+            .findFirst()
+            .orElse(null);
     if (own != null) {
-      hosts.stream().filter(h -> h.dependencies().contains(own)).forEach(h -> problems.add(h.hostname()
-          + " depends on " + own + ", the node this controller runs on, which goes last: drop the dependency or"
-          + " keep the controller off " + own + " with a job constraint"));
+      hosts.stream()
+          .filter(h -> h.dependencies().contains(own))
+          .forEach(
+              h ->
+                  problems.add(
+                      h.hostname()
+                          + " depends on "
+                          + own
+                          + ", the node this controller runs on, which goes last: drop the dependency or"
+                          + " keep the controller off "
+                          + own
+                          + " with a job constraint"));
     }
     if (!problems.isEmpty()) {
       throw new InvalidInputException(String.join("; ", problems));
     }
 
-    java.util.function.Function<HostSpec, Role> roleOf = h -> h.hostname().equals(own) ? Role.OWN_NODE
-        : options.leaders().contains(h.hostname()) ? Role.LEADER
-        : options.servers().contains(h.hostname()) ? Role.SERVER : Role.PLAIN;
+    java.util.function.Function<HostSpec, Role> roleOf =
+        h ->
+            h.hostname().equals(own)
+                ? Role.OWN_NODE
+                : options.leaders().contains(h.hostname())
+                    ? Role.LEADER
+                    : options.servers().contains(h.hostname()) ? Role.SERVER : Role.PLAIN;
     TreeMap<Integer, List<HostSpec>> byOrder = new TreeMap<>();
-    hosts.stream().filter(h -> !h.hostname().equals(own))
+    hosts.stream()
+        .filter(h -> !h.hostname().equals(own))
         .forEach(h -> byOrder.computeIfAbsent(h.rebootOrder(), k -> new ArrayList<>()).add(h));
     List<Wave> waves = new ArrayList<>();
     for (Map.Entry<Integer, List<HostSpec>> entry : byOrder.entrySet()) {
-      waves.add(wave(entry.getKey(), startOrder(entry.getValue(), roleOf), matched, byName, options, roleOf));
+      waves.add(
+          wave(
+              entry.getKey(),
+              startOrder(entry.getValue(), roleOf),
+              matched,
+              byName,
+              options,
+              roleOf));
     }
     if (own != null) {
       HostSpec host = byName.get(own);
@@ -101,37 +145,52 @@ public final class Planner {
     return new Plan(waves, options.maxParallel());
   }
 
-  private static Wave wave(int order, List<HostSpec> hosts, Map<String, NodeRef> matched,
-      Map<String, HostSpec> byName, Options options, Function<HostSpec, Role> roleOf) {
+  private static Wave wave(
+      int order,
+      List<HostSpec> hosts,
+      Map<String, NodeRef> matched,
+      Map<String, HostSpec> byName,
+      Options options,
+      Function<HostSpec, Role> roleOf) {
     List<PlannedHost> placed = new ArrayList<>();
     for (HostSpec host : hosts) {
       Optional<NodeRef> node = Optional.ofNullable(matched.get(host.hostname()));
-      String skip = node.filter(n -> !n.eligibleBefore() && options.ineligibleHosts() == IneligibleHosts.SKIP)
-          .map(n -> "node was marked ineligible by an operator before the rollout")
-          .orElse(null);
+      String skip =
+          node.filter(n -> !n.eligibleBefore() && options.ineligibleHosts() == IneligibleHosts.SKIP)
+              .map(n -> "node was marked ineligible by an operator before the rollout")
+              .orElse(null);
       Role role = roleOf.apply(host);
       placed.add(new PlannedHost(host, node, skip, reason(host, order, byName, node, role), role));
     }
     return new Wave(order, placed);
   }
 
-  private static Map<String, NodeRef> match(List<HostSpec> hosts, List<NodeStub> nodes, List<String> problems) {
+  private static Map<String, NodeRef> match(
+      List<HostSpec> hosts, List<NodeStub> nodes, List<String> problems) {
     Map<String, List<NodeStub>> byName = new HashMap<>();
     nodes.forEach(n -> byName.computeIfAbsent(n.name(), k -> new ArrayList<>()).add(n));
     Map<String, NodeRef> matched = new HashMap<>();
     for (HostSpec host : hosts) {
       List<NodeStub> candidates = byName.getOrDefault(host.hostname(), List.of());
-      // A host re-registered with a new node ID leaves its old node behind as "down": prefer the live one.
+      // A host re-registered with a new node ID leaves its old node behind as "down": prefer the
+      // live one.
       List<NodeStub> live = candidates.stream().filter(n -> !"down".equals(n.status())).toList();
       List<NodeStub> pick = live.isEmpty() ? candidates : live;
       if (pick.isEmpty()) {
         problems.add("host " + host.hostname() + " has no Nomad node named " + host.hostname());
       } else if (pick.size() > 1) {
-        problems.add("host " + host.hostname() + " matches " + pick.size() + " Nomad nodes ("
-            + pick.stream().map(NodeStub::id).sorted().collect(Collectors.joining(", ")) + ")");
+        problems.add(
+            "host "
+                + host.hostname()
+                + " matches "
+                + pick.size()
+                + " Nomad nodes ("
+                + pick.stream().map(NodeStub::id).sorted().collect(Collectors.joining(", "))
+                + ")");
       } else {
         NodeStub node = pick.get(0);
-        matched.put(host.hostname(), new NodeRef(node.id(), node.name(), node.address(), node.eligible()));
+        matched.put(
+            host.hostname(), new NodeRef(node.id(), node.name(), node.address(), node.eligible()));
       }
     }
     return matched;
@@ -156,13 +215,16 @@ public final class Planner {
       }
       waiting.put(host.hostname(), count);
     }
-    PriorityQueue<String> free = new PriorityQueue<>(
-        Comparator.comparing((String name) -> roleOf.apply(inWave.get(name))).thenComparing(Comparator.naturalOrder()));
-    waiting.forEach((name, count) -> {
-      if (count == 0) {
-        free.add(name);
-      }
-    });
+    PriorityQueue<String> free =
+        new PriorityQueue<>(
+            Comparator.comparing((String name) -> roleOf.apply(inWave.get(name)))
+                .thenComparing(Comparator.naturalOrder()));
+    waiting.forEach(
+        (name, count) -> {
+          if (count == 0) {
+            free.add(name);
+          }
+        });
     List<HostSpec> ordered = new ArrayList<>();
     while (!free.isEmpty()) {
       String next = free.poll();
@@ -176,20 +238,30 @@ public final class Planner {
     return ordered;
   }
 
-  private static String reason(HostSpec host, int order, Map<String, HostSpec> byName, Optional<NodeRef> node,
-      Role role) {
+  private static String reason(
+      HostSpec host, int order, Map<String, HostSpec> byName, Optional<NodeRef> node, Role role) {
     List<String> parts = new ArrayList<>();
     parts.add("rebootOrder " + order);
     switch (role) {
       case OWN_NODE -> parts.add("the controller's own node: last of all, alone");
-      case LEADER -> parts.add("runs the current server leader: last of its wave, never with another server host");
-      case SERVER -> parts.add("runs a Nomad/Consul server: after plain hosts, never with another server host");
-      default -> { }
+      case LEADER ->
+          parts.add(
+              "runs the current server leader: last of its wave, never with another server host");
+      case SERVER ->
+          parts.add(
+              "runs a Nomad/Consul server: after plain hosts, never with another server host");
+      default -> {}
     }
-    List<String> sameWave = host.dependencies().stream()
-        .filter(d -> byName.get(d).rebootOrder() == order).sorted().toList();
-    List<String> earlier = host.dependencies().stream()
-        .filter(d -> byName.get(d).rebootOrder() < order).sorted().toList();
+    List<String> sameWave =
+        host.dependencies().stream()
+            .filter(d -> byName.get(d).rebootOrder() == order)
+            .sorted()
+            .toList();
+    List<String> earlier =
+        host.dependencies().stream()
+            .filter(d -> byName.get(d).rebootOrder() < order)
+            .sorted()
+            .toList();
     if (!sameWave.isEmpty()) {
       parts.add("starts after " + String.join(", ", sameWave) + " (dependencies)");
     }

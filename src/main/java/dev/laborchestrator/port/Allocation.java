@@ -15,7 +15,8 @@ public record Allocation(
     @JsonProperty("DesiredStatus") String desiredStatus) {
 
   public boolean system() {
-    return job != null && "system".equals(job.type()) || job != null && "sysbatch".equals(job.type());
+    return job != null && "system".equals(job.type())
+        || job != null && "sysbatch".equals(job.type());
   }
 
   /** Pending or running: the states in which a drain is not yet finished with it. */
@@ -23,7 +24,9 @@ public record Allocation(
     return "pending".equals(clientStatus) || "running".equals(clientStatus);
   }
 
-  /** Whether a drain with the given {@code ignoreSystemJobs} setting has to move this allocation. */
+  /**
+   * Whether a drain with the given {@code ignoreSystemJobs} setting has to move this allocation.
+   */
   public boolean coveredByDrain(boolean ignoreSystemJobs) {
     return !(ignoreSystemJobs && system());
   }

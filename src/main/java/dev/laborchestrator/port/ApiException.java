@@ -18,15 +18,18 @@ public class ApiException extends RuntimeException {
 
   public static ApiException status(int status, String method, String path, String body) {
     String detail = body == null || body.isBlank() ? "" : ": " + body.strip();
-    return new ApiException(status, method + " " + path + " answered HTTP " + status + detail, false, null);
+    return new ApiException(
+        status, method + " " + path + " answered HTTP " + status + detail, false, null);
   }
 
   public static ApiException shape(String method, String path, String problem) {
-    return new ApiException(0, method + " " + path + " answered with an unexpected shape: " + problem, true, null);
+    return new ApiException(
+        0, method + " " + path + " answered with an unexpected shape: " + problem, true, null);
   }
 
   public static ApiException unreachable(String method, String path, Throwable cause) {
-    return new ApiException(0, method + " " + path + " failed: " + cause.getMessage(), false, cause);
+    return new ApiException(
+        0, method + " " + path + " failed: " + cause.getMessage(), false, cause);
   }
 
   public int status() {

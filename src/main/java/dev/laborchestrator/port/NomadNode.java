@@ -21,8 +21,10 @@ public record NomadNode(
   public static final String READY = "ready";
   public static final String ELIGIBLE = "eligible";
   public static final String INELIGIBLE = "ineligible";
+
   /** Dynamic node metadata key the lab-machine module publishes after every boot. */
   public static final String BOOT_ID_META = "lab.boot-id";
+
   /** Node metadata key carrying the NixOS configuration revision. */
   public static final String REVISION_META = "nixos.revision";
 

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Prints one line per state transition and, at the end, a summary table: readable in a terminal
- * and in the Nomad UI's log view.
+ * Prints one line per state transition and, at the end, a summary table: readable in a terminal and
+ * in the Nomad UI's log view.
  */
 public final class ConsoleReporter implements RolloutListener {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_LOCAL_TIME.withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ISO_LOCAL_TIME.withZone(ZoneOffset.UTC);
 
   private final PrintStream out;
   private final Clock clock;
@@ -24,34 +25,61 @@ public final class ConsoleReporter implements RolloutListener {
   }
 
   @Override
-  public synchronized void transition(String host, HostState from, HostState to, Duration inPrevious,
-      Duration sinceStart, String detail) {
+  public synchronized void transition(
+      String host,
+      HostState from,
+      HostState to,
+      Duration inPrevious,
+      Duration sinceStart,
+      String detail) {
     String time = TIME.format(clock.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     String spent = from == HostState.PENDING ? "" : " after " + seconds(inPrevious) + " in " + from;
     String tail = detail == null || detail.isEmpty() ? "" : " - " + detail;
-    out.printf(Locale.ROOT, "%s  %-16s %-10s (elapsed %s%s)%s%n", time, host, to, seconds(sinceStart), spent, tail);
+    out.printf(
+        Locale.ROOT,
+        "%s  %-16s %-10s (elapsed %s%s)%s%n",
+        time,
+        host,
+        to,
+        seconds(sinceStart),
+        spent,
+        tail);
     out.flush();
   }
 
   /** The final table: host, result, time drained, time down, time to healthy, total. */
   public void summary(RolloutResult result) {
     out.println();
-    out.printf(Locale.ROOT, "Rollout %s: %s%n", result.rolloutId(), result.succeeded() ? "done" : "FAILED");
+    out.printf(
+        Locale.ROOT,
+        "Rollout %s: %s%n",
+        result.rolloutId(),
+        result.succeeded() ? "done" : "FAILED");
     String format = "%-16s %-8s %9s %9s %11s %9s  %s%n";
-    out.printf(Locale.ROOT, format, "HOST", "RESULT", "DRAINED", "DOWN", "TO HEALTHY", "TOTAL", "NOTE");
+    out.printf(
+        Locale.ROOT, format, "HOST", "RESULT", "DRAINED", "DOWN", "TO HEALTHY", "TOTAL", "NOTE");
     for (HostReport host : result.hosts()) {
       boolean started = host.state() != HostState.PENDING && host.state() != HostState.SKIPPED;
-      out.printf(Locale.ROOT, format, host.hostname(), host.state() == HostState.PENDING ? "NOT RUN" : host.state(),
-          started ? seconds(host.drained()) : "-", started ? seconds(host.down()) : "-",
-          started ? seconds(host.toHealthy()) : "-", started ? seconds(host.total()) : "-",
+      out.printf(
+          Locale.ROOT,
+          format,
+          host.hostname(),
+          host.state() == HostState.PENDING ? "NOT RUN" : host.state(),
+          started ? seconds(host.drained()) : "-",
+          started ? seconds(host.down()) : "-",
+          started ? seconds(host.toHealthy()) : "-",
+          started ? seconds(host.total()) : "-",
           host.reason() == null ? "" : host.reason());
     }
-    List<HostReport> rolledBack = result.hosts().stream().filter(h -> h.state() == HostState.ROLLED_BACK).toList();
+    List<HostReport> rolledBack =
+        result.hosts().stream().filter(h -> h.state() == HostState.ROLLED_BACK).toList();
     for (HostReport host : rolledBack) {
       out.println();
       out.println("ROLLED BACK " + host.hostname() + ": " + host.reason());
-      out.println("The host runs its previous generation again. The rollout halted: fix the new configuration,");
-      out.println("then run with --retry-failed to try the host again, or 'reset' to forget this rollout.");
+      out.println(
+          "The host runs its previous generation again. The rollout halted: fix the new configuration,");
+      out.println(
+          "then run with --retry-failed to try the host again, or 'reset' to forget this rollout.");
     }
     List<HostReport> failed = result.failed();
     if (!failed.isEmpty()) {
@@ -59,9 +87,12 @@ public final class ConsoleReporter implements RolloutListener {
       for (HostReport host : failed) {
         out.println("FAILED " + host.hostname() + ": " + host.reason());
       }
-      out.println("A node that was drained is left drained and ineligible, so Nomad schedules nothing on it.");
-      out.println("Hosts after it were not started. Fix the host, then run again with --retry-failed to continue");
-      out.println("where it failed, or make it eligible yourself (nomad node eligibility -enable <node-id>) and");
+      out.println(
+          "A node that was drained is left drained and ineligible, so Nomad schedules nothing on it.");
+      out.println(
+          "Hosts after it were not started. Fix the host, then run again with --retry-failed to continue");
+      out.println(
+          "where it failed, or make it eligible yourself (nomad node eligibility -enable <node-id>) and");
       out.println("'reset' the rollout.");
     }
     out.flush();

@@ -16,10 +16,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The conditions under which no host may be taken out of service: another host of the plan is
- * down, checks on another host are failing, or the Nomad or Consul servers are unhealthy (for a
- * server host: cannot tolerate losing one). Hosts this rollout has out of service itself are not
- * held against it.
+ * The conditions under which no host may be taken out of service: another host of the plan is down,
+ * checks on another host are failing, or the Nomad or Consul servers are unhealthy (for a server
+ * host: cannot tolerate losing one). Hosts this rollout has out of service itself are not held
+ * against it.
  */
 public final class Gates {
   private final Ports ports;
@@ -45,21 +45,31 @@ public final class Gates {
     Map<String, NodeStub> nodes = new HashMap<>();
     ports.nomad().listNodes().forEach(n -> nodes.put(n.id(), n));
     for (PlannedHost other : plan.hosts()) {
-      if (other.skipped() || other.node().isEmpty() || busy.contains(other.hostname())
+      if (other.skipped()
+          || other.node().isEmpty()
+          || busy.contains(other.hostname())
           || host != null && other.hostname().equals(host.hostname())) {
         continue;
       }
       NodeStub stub = nodes.get(other.requireNode().id());
       if (stub == null || !NomadNode.READY.equals(stub.status())) {
-        problems.add(other.hostname() + " is " + (stub == null ? "gone from Nomad" : stub.status()));
+        problems.add(
+            other.hostname() + " is " + (stub == null ? "gone from Nomad" : stub.status()));
         continue;
       }
       NomadNode node = ports.nomad().readNode(stub.id(), BlockingQuery.NONE).value();
-      List<HealthCheck> failing = ports.consul().nodeChecks(node.consulName(), BlockingQuery.NONE).value().stream()
-          .filter(c -> !c.passing()).toList();
+      List<HealthCheck> failing =
+          ports.consul().nodeChecks(node.consulName(), BlockingQuery.NONE).value().stream()
+              .filter(c -> !c.passing())
+              .toList();
       if (!failing.isEmpty()) {
-        problems.add("checks failing on " + other.hostname() + ": "
-            + failing.stream().map(c -> c.name() + " " + c.status()).collect(Collectors.joining(", ")));
+        problems.add(
+            "checks failing on "
+                + other.hostname()
+                + ": "
+                + failing.stream()
+                    .map(c -> c.name() + " " + c.status())
+                    .collect(Collectors.joining(", ")));
       }
     }
     boolean server = host != null && host.server();
@@ -85,8 +95,11 @@ public final class Gates {
       return Optional.of(name + " autopilot reports the servers unhealthy");
     }
     if (server && health.failureTolerance() < 1) {
-      return Optional.of(name + " autopilot failure tolerance is " + health.failureTolerance()
-          + ": a server host going down would lose quorum");
+      return Optional.of(
+          name
+              + " autopilot failure tolerance is "
+              + health.failureTolerance()
+              + ": a server host going down would lose quorum");
     }
     return Optional.empty();
   }

@@ -33,8 +33,23 @@ public record HostCheckpoint(
     timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
   }
 
-  static HostCheckpoint pending(String hostname, String nodeId, boolean eligibleBefore, Instant now) {
-    return new HostCheckpoint(hostname, nodeId, HostState.PENDING, eligibleBefore, null, 0, null, null, null, null,
-        Map.of(), now, null, false, null);
+  static HostCheckpoint pending(
+      String hostname, String nodeId, boolean eligibleBefore, Instant now) {
+    return new HostCheckpoint(
+        hostname,
+        nodeId,
+        HostState.PENDING,
+        eligibleBefore,
+        null,
+        0,
+        null,
+        null,
+        null,
+        null,
+        Map.of(),
+        now,
+        null,
+        false,
+        null);
   }
 }

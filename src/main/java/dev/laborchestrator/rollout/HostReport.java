@@ -7,7 +7,8 @@ import java.util.Map;
  * How one host's rollout ended: its final state, the failure or skip reason, and the time it spent
  * in each state.
  */
-public record HostReport(String hostname, HostState state, String reason, Map<HostState, Duration> timeIn) {
+public record HostReport(
+    String hostname, HostState state, String reason, Map<HostState, Duration> timeIn) {
   public HostReport {
     timeIn = Map.copyOf(timeIn);
   }
@@ -33,7 +34,13 @@ public record HostReport(String hostname, HostState state, String reason, Map<Ho
   }
 
   public Duration total() {
-    return time(HostState.PREPARING, HostState.DRAINING, HostState.REBUILDING, HostState.REBOOTING,
-        HostState.RETURNING, HostState.VERIFYING, HostState.ENABLING);
+    return time(
+        HostState.PREPARING,
+        HostState.DRAINING,
+        HostState.REBUILDING,
+        HostState.REBOOTING,
+        HostState.RETURNING,
+        HostState.VERIFYING,
+        HostState.ENABLING);
   }
 }

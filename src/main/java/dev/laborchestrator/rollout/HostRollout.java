@@ -28,20 +28,29 @@ import java.util.stream.Collectors;
 
 /**
  * One host's way through the state machine of design §3. Each state's step observes the node
- * through the ports, acts at most once, and names the next state; a failure ends in FAILED with
- * the node left drained and ineligible. Every transition is checkpointed before the new state acts.
+ * through the ports, acts at most once, and names the next state; a failure ends in FAILED with the
+ * node left drained and ineligible. Every transition is checkpointed before the new state acts.
  */
 final class HostRollout {
   /** Drain metadata key that marks a drain as this controller's. */
   static final String ROLLOUT_META = "lab-orchestrator.rollout";
+
   /** The check Consul adds while an agent is in maintenance mode. */
   static final String MAINTENANCE_CHECK = "_node_maintenance";
 
   /** What every host of one rollout shares. */
-  record Context(Ports ports, RolloutSettings settings, RolloutListener listener, String rolloutId,
-      Consumer<HostCheckpoint> checkpoint, Gates gates, Supplier<Set<String>> busy) {}
+  record Context(
+      Ports ports,
+      RolloutSettings settings,
+      RolloutListener listener,
+      String rolloutId,
+      Consumer<HostCheckpoint> checkpoint,
+      Gates gates,
+      Supplier<Set<String>> busy) {}
 
-  /** The checkpoint could not be stored: the host stops where it is rather than run on unrecorded. */
+  /**
+   * The checkpoint could not be stored: the host stops where it is rather than run on unrecorded.
+   */
   static final class CheckpointFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -50,7 +59,9 @@ final class HostRollout {
     }
   }
 
-  /** The host came back but is not right (wrong revision, checks not passing): may be rolled back. */
+  /**
+   * The host came back but is not right (wrong revision, checks not passing): may be rolled back.
+   */
   private static final class VerificationFailure extends HostFailure {
     private static final long serialVersionUID = 1L;
 
@@ -86,8 +97,10 @@ final class HostRollout {
   private Instant healthDeadline;
   private boolean maintenanceOn;
   private String rollbackOf;
+
   /** The boot marker and status time of the latest read of the node: the baseline of a rollback. */
   private String seenBootId;
+
   private long seenStatusUpdatedAt;
 
   HostRollout(PlannedHost host, Context context, String position, HostCheckpoint resume) {
@@ -124,14 +137,29 @@ final class HostRollout {
     return resume != null;
   }
 
-  /** Whether the run ended without reaching a final state: interrupted, or its checkpoint failed. */
+  /**
+   * Whether the run ended without reaching a final state: interrupted, or its checkpoint failed.
+   */
   boolean stopped() {
     return stopped;
   }
 
   HostCheckpoint snapshot() {
-    return new HostCheckpoint(host.hostname(), node.id(), state, eligibleBefore, bootIdBefore, statusUpdatedBefore,
-        triggeredAt, healthDeadline, failedIn, reason, timeIn, ports.clock().now(), revisionBefore, maintenanceOn,
+    return new HostCheckpoint(
+        host.hostname(),
+        node.id(),
+        state,
+        eligibleBefore,
+        bootIdBefore,
+        statusUpdatedBefore,
+        triggeredAt,
+        healthDeadline,
+        failedIn,
+        reason,
+        timeIn,
+        ports.clock().now(),
+        revisionBefore,
+        maintenanceOn,
         rollbackOf);
   }
 
@@ -175,8 +203,15 @@ final class HostRollout {
           next = HostState.ROLLING_BACK;
           detail = "rolling back to the previous generation: " + e.getMessage();
         } else {
-          next = fail(rollbackOf == null ? e.getMessage()
-              : "still unhealthy after the rollback: " + e.getMessage() + " (rolled back because: " + rollbackOf + ")");
+          next =
+              fail(
+                  rollbackOf == null
+                      ? e.getMessage()
+                      : "still unhealthy after the rollback: "
+                          + e.getMessage()
+                          + " (rolled back because: "
+                          + rollbackOf
+                          + ")");
           detail = reason;
         }
       } catch (HostFailure e) {
@@ -254,7 +289,8 @@ final class HostRollout {
     Instant deadline = ports.clock().now().plus(settings.healthTimeout());
     NomadNode current = readNode(0, deadline).value();
     if (!current.ready()) {
-      throw new HostFailure("node is " + current.status() + " before its rollout started; nothing was changed");
+      throw new HostFailure(
+          "node is " + current.status() + " before its rollout started; nothing was changed");
     }
     if (current.draining() && !ours(current)) {
       throw new HostFailure("node is already being drained by someone else; nothing was changed");
@@ -268,20 +304,28 @@ final class HostRollout {
     }
     awaitGates(deadline);
     if (settings.maintenance() && ports.maintenance() != null && !maintenanceOn) {
-      retrying(deadline, () -> {
-        ports.maintenance().enable(node.address(), "lab-orchestrator rollout " + context.rolloutId());
-        return null;
-      });
+      retrying(
+          deadline,
+          () -> {
+            ports
+                .maintenance()
+                .enable(node.address(), "lab-orchestrator rollout " + context.rolloutId());
+            return null;
+          });
       maintenanceOn = true;
     }
-    return new Step(HostState.DRAINING, (delay > 0 ? "waited rebootDelay " + delay + "s; " : "") + "gates passed"
-        + (maintenanceOn ? "; Consul maintenance mode on" : ""));
+    return new Step(
+        HostState.DRAINING,
+        (delay > 0 ? "waited rebootDelay " + delay + "s; " : "")
+            + "gates passed"
+            + (maintenanceOn ? "; Consul maintenance mode on" : ""));
   }
 
   /** Waits, up to {@code deadline}, until nothing forbids taking this host out of service. */
   private void awaitGates(Instant deadline) throws HostFailure, InterruptedException {
     while (true) {
-      Optional<String> refusal = retrying(deadline, () -> context.gates().beforeHost(host, context.busy().get()));
+      Optional<String> refusal =
+          retrying(deadline, () -> context.gates().beforeHost(host, context.busy().get()));
       if (refusal.isEmpty()) {
         return;
       }
@@ -291,7 +335,8 @@ final class HostRollout {
   }
 
   private boolean ours(NomadNode current) {
-    return current.lastDrain() != null && current.lastDrain().meta() != null
+    return current.lastDrain() != null
+        && current.lastDrain().meta() != null
         && context.rolloutId().equals(current.lastDrain().meta().get(ROLLOUT_META));
   }
 
@@ -299,36 +344,53 @@ final class HostRollout {
     Instant deadline = ports.clock().now().plus(settings.drainTimeout());
     String timedOut = "drain not complete after " + Durations.format(settings.drainTimeout());
     requestDrain(deadline);
-    NomadNode current = awaitNode(deadline, n -> !n.draining(), n -> timedOut + ": DrainStrategy still set");
+    NomadNode current =
+        awaitNode(deadline, n -> !n.draining(), n -> timedOut + ": DrainStrategy still set");
     if (current.lastDrain() != null && current.lastDrain().canceled()) {
       throw new HostFailure("the drain was canceled by someone else (LastDrain.Status canceled)");
     }
-    // Nomad clears DrainStrategy before system allocations have stopped: wait for those it covers too.
+    // Nomad clears DrainStrategy before system allocations have stopped: wait for those it covers
+    // too.
     long index = 0;
     while (true) {
       long query = index;
-      Indexed<List<Allocation>> allocs = retrying(deadline,
-          () -> ports.nomad().nodeAllocations(node.id(), query(query, deadline)));
-      List<Allocation> left = allocs.value().stream()
-          .filter(a -> a.active() && a.coveredByDrain(settings.ignoreSystemJobs())).toList();
+      Indexed<List<Allocation>> allocs =
+          retrying(
+              deadline, () -> ports.nomad().nodeAllocations(node.id(), query(query, deadline)));
+      List<Allocation> left =
+          allocs.value().stream()
+              .filter(a -> a.active() && a.coveredByDrain(settings.ignoreSystemJobs()))
+              .toList();
       if (left.isEmpty()) {
         return new Step(HostState.REBUILDING, "drain complete");
       }
-      pastDeadline(deadline, timedOut + ": " + left.size() + " allocation(s) still pending or running ("
-          + left.stream().map(Allocation::name).collect(Collectors.joining(", ")) + ")");
+      pastDeadline(
+          deadline,
+          timedOut
+              + ": "
+              + left.size()
+              + " allocation(s) still pending or running ("
+              + left.stream().map(Allocation::name).collect(Collectors.joining(", "))
+              + ")");
       pace(allocs.index(), index);
       index = allocs.index() < index ? 0 : allocs.index();
     }
   }
 
   /**
-   * Sends the drain once. After an ambiguous failure (no answer, 5xx) the drain may have landed,
-   * so the node is read again before the request is re-issued.
+   * Sends the drain once. After an ambiguous failure (no answer, 5xx) the drain may have landed, so
+   * the node is read again before the request is re-issued.
    */
   private void requestDrain(Instant deadline) throws HostFailure, InterruptedException {
-    DrainRequest request = new DrainRequest(settings.drainDeadline(), settings.ignoreSystemJobs(), Map.of(
-        ROLLOUT_META, context.rolloutId(),
-        "message", "lab-orchestrator rolling NixOS update " + context.rolloutId() + ": " + position));
+    DrainRequest request =
+        new DrainRequest(
+            settings.drainDeadline(),
+            settings.ignoreSystemJobs(),
+            Map.of(
+                ROLLOUT_META,
+                context.rolloutId(),
+                "message",
+                "lab-orchestrator rolling NixOS update " + context.rolloutId() + ": " + position));
     for (int attempt = 1; ; attempt++) {
       NomadNode current = readNode(0, deadline).value();
       if (ours(current) && (current.draining() || !current.lastDrain().canceled())) {
@@ -351,7 +413,8 @@ final class HostRollout {
     if (resumedInRebuild) {
       resumedInRebuild = false;
       if (triggerTookEffect()) {
-        return new Step(HostState.REBOOTING, "the trigger before the crash took effect: not triggering again");
+        return new Step(
+            HostState.REBOOTING, "the trigger before the crash took effect: not triggering again");
       }
     }
     triggeredAt = ports.clock().now();
@@ -392,25 +455,41 @@ final class HostRollout {
     if (resumedInRebuild) {
       resumedInRebuild = false;
       if (triggerTookEffect()) {
-        return new Step(HostState.REBOOTING, "the rollback before the crash took effect: not triggering again");
+        return new Step(
+            HostState.REBOOTING, "the rollback before the crash took effect: not triggering again");
       }
     }
     triggeredAt = ports.clock().now();
     try {
       ports.executor().rollback(target());
     } catch (ExecutorException e) {
-      throw new HostFailure("rollback could not be triggered: " + e.getMessage() + " (rolling back because: "
-          + rollbackOf + ")");
+      throw new HostFailure(
+          "rollback could not be triggered: "
+              + e.getMessage()
+              + " (rolling back because: "
+              + rollbackOf
+              + ")");
     }
     return new Step(HostState.REBOOTING, "rollback to the previous generation triggered");
   }
 
   private Step awaitRestart() throws HostFailure, InterruptedException {
     Instant deadline = triggeredAt.plus(settings.rebootTimeout());
-    NomadNode seen = awaitNode(deadline, this::restarted,
-        n -> "no reboot seen within " + Durations.format(settings.rebootTimeout()) + ": the node stayed "
-            + n.status() + (bootIdBefore == null ? "" : " and its " + NomadNode.BOOT_ID_META + " did not change"));
-    return new Step(HostState.RETURNING, seen.ready() ? "rebooted (" + evidence(seen) + ")" : "node is " + seen.status());
+    NomadNode seen =
+        awaitNode(
+            deadline,
+            this::restarted,
+            n ->
+                "no reboot seen within "
+                    + Durations.format(settings.rebootTimeout())
+                    + ": the node stayed "
+                    + n.status()
+                    + (bootIdBefore == null
+                        ? ""
+                        : " and its " + NomadNode.BOOT_ID_META + " did not change"));
+    return new Step(
+        HostState.RETURNING,
+        seen.ready() ? "rebooted (" + evidence(seen) + ")" : "node is " + seen.status());
   }
 
   private boolean restarted(NomadNode n) {
@@ -418,30 +497,47 @@ final class HostRollout {
   }
 
   private String evidence(NomadNode seen) {
-    return bootChanged(seen) ? NomadNode.BOOT_ID_META + " changed" : "status changed since the trigger";
+    return bootChanged(seen)
+        ? NomadNode.BOOT_ID_META + " changed"
+        : "status changed since the trigger";
   }
 
   private boolean bootChanged(NomadNode current) {
-    return bootIdBefore != null && current.bootId() != null && !bootIdBefore.equals(current.bootId());
+    return bootIdBefore != null
+        && current.bootId() != null
+        && !bootIdBefore.equals(current.bootId());
   }
 
   private Step awaitReturn() throws HostFailure, InterruptedException {
     Instant deadline = triggeredAt.plus(settings.rebootTimeout());
-    NomadNode returned = awaitNode(deadline, n -> n.ready() && (bootIdBefore == null || bootChanged(n)),
-        n -> n.ready()
-            ? "node is ready but its " + NomadNode.BOOT_ID_META + " did not change within "
-                + Durations.format(settings.rebootTimeout()) + ": not counted as rebooted"
-            : "node did not return to ready within " + Durations.format(settings.rebootTimeout())
-                + " (status " + n.status() + ")");
+    NomadNode returned =
+        awaitNode(
+            deadline,
+            n -> n.ready() && (bootIdBefore == null || bootChanged(n)),
+            n ->
+                n.ready()
+                    ? "node is ready but its "
+                        + NomadNode.BOOT_ID_META
+                        + " did not change within "
+                        + Durations.format(settings.rebootTimeout())
+                        + ": not counted as rebooted"
+                    : "node did not return to ready within "
+                        + Durations.format(settings.rebootTimeout())
+                        + " (status "
+                        + n.status()
+                        + ")");
     healthDeadline = ports.clock().now().plus(settings.healthTimeout());
-    String target = host.spec().revision() != null ? host.spec().revision() : settings.expectRevision();
+    String target =
+        host.spec().revision() != null ? host.spec().revision() : settings.expectRevision();
     String expected = rollbackOf == null ? target : revisionBefore;
     if (expected != null && !expected.equals(returned.revision())) {
-      throw new VerificationFailure("node returned on NixOS revision " + returned.revision() + ", expected "
-          + expected);
+      throw new VerificationFailure(
+          "node returned on NixOS revision " + returned.revision() + ", expected " + expected);
     }
-    return new Step(HostState.VERIFYING, "node is ready"
-        + (returned.revision() == null ? "" : " on revision " + returned.revision()));
+    return new Step(
+        HostState.VERIFYING,
+        "node is ready"
+            + (returned.revision() == null ? "" : " on revision " + returned.revision()));
   }
 
   private Step verify() throws HostFailure, InterruptedException {
@@ -454,20 +550,28 @@ final class HostRollout {
     while (true) {
       Duration wait = settings.maxWait();
       if (passingSince != null) {
-        Duration left = settings.stableFor().minus(Duration.between(passingSince, ports.clock().now()));
+        Duration left =
+            settings.stableFor().minus(Duration.between(passingSince, ports.clock().now()));
         wait = left.isNegative() ? Duration.ZERO : min(wait, left);
       }
       Indexed<List<HealthCheck>> read;
       try {
-        read = ports.consul().nodeChecks(consulName, BlockingQuery.after(index, min(wait, remaining(healthDeadline))));
+        read =
+            ports
+                .consul()
+                .nodeChecks(
+                    consulName, BlockingQuery.after(index, min(wait, remaining(healthDeadline))));
       } catch (ApiException e) {
         if (!e.transientFailure()) {
           throw e;
         }
         passingSince = null;
         if (!ports.clock().now().isBefore(healthDeadline)) {
-          throw new VerificationFailure("Consul checks not seen passing within "
-              + Durations.format(settings.healthTimeout()) + ": " + e.getMessage());
+          throw new VerificationFailure(
+              "Consul checks not seen passing within "
+                  + Durations.format(settings.healthTimeout())
+                  + ": "
+                  + e.getMessage());
         }
         ports.clock().sleep(settings.minPoll());
         continue;
@@ -478,15 +582,23 @@ final class HostRollout {
         passingSince = passingSince == null ? now : passingSince;
         if (!Duration.between(passingSince, now).minus(settings.stableFor()).isNegative()) {
           awaitServersHealthy();
-          return new Step(HostState.ENABLING, checks.size() + " Consul checks passing for "
-              + Durations.format(settings.stableFor()));
+          return new Step(
+              HostState.ENABLING,
+              checks.size()
+                  + " Consul checks passing for "
+                  + Durations.format(settings.stableFor()));
         }
       } else {
         passingSince = null;
       }
       if (!now.isBefore(healthDeadline)) {
-        throw new VerificationFailure("Consul checks on " + consulName + " not passing after "
-            + Durations.format(settings.healthTimeout()) + ": " + describe(checks));
+        throw new VerificationFailure(
+            "Consul checks on "
+                + consulName
+                + " not passing after "
+                + Durations.format(settings.healthTimeout())
+                + ": "
+                + describe(checks));
       }
       long previous = index;
       index = read.index() < index ? 0 : read.index();
@@ -496,9 +608,13 @@ final class HostRollout {
     }
   }
 
-  /** While this rollout keeps the agent in maintenance mode, its own maintenance check is expected. */
+  /**
+   * While this rollout keeps the agent in maintenance mode, its own maintenance check is expected.
+   */
   private List<HealthCheck> relevant(List<HealthCheck> checks) {
-    return maintenanceOn ? checks.stream().filter(c -> !MAINTENANCE_CHECK.equals(c.checkId())).toList() : checks;
+    return maintenanceOn
+        ? checks.stream().filter(c -> !MAINTENANCE_CHECK.equals(c.checkId())).toList()
+        : checks;
   }
 
   /** A server host counts as back only once Nomad's and Consul's autopilot report healthy again. */
@@ -512,8 +628,11 @@ final class HostRollout {
         return;
       }
       if (!ports.clock().now().isBefore(healthDeadline)) {
-        throw new VerificationFailure("servers not healthy again after " + Durations.format(settings.healthTimeout())
-            + ": " + problem.get());
+        throw new VerificationFailure(
+            "servers not healthy again after "
+                + Durations.format(settings.healthTimeout())
+                + ": "
+                + problem.get());
       }
       ports.clock().sleep(min(Duration.ofSeconds(1), remaining(healthDeadline)));
     }
@@ -527,48 +646,68 @@ final class HostRollout {
     if (checks.isEmpty()) {
       return "no checks registered (agent not back?)";
     }
-    return checks.stream().filter(c -> !c.passing())
-        .map(c -> c.name() + " " + c.status()).collect(Collectors.joining(", "));
+    return checks.stream()
+        .filter(c -> !c.passing())
+        .map(c -> c.name() + " " + c.status())
+        .collect(Collectors.joining(", "));
   }
 
   private Step enable() throws HostFailure, InterruptedException {
-    Instant deadline = healthDeadline == null ? ports.clock().now().plus(settings.healthTimeout()) : healthDeadline;
+    Instant deadline =
+        healthDeadline == null
+            ? ports.clock().now().plus(settings.healthTimeout())
+            : healthDeadline;
     if (maintenanceOn) {
-      retrying(deadline, () -> {
-        ports.maintenance().disable(node.address());
-        return null;
-      });
+      retrying(
+          deadline,
+          () -> {
+            ports.maintenance().disable(node.address());
+            return null;
+          });
       maintenanceOn = false;
-      return new Step(HostState.VERIFYING, "Consul maintenance mode off; checking health once more");
+      return new Step(
+          HostState.VERIFYING, "Consul maintenance mode off; checking health once more");
     }
     NomadNode current = readNode(0, deadline).value();
     if (!current.ready()) {
-      throw new HostFailure("node left ready (" + current.status() + ") before it could be re-enabled");
+      throw new HostFailure(
+          "node left ready (" + current.status() + ") before it could be re-enabled");
     }
-    List<HealthCheck> checks = retrying(deadline,
-        () -> ports.consul().nodeChecks(current.consulName(), BlockingQuery.NONE).value());
+    List<HealthCheck> checks =
+        retrying(
+            deadline,
+            () -> ports.consul().nodeChecks(current.consulName(), BlockingQuery.NONE).value());
     if (!healthy(checks)) {
-      return new Step(HostState.VERIFYING, "checks changed before re-enabling: " + describe(checks));
+      return new Step(
+          HostState.VERIFYING, "checks changed before re-enabling: " + describe(checks));
     }
     HostState done = rollbackOf == null ? HostState.DONE : HostState.ROLLED_BACK;
     if (rollbackOf != null) {
-      reason = "rolled back to its previous generation (" + revisionBefore + ") and healthy again, after: "
-          + rollbackOf;
+      reason =
+          "rolled back to its previous generation ("
+              + revisionBefore
+              + ") and healthy again, after: "
+              + rollbackOf;
     }
     if (!eligibleBefore) {
-      return new Step(done, "left ineligible: an operator had marked it ineligible before the rollout");
+      return new Step(
+          done, "left ineligible: an operator had marked it ineligible before the rollout");
     }
     if (current.draining()) {
-      throw new HostFailure("node still has a DrainStrategy; Nomad refuses eligibility while it drains");
+      throw new HostFailure(
+          "node still has a DrainStrategy; Nomad refuses eligibility while it drains");
     }
-    retrying(deadline, () -> {
-      ports.nomad().setEligibility(node.id(), true);
-      return null;
-    });
+    retrying(
+        deadline,
+        () -> {
+          ports.nomad().setEligibility(node.id(), true);
+          return null;
+        });
     return new Step(done, "eligible again");
   }
 
-  private NomadNode awaitNode(Instant deadline, Predicate<NomadNode> until, Function<NomadNode, String> timeoutMessage)
+  private NomadNode awaitNode(
+      Instant deadline, Predicate<NomadNode> until, Function<NomadNode, String> timeoutMessage)
       throws HostFailure, InterruptedException {
     long index = 0;
     while (true) {
@@ -582,8 +721,10 @@ final class HostRollout {
     }
   }
 
-  private Indexed<NomadNode> readNode(long index, Instant deadline) throws HostFailure, InterruptedException {
-    Indexed<NomadNode> read = retrying(deadline, () -> ports.nomad().readNode(node.id(), query(index, deadline)));
+  private Indexed<NomadNode> readNode(long index, Instant deadline)
+      throws HostFailure, InterruptedException {
+    Indexed<NomadNode> read =
+        retrying(deadline, () -> ports.nomad().readNode(node.id(), query(index, deadline)));
     seenBootId = read.value().bootId();
     seenStatusUpdatedAt = read.value().statusUpdatedAt();
     return read;
@@ -593,7 +734,8 @@ final class HostRollout {
    * A call that rides out transient API failures (pausing between tries) until {@code deadline}:
    * reads, and writes that are idempotent (eligibility, maintenance).
    */
-  private <T> T retrying(Instant deadline, Supplier<T> call) throws HostFailure, InterruptedException {
+  private <T> T retrying(Instant deadline, Supplier<T> call)
+      throws HostFailure, InterruptedException {
     while (true) {
       try {
         return call.get();
@@ -608,7 +750,9 @@ final class HostRollout {
   }
 
   private BlockingQuery query(long index, Instant deadline) {
-    return index <= 0 ? BlockingQuery.NONE : BlockingQuery.after(index, min(settings.maxWait(), remaining(deadline)));
+    return index <= 0
+        ? BlockingQuery.NONE
+        : BlockingQuery.after(index, min(settings.maxWait(), remaining(deadline)));
   }
 
   /** A server that answers a blocking query at once with no change must not make us spin. */
@@ -637,7 +781,10 @@ final class HostRollout {
     Instant now = ports.clock().now();
     HostState from = state;
     if (from != HostState.PENDING || next == HostState.SKIPPED) {
-      timeIn.merge(from, Duration.between(Objects.requireNonNullElse(enteredState, now), now), Duration::plus);
+      timeIn.merge(
+          from,
+          Duration.between(Objects.requireNonNullElse(enteredState, now), now),
+          Duration::plus);
     }
     state = next;
     enteredState = now;
@@ -659,7 +806,8 @@ final class HostRollout {
       throw new CheckpointFailure("the checkpoint could not be stored: " + e.getMessage());
     }
     Duration since = started == null ? Duration.ZERO : Duration.between(started, now);
-    Duration inPrevious = from == HostState.PENDING ? Duration.ZERO : timeIn.getOrDefault(from, Duration.ZERO);
+    Duration inPrevious =
+        from == HostState.PENDING ? Duration.ZERO : timeIn.getOrDefault(from, Duration.ZERO);
     context.listener().transition(host.hostname(), from, next, inPrevious, since, detail);
   }
 }

@@ -11,8 +11,14 @@ import dev.laborchestrator.port.NomadNodes;
  * The ports one rollout talks through. The autopilots and node maintenance are optional ({@code
  * null}): without them, quorum is not consulted and maintenance mode is not used.
  */
-public record Ports(NomadNodes nomad, ConsulHealth consul, HostExecutor executor, Clock clock,
-    Autopilot nomadAutopilot, Autopilot consulAutopilot, NodeMaintenance maintenance) {
+public record Ports(
+    NomadNodes nomad,
+    ConsulHealth consul,
+    HostExecutor executor,
+    Clock clock,
+    Autopilot nomadAutopilot,
+    Autopilot consulAutopilot,
+    NodeMaintenance maintenance) {
 
   public Ports(NomadNodes nomad, ConsulHealth consul, HostExecutor executor, Clock clock) {
     this(nomad, consul, executor, clock, null, null, null);

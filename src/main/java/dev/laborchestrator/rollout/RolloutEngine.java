@@ -28,11 +28,17 @@ public final class RolloutEngine {
   private final Checkpoints checkpoints;
   private volatile boolean stopping;
   private volatile ExecutorService pool;
-  /** Hosts this rollout has taken (or may have taken) out of service: the gates do not hold them against it. */
+
+  /**
+   * Hosts this rollout has taken (or may have taken) out of service: the gates do not hold them
+   * against it.
+   */
   private final Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private RolloutState current;
 
-  public RolloutEngine(Ports ports, RolloutSettings settings, RolloutListener listener, Checkpoints checkpoints) {
+  public RolloutEngine(
+      Ports ports, RolloutSettings settings, RolloutListener listener, Checkpoints checkpoints) {
     this.ports = ports;
     this.settings = settings;
     this.listener = listener;
@@ -50,43 +56,71 @@ public final class RolloutEngine {
 
   /**
    * Runs {@code plan}; with {@code resume}, hosts continue from their checkpoint: DONE and SKIPPED
-   * hosts are not touched again, a host in the middle continues in its state, a FAILED host
-   * (only passed in for {@code --retry-failed}) goes back into the state it failed in.
+   * hosts are not touched again, a host in the middle continues in its state, a FAILED host (only
+   * passed in for {@code --retry-failed}) goes back into the state it failed in.
    */
-  public RolloutResult run(Plan plan, String rolloutId, RolloutState resume) throws InterruptedException {
+  public RolloutResult run(Plan plan, String rolloutId, RolloutState resume)
+      throws InterruptedException {
     Instant now = ports.clock().now();
     if (resume == null) {
-      List<HostCheckpoint> hosts = plan.hosts().stream()
-          .map(h -> HostCheckpoint.pending(h.hostname(), h.node().map(n -> n.id()).orElse(null),
-              h.node().map(n -> n.eligibleBefore()).orElse(false), now))
-          .toList();
-      current = new RolloutState(rolloutId, RolloutState.Status.RUNNING, settings.expectRevision(), now, now, hosts);
+      List<HostCheckpoint> hosts =
+          plan.hosts().stream()
+              .map(
+                  h ->
+                      HostCheckpoint.pending(
+                          h.hostname(),
+                          h.node().map(n -> n.id()).orElse(null),
+                          h.node().map(n -> n.eligibleBefore()).orElse(false),
+                          now))
+              .toList();
+      current =
+          new RolloutState(
+              rolloutId, RolloutState.Status.RUNNING, settings.expectRevision(), now, now, hosts);
     } else {
       current = resume.with(RolloutState.Status.RUNNING, now);
     }
     checkpoints.save(current);
 
     if (resume != null) {
-      resume.hosts().stream().filter(h -> h.state().outOfService() || h.state() == HostState.FAILED)
+      resume.hosts().stream()
+          .filter(h -> h.state().outOfService() || h.state() == HostState.FAILED)
           .forEach(h -> busy.add(h.hostname()));
     }
-    HostRollout.Context context = new HostRollout.Context(ports, settings, listener, rolloutId, this::record,
-        new Gates(ports, plan), () -> Set.copyOf(busy));
+    HostRollout.Context context =
+        new HostRollout.Context(
+            ports,
+            settings,
+            listener,
+            rolloutId,
+            this::record,
+            new Gates(ports, plan),
+            () -> Set.copyOf(busy));
     Map<String, HostRollout> rollouts = new LinkedHashMap<>();
     List<PlannedHost> all = plan.hosts();
     int toRoll = (int) all.stream().filter(h -> !h.skipped()).count();
     int number = 0;
     for (PlannedHost host : all) {
-      String position = host.skipped() ? "skipped" : "host " + ++number + " of " + toRoll + " (" + host.hostname() + ")";
-      HostCheckpoint checkpoint = resume == null ? null : resume.host(host.hostname())
-          .filter(c -> c.state() != HostState.PENDING || !c.timeIn().isEmpty()).orElse(null);
+      String position =
+          host.skipped()
+              ? "skipped"
+              : "host " + ++number + " of " + toRoll + " (" + host.hostname() + ")";
+      HostCheckpoint checkpoint =
+          resume == null
+              ? null
+              : resume
+                  .host(host.hostname())
+                  .filter(c -> c.state() != HostState.PENDING || !c.timeIn().isEmpty())
+                  .orElse(null);
       rollouts.put(host.hostname(), new HostRollout(host, context, position, checkpoint));
     }
-    pool = Executors.newFixedThreadPool(plan.maxParallel(), r -> {
-      Thread thread = new Thread(r, "rollout");
-      thread.setDaemon(true);
-      return thread;
-    });
+    pool =
+        Executors.newFixedThreadPool(
+            plan.maxParallel(),
+            r -> {
+              Thread thread = new Thread(r, "rollout");
+              thread.setDaemon(true);
+              return thread;
+            });
     boolean failed = false;
     try {
       Set<String> finished = new HashSet<>();
@@ -104,7 +138,8 @@ public final class RolloutEngine {
     RolloutResult result = new RolloutResult(rolloutId, reports);
     boolean stopped = rollouts.values().stream().anyMatch(HostRollout::stopped);
     if (!stopped) {
-      RolloutState.Status status = result.succeeded() ? RolloutState.Status.DONE : RolloutState.Status.FAILED;
+      RolloutState.Status status =
+          result.succeeded() ? RolloutState.Status.DONE : RolloutState.Status.FAILED;
       synchronized (this) {
         current = current.with(status, ports.clock().now());
         checkpoints.save(current);
@@ -130,8 +165,13 @@ public final class RolloutEngine {
     }
   }
 
-  private boolean runWave(Wave wave, int maxParallel, Map<String, HostRollout> rollouts, Set<String> finished,
-      ExecutorService pool) throws InterruptedException {
+  private boolean runWave(
+      Wave wave,
+      int maxParallel,
+      Map<String, HostRollout> rollouts,
+      Set<String> finished,
+      ExecutorService pool)
+      throws InterruptedException {
     List<PlannedHost> pending = new ArrayList<>();
     for (PlannedHost host : wave.hosts()) {
       HostRollout rollout = rollouts.get(host.hostname());
@@ -186,8 +226,11 @@ public final class RolloutEngine {
    * The hosts that may start now, in plan order. A critical host waits until nothing runs and then
    * runs alone; no later host overtakes it.
    */
-  static List<PlannedHost> startable(List<PlannedHost> pending, java.util.Collection<PlannedHost> running,
-      Set<String> finished, int maxParallel) {
+  static List<PlannedHost> startable(
+      List<PlannedHost> pending,
+      java.util.Collection<PlannedHost> running,
+      Set<String> finished,
+      int maxParallel) {
     List<PlannedHost> start = new ArrayList<>();
     int busy = running.size();
     boolean criticalRunning = running.stream().anyMatch(PlannedHost::critical);

@@ -9,5 +9,11 @@ public interface RolloutListener {
    * @param sinceStart how long since the host left PENDING
    * @param detail what happened, for the operator; may be empty
    */
-  void transition(String host, HostState from, HostState to, Duration inPrevious, Duration sinceStart, String detail);
+  void transition(
+      String host,
+      HostState from,
+      HostState to,
+      Duration inPrevious,
+      Duration sinceStart,
+      String detail);
 }

@@ -9,7 +9,8 @@ public record RolloutResult(String rolloutId, List<HostReport> hosts) {
   }
 
   public boolean succeeded() {
-    return hosts.stream().allMatch(h -> h.state() == HostState.DONE || h.state() == HostState.SKIPPED);
+    return hosts.stream()
+        .allMatch(h -> h.state() == HostState.DONE || h.state() == HostState.SKIPPED);
   }
 
   public List<HostReport> failed() {

@@ -12,18 +12,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The rollout checkpoint in a {@link StateStore} (Nomad Variables): the whole state as JSON in
- * item {@code rollout}, and for people reading the Nomad UI's Variables page one item per host
- * ({@code host.<name>} = state and reason) and {@code status}. Every write is check-and-set
- * against the index this controller last saw.
+ * The rollout checkpoint in a {@link StateStore} (Nomad Variables): the whole state as JSON in item
+ * {@code rollout}, and for people reading the Nomad UI's Variables page one item per host ({@code
+ * host.<name>} = state and reason) and {@code status}. Every write is check-and-set against the
+ * index this controller last saw.
  */
 public final class RolloutStateStore implements Checkpoints {
   static final String ROLLOUT_ITEM = "rollout";
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-      .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final StateStore store;
   private long index;
@@ -60,9 +61,13 @@ public final class RolloutStateStore implements Checkpoints {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the rollout state as JSON", e);
     }
-    items.put("status", state.status() + " (rollout " + state.rolloutId() + ", updated " + state.updatedAt() + ")");
+    items.put(
+        "status",
+        state.status() + " (rollout " + state.rolloutId() + ", updated " + state.updatedAt() + ")");
     for (HostCheckpoint host : state.hosts()) {
-      items.put("host." + host.hostname(), host.state() + (host.reason() == null ? "" : ": " + host.reason()));
+      items.put(
+          "host." + host.hostname(),
+          host.state() + (host.reason() == null ? "" : ": " + host.reason()));
     }
     return items;
   }
@@ -70,14 +75,19 @@ public final class RolloutStateStore implements Checkpoints {
   static RolloutState parse(Map<String, String> items) {
     String json = items.get(ROLLOUT_ITEM);
     if (json == null) {
-      throw new InvalidInputException("the stored rollout state has no '" + ROLLOUT_ITEM
-          + "' item: it was not written by lab-orchestrator; remove it with 'lab-orchestrator reset'");
+      throw new InvalidInputException(
+          "the stored rollout state has no '"
+              + ROLLOUT_ITEM
+              + "' item: it was not written by lab-orchestrator; remove it with 'lab-orchestrator reset'");
     }
     try {
       return JSON.readValue(json, RolloutState.class);
     } catch (JsonProcessingException e) {
-      throw new InvalidInputException("the stored rollout state cannot be read (" + e.getOriginalMessage()
-          + "); inspect it in the Nomad UI, then 'lab-orchestrator reset'", e);
+      throw new InvalidInputException(
+          "the stored rollout state cannot be read ("
+              + e.getOriginalMessage()
+              + "); inspect it in the Nomad UI, then 'lab-orchestrator reset'",
+          e);
     }
   }
 }

@@ -23,8 +23,12 @@ public final class SafetyRules {
    *     be made eligible through the API, and do not count as out of service
    * @param ignore hosts outside the rollout (spare capacity), not counted either
    */
-  public static List<String> violations(List<SimEvent> events, int maxOutOfService, Set<String> critical,
-      Set<String> operatorIneligible, Set<String> ignore) {
+  public static List<String> violations(
+      List<SimEvent> events,
+      int maxOutOfService,
+      Set<String> critical,
+      Set<String> operatorIneligible,
+      Set<String> ignore) {
     List<String> broken = new ArrayList<>();
     Map<String, Boolean> out = new HashMap<>();
     for (SimEvent event : events) {
@@ -33,30 +37,47 @@ public final class SafetyRules {
       }
       String node = event.node();
       if (event.type() == SimEvent.Type.REBOOT_STARTED && event.activeNonSystemAllocs() > 0) {
-        broken.add(node + " rebooted with " + event.activeNonSystemAllocs() + " drained allocation(s) still active");
+        broken.add(
+            node
+                + " rebooted with "
+                + event.activeNonSystemAllocs()
+                + " drained allocation(s) still active");
       }
-      // "eligible by api" or "eligible by drain api" (a drain canceled with MarkEligible); not "by operator".
-      if (event.type() == SimEvent.Type.ELIGIBILITY_CHANGED && event.detail().startsWith("eligible by")
+      // "eligible by api" or "eligible by drain api" (a drain canceled with MarkEligible); not "by
+      // operator".
+      if (event.type() == SimEvent.Type.ELIGIBILITY_CHANGED
+          && event.detail().startsWith("eligible by")
           && !event.detail().endsWith("operator")) {
         if (!event.ready() || !event.checksPassing()) {
-          broken.add(node + " made eligible while " + (event.ready() ? "its checks were not passing" : "not ready"));
+          broken.add(
+              node
+                  + " made eligible while "
+                  + (event.ready() ? "its checks were not passing" : "not ready"));
         }
         if (operatorIneligible.contains(node)) {
           broken.add(node + " made eligible although an operator had made it ineligible");
         }
       }
-      if (ignore.contains(node) || operatorIneligible.contains(node) || event.type() == SimEvent.Type.NODE_REGISTERED) {
+      if (ignore.contains(node)
+          || operatorIneligible.contains(node)
+          || event.type() == SimEvent.Type.NODE_REGISTERED) {
         continue;
       }
       out.put(node, event.outOfService());
       Set<String> now = new TreeSet<>();
-      out.forEach((name, isOut) -> {
-        if (isOut) {
-          now.add(name);
-        }
-      });
+      out.forEach(
+          (name, isOut) -> {
+            if (isOut) {
+              now.add(name);
+            }
+          });
       if (now.size() > maxOutOfService) {
-        broken.add(now.size() + " hosts out of service at once " + now + ", the plan allows " + maxOutOfService);
+        broken.add(
+            now.size()
+                + " hosts out of service at once "
+                + now
+                + ", the plan allows "
+                + maxOutOfService);
       }
       for (String name : now) {
         if (critical.contains(name) && now.size() > 1) {

@@ -114,8 +114,7 @@ final class Variables {
    * @param timeScale lock TTLs and lock delays run for this fraction of their nominal length
    * @param commit takes the next Raft index
    */
-  Variables(
-      double timeScale, LongSupplier commit, Supplier<String> newId, Cluster.SubjectLog log) {
+  Variables(double timeScale, LongSupplier commit, Supplier<String> newId, Cluster.SubjectLog log) {
     this.timeScale = timeScale;
     this.commit = commit;
     this.newId = newId;

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigLoaderTest {
   @TempDir Path dir;
 
-  private OrchestratorConfig load(String name, String text, Map<String, String> env) throws IOException {
+  private OrchestratorConfig load(String name, String text, Map<String, String> env)
+      throws IOException {
     Path file = dir.resolve(name);
     Files.writeString(file, text);
     return new ConfigLoader(env).load(file);
@@ -26,7 +27,9 @@ class ConfigLoaderTest {
 
   @Test
   void readsTheDocumentedYamlShape() throws IOException {
-    OrchestratorConfig config = load("""
+    OrchestratorConfig config =
+        load(
+            """
         nomad:  { address: http://nomad:4646, token: "n-token" }
         consul: { address: http://consul:8500, token: "c-token" }
         inventory: inventory.json
@@ -43,7 +46,8 @@ class ConfigLoaderTest {
     assertThat(config.nomad().token()).isEqualTo("n-token");
     assertThat(config.consul().address()).isEqualTo("http://consul:8500");
     assertThat(config.inventory()).isEqualTo(dir.resolve("inventory.json").toAbsolutePath());
-    assertThat(config.rebuild().command()).containsExactly("/usr/local/bin/rebuild-host", "{hostname}", "{address}");
+    assertThat(config.rebuild().command())
+        .containsExactly("/usr/local/bin/rebuild-host", "{hostname}", "{address}");
     assertThat(config.drain().deadline()).isEqualTo(Duration.ofHours(1));
     assertThat(config.timeouts().reboot()).isEqualTo(Duration.ofMinutes(20));
     assertThat(config.health().stableFor()).isEqualTo(Duration.ofSeconds(30));
@@ -52,10 +56,21 @@ class ConfigLoaderTest {
 
   @Test
   void readsJsonByExtensionAndTakesAddressesAndTokensFromTheEnvironment() throws IOException {
-    OrchestratorConfig config = load("config.json", """
+    OrchestratorConfig config =
+        load(
+            "config.json",
+            """
         {"rebuild": {"command": ["rebuild", "{hostname}"]}}
-        """, Map.of("NOMAD_ADDR", "https://nomad.lab:4646", "NOMAD_TOKEN", "env-token",
-            "CONSUL_HTTP_ADDR", "127.0.0.1:8500", "CONSUL_HTTP_TOKEN", "env-consul"));
+        """,
+            Map.of(
+                "NOMAD_ADDR",
+                "https://nomad.lab:4646",
+                "NOMAD_TOKEN",
+                "env-token",
+                "CONSUL_HTTP_ADDR",
+                "127.0.0.1:8500",
+                "CONSUL_HTTP_TOKEN",
+                "env-consul"));
 
     assertThat(config.nomad().address()).isEqualTo("https://nomad.lab:4646");
     assertThat(config.nomad().token()).isEqualTo("env-token");
@@ -69,20 +84,28 @@ class ConfigLoaderTest {
 
   @Test
   void namesAnUnknownKeyAndWhereItIs() {
-    assertThatThrownBy(() -> load("""
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
         rebuild: { command: [x] }
         drain: { deadlin: 1h }
-        """)).isInstanceOf(InvalidInputException.class)
+        """))
+        .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("unknown key 'deadlin' in drain")
         .hasMessageContaining("deadline");
   }
 
   @Test
   void namesAMalformedDuration() {
-    assertThatThrownBy(() -> load("""
+    assertThatThrownBy(
+            () ->
+                load(
+                    """
         rebuild: { command: [x] }
         timeouts: { reboot: 20 minutes }
-        """)).isInstanceOf(InvalidInputException.class)
+        """))
+        .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("malformed duration '20 minutes' at timeouts.reboot");
   }
 
@@ -102,13 +125,15 @@ class ConfigLoaderTest {
   void reportsAMissingFileAndBrokenYaml() {
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(dir.resolve("nope.yaml")))
         .hasMessageContaining("does not exist");
-    assertThatThrownBy(() -> load("nomad: [unclosed\n")).isInstanceOf(InvalidInputException.class)
+    assertThatThrownBy(() -> load("nomad: [unclosed\n"))
+        .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("config.yaml");
   }
 
   @Test
   void neverShowsATokenInToString() throws IOException {
-    OrchestratorConfig config = load("nomad: { token: super-secret-token }\nrebuild: { command: [x] }\n");
+    OrchestratorConfig config =
+        load("nomad: { token: super-secret-token }\nrebuild: { command: [x] }\n");
     assertThat(config.toString()).doesNotContain("super-secret-token").contains("<redacted>");
   }
 
@@ -119,8 +144,10 @@ class ConfigLoaderTest {
     assertThat(Durations.parse("2d", "x")).isEqualTo(Duration.ofDays(2));
     assertThat(Durations.format(Duration.ofMinutes(90))).isEqualTo("1h30m");
     assertThat(Durations.format(Duration.ofSeconds(45))).isEqualTo("45s");
-    assertThatThrownBy(() -> Durations.parse("-5s", "drain.deadline")).hasMessageContaining("drain.deadline");
+    assertThatThrownBy(() -> Durations.parse("-5s", "drain.deadline"))
+        .hasMessageContaining("drain.deadline");
     assertThatThrownBy(() -> Durations.parse("5", "x")).isInstanceOf(InvalidInputException.class);
-    assertThatThrownBy(() -> Durations.parse("1.5h", "x")).isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> Durations.parse("1.5h", "x"))
+        .isInstanceOf(InvalidInputException.class);
   }
 }

@@ -33,12 +33,17 @@ final class Controller {
     }
   }
 
-  static Run run(Path workDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
+  static Run run(Path workDir, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     return start(workDir, "run", env, args).await();
   }
 
-  /** Starts the controller; its output goes to {@code <name>.out} and {@code <name>.err} in {@code workDir}. */
-  static Controller start(Path workDir, String name, Map<String, String> env, String... args) throws IOException {
+  /**
+   * Starts the controller; its output goes to {@code <name>.out} and {@code <name>.err} in {@code
+   * workDir}.
+   */
+  static Controller start(Path workDir, String name, Map<String, String> env, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
@@ -47,9 +52,11 @@ final class Controller {
     command.addAll(List.of(args));
     Path out = workDir.resolve(name + ".out");
     Path err = workDir.resolve(name + ".err");
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
-        .redirectOutput(out.toFile())
-        .redirectError(err.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(workDir.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
     builder.environment().keySet().removeIf(k -> k.startsWith("NOMAD_") || k.startsWith("CONSUL_"));
     builder.environment().putAll(env);
     return new Controller(builder.start(), out, err);
@@ -75,7 +82,8 @@ final class Controller {
       }
       Thread.sleep(20);
     }
-    throw new AssertionError("no line matching " + line + " within " + timeout + "; output so far:\n" + read(stdout));
+    throw new AssertionError(
+        "no line matching " + line + " within " + timeout + "; output so far:\n" + read(stdout));
   }
 
   /** SIGKILL: the process gets no chance to clean up. */

@@ -59,10 +59,13 @@ class FaultInjectionIT {
 
   private static UnaryOperator<Map<String, Object>> config(String... keyValues) {
     return config -> {
-      config.put("timeouts", new LinkedHashMap<>(Map.of("drain", "30s", "reboot", "30s", "health", "30s")));
+      config.put(
+          "timeouts",
+          new LinkedHashMap<>(Map.of("drain", "30s", "reboot", "30s", "health", "30s")));
       config.put("lock", Map.of("ttl", "10s"));
       @SuppressWarnings("unchecked")
-      Map<String, Object> rebuild = new LinkedHashMap<>((Map<String, Object>) config.get("rebuild"));
+      Map<String, Object> rebuild =
+          new LinkedHashMap<>((Map<String, Object>) config.get("rebuild"));
       rebuild.put("timeout", "10s");
       config.put("rebuild", rebuild);
       for (int i = 0; i < keyValues.length; i += 2) {
@@ -72,9 +75,10 @@ class FaultInjectionIT {
     };
   }
 
-  private static final List<HostSpec> TWO = List.of(
-      DemoLab.host("a", "app", 1, List.of(), "medium", 0),
-      DemoLab.host("b", "app", 2, List.of(), "medium", 0));
+  private static final List<HostSpec> TWO =
+      List.of(
+          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
+          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
 
   private String[] run(String... extra) {
     List<String> args = new ArrayList<>(List.of("run", "--config=" + demo.config()));
@@ -83,12 +87,18 @@ class FaultInjectionIT {
   }
 
   private void assertCleanRecord(SimLab lab, List<String> hosts) {
-    assertThat(SafetyRules.violations(lab.events(), 2, demo.criticalHosts(), Set.of(), Set.of(DemoLab.SPARE)))
-        .as("hard rules").isEmpty();
+    assertThat(
+            SafetyRules.violations(
+                lab.events(), 2, demo.criticalHosts(), Set.of(), Set.of(DemoLab.SPARE)))
+        .as("hard rules")
+        .isEmpty();
     for (String host : hosts) {
-      assertThat(count(lab, host, SimEvent.Type.DRAIN_STARTED)).as("drains of " + host).isEqualTo(1);
+      assertThat(count(lab, host, SimEvent.Type.DRAIN_STARTED))
+          .as("drains of " + host)
+          .isEqualTo(1);
       assertThat(SafetyRules.rebootOrder(lab.events()).stream().filter(host::equals).count())
-          .as("reboots of " + host).isEqualTo(1);
+          .as("reboots of " + host)
+          .isEqualTo(1);
       assertThat(lab.variable(STATE).orElseThrow()).containsEntry("host." + host, "DONE");
     }
   }
@@ -103,21 +113,43 @@ class FaultInjectionIT {
 
   @Test
   void killedInEveryStateAndRestartedEveryRolloutFinishesWithEveryRuleKept() throws Exception {
-    List<String> states = List.of("PREPARING", "DRAINING", "REBUILDING", "REBOOTING", "RETURNING", "VERIFYING",
-        "ENABLING");
+    List<String> states =
+        List.of(
+            "PREPARING",
+            "DRAINING",
+            "REBUILDING",
+            "REBOOTING",
+            "RETURNING",
+            "VERIFYING",
+            "ENABLING");
     Set<String> landed = new java.util.TreeSet<>();
     for (String state : states) {
       Path work = Files.createDirectories(dir.resolve(state));
-      // Slower steps and a reboot delay on "a", so that a kill timed from a progress line lands in its state.
-      List<HostSpec> hosts = List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 2), TWO.get(1));
-      demo = DemoLab.start(work, hosts, Set.of(), b -> b.timing(SimTiming.uniform(Duration.ofMillis(700))), config());
+      // Slower steps and a reboot delay on "a", so that a kill timed from a progress line lands in
+      // its state.
+      List<HostSpec> hosts =
+          List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 2), TWO.get(1));
+      demo =
+          DemoLab.start(
+              work,
+              hosts,
+              Set.of(),
+              b -> b.timing(SimTiming.uniform(Duration.ofMillis(700))),
+              config());
       long started = System.nanoTime();
       Controller first = Controller.start(work, "first", Map.of(), run());
-      assertThat(first.awaitLine(Pattern.compile("\\sa\\s+" + state + "\\s"), Duration.ofSeconds(60)))
-          .as("reached " + state).isTrue();
+      assertThat(
+              first.awaitLine(Pattern.compile("\\sa\\s+" + state + "\\s"), Duration.ofSeconds(60)))
+          .as("reached " + state)
+          .isTrue();
       first.kill();
-      landed.add(demo.lab().variable(STATE).map(items -> items.get("host.a").split(":")[0]).orElse("none"));
-      String checkpoint = demo.lab().variable(STATE).map(items -> items.get("host.a")).orElse("(none)");
+      landed.add(
+          demo.lab()
+              .variable(STATE)
+              .map(items -> items.get("host.a").split(":")[0])
+              .orElse("none"));
+      String checkpoint =
+          demo.lab().variable(STATE).map(items -> items.get("host.a")).orElse("(none)");
       int restarts = 0;
       Controller.Run last;
       StringBuilder outputs = new StringBuilder();
@@ -127,16 +159,26 @@ class FaultInjectionIT {
         outputs.append("--- restart ").append(restarts).append(":\n").append(last.all());
       } while (last.exitCode() != 0 && restarts < 3);
 
-      assertThat(last.exitCode()).as("killed in %s, restarted %d times:%n%s", state, restarts, outputs).isZero();
+      assertThat(last.exitCode())
+          .as("killed in %s, restarted %d times:%n%s", state, restarts, outputs)
+          .isZero();
       assertCleanRecord(demo.lab(), List.of("a", "b"));
-      FIGURES.add(String.format(Locale.ROOT, "SIGKILL in %-10s (checkpoint: %-10s): %d restart(s), done in %.1fs,"
-          + " 1 drain and 1 reboot per host, 0 rules broken", state, checkpoint.split(":")[0], restarts,
-          Controller.elapsedSeconds(started)));
+      FIGURES.add(
+          String.format(
+              Locale.ROOT,
+              "SIGKILL in %-10s (checkpoint: %-10s): %d restart(s), done in %.1fs,"
+                  + " 1 drain and 1 reboot per host, 0 rules broken",
+              state,
+              checkpoint.split(":")[0],
+              restarts,
+              Controller.elapsedSeconds(started)));
       demo.close();
       demo = null;
     }
-    // A kill is timed from the progress line, so it can land a step later; most must land where aimed.
-    FIGURES.add("SIGKILL landed with the checkpoint in " + landed.size() + " distinct states: " + landed);
+    // A kill is timed from the progress line, so it can land a step later; most must land where
+    // aimed.
+    FIGURES.add(
+        "SIGKILL landed with the checkpoint in " + landed.size() + " distinct states: " + landed);
     assertThat(landed.size()).isGreaterThanOrEqualTo(5);
   }
 
@@ -153,9 +195,16 @@ class FaultInjectionIT {
     assertCleanRecord(demo.lab(), hosts);
     List<SimRequest> requests = demo.lab().requests();
     long failed = requests.stream().filter(r -> r.status() == 0 || r.status() >= 500).count();
-    FIGURES.add(String.format(Locale.ROOT, "20%% faults: %d requests, %d answered 5xx or dropped (%.0f%%); "
-        + "%d hosts done in %.1fs; 1 drain and 1 reboot per host", requests.size(), failed,
-        100.0 * failed / requests.size(), hosts.size(), Controller.elapsedSeconds(started)));
+    FIGURES.add(
+        String.format(
+            Locale.ROOT,
+            "20%% faults: %d requests, %d answered 5xx or dropped (%.0f%%); "
+                + "%d hosts done in %.1fs; 1 drain and 1 reboot per host",
+            requests.size(),
+            failed,
+            100.0 * failed / requests.size(),
+            hosts.size(),
+            Controller.elapsedSeconds(started)));
     assertThat(failed).as("faults were injected").isGreaterThan(requests.size() / 10);
   }
 
@@ -173,93 +222,144 @@ class FaultInjectionIT {
     Controller.Run loser = first.exitCode() == 3 ? first : second;
     assertThat(loser.stderr()).contains("another rollout holds the lock: pid=");
     assertCleanRecord(demo.lab(), List.of("a", "b"));
-    FIGURES.add("two runs at once: exit codes " + codes + "; the loser named the holder and changed nothing");
+    FIGURES.add(
+        "two runs at once: exit codes "
+            + codes
+            + "; the loser named the holder and changed nothing");
   }
 
   @Test
   void aStaleLockFromADeadHolderIsTakenOverAfterItsTtl() throws Exception {
     demo = DemoLab.start(dir, TWO, Set.of(), b -> b.lockTimeScale(0.5), config());
     @SuppressWarnings("unchecked")
-    Map<String, Object> nomad = (Map<String, Object>) new com.fasterxml.jackson.databind.ObjectMapper(
-        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(demo.config().toFile(), Map.class)
-        .get("nomad");
-    NomadConnection connection = new NomadConnection(
-        new ApiSettings((String) nomad.get("address"), (String) nomad.get("token")), HttpOptions.defaults(), null, null);
+    Map<String, Object> nomad =
+        (Map<String, Object>)
+            new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readValue(demo.config().toFile(), Map.class)
+                .get("nomad");
+    NomadConnection connection =
+        new NomadConnection(
+            new ApiSettings((String) nomad.get("address"), (String) nomad.get("token")),
+            HttpOptions.defaults(),
+            null,
+            null);
     RolloutLock stale = new NomadVariableLock(connection, Clock.system());
     stale.acquire("pid=1 host=elsewhere alloc=8d3c0c58-dead", Duration.ofSeconds(10));
 
     long started = System.nanoTime();
-    Controller.Run run = Controller.start(dir, "later", Map.of(), run("--wait-for-lock=2m")).await();
+    Controller.Run run =
+        Controller.start(dir, "later", Map.of(), run("--wait-for-lock=2m")).await();
     double waited = Controller.elapsedSeconds(started);
 
     assertThat(run.exitCode()).as(run.all()).isZero();
     assertThat(run.stderr()).doesNotContain("taking the lock over");
     assertCleanRecord(demo.lab(), List.of("a", "b"));
-    // Nomad keeps an unrenewed lock for twice its TTL, then its lock delay: (2 x 10s + 15s) x 0.5 here.
+    // Nomad keeps an unrenewed lock for twice its TTL, then its lock delay: (2 x 10s + 15s) x 0.5
+    // here.
     assertThat(waited).isGreaterThan(17.5 * 0.8);
-    FIGURES.add(String.format(Locale.ROOT, "stale lock (TTL 10s, sim time x0.5): taken over, rollout done after"
-        + " %.1fs (expiry alone is 17.5s)", waited));
+    FIGURES.add(
+        String.format(
+            Locale.ROOT,
+            "stale lock (TTL 10s, sim time x0.5): taken over, rollout done after"
+                + " %.1fs (expiry alone is 17.5s)",
+            waited));
   }
 
   @Test
   void aServerHostIsNotDrainedWhileAutopilotIsUnhealthy() throws Exception {
-    List<HostSpec> hosts = List.of(
-        DemoLab.host("web", "web", 1, List.of(), "medium", 0),
-        DemoLab.host("srv-1", "server", 2, List.of(), "medium", 0),
-        DemoLab.host("srv-2", "server", 2, List.of(), "medium", 0),
-        DemoLab.host("srv-3", "server", 2, List.of(), "medium", 0));
-    demo = DemoLab.start(dir, hosts, Set.of("srv-1", "srv-2", "srv-3"), UnaryOperator.identity(), config(
-        "maxParallel", "1"));
+    List<HostSpec> hosts =
+        List.of(
+            DemoLab.host("web", "web", 1, List.of(), "medium", 0),
+            DemoLab.host("srv-1", "server", 2, List.of(), "medium", 0),
+            DemoLab.host("srv-2", "server", 2, List.of(), "medium", 0),
+            DemoLab.host("srv-3", "server", 2, List.of(), "medium", 0));
+    demo =
+        DemoLab.start(
+            dir,
+            hosts,
+            Set.of("srv-1", "srv-2", "srv-3"),
+            UnaryOperator.identity(),
+            config("maxParallel", "1"));
     Controller controller = Controller.start(dir, "servers", Map.of(), run());
-    assertThat(controller.awaitLine(Pattern.compile("\\sweb\\s+DONE\\s"), Duration.ofSeconds(60))).isTrue();
+    assertThat(controller.awaitLine(Pattern.compile("\\sweb\\s+DONE\\s"), Duration.ofSeconds(60)))
+        .isTrue();
     demo.lab().autopilot().forceUnhealthy(true);
     Controller.Run run = controller.await();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(run.stdout()).contains("autopilot reports the servers unhealthy").contains("nothing was changed");
+    assertThat(run.stdout())
+        .contains("autopilot reports the servers unhealthy")
+        .contains("nothing was changed");
     for (String server : List.of("srv-1", "srv-2", "srv-3")) {
-      assertThat(count(demo.lab(), server, SimEvent.Type.DRAIN_STARTED)).as("drains of " + server).isZero();
+      assertThat(count(demo.lab(), server, SimEvent.Type.DRAIN_STARTED))
+          .as("drains of " + server)
+          .isZero();
     }
     FIGURES.add("autopilot unhealthy: 0 of 3 server hosts drained, the rollout halted with exit 1");
   }
 
   @Test
   void serverHostsGoOneAtATimeWithTheLeaderLast() throws Exception {
-    List<HostSpec> hosts = List.of(
-        DemoLab.host("srv-1", "server", 1, List.of(), "medium", 0),
-        DemoLab.host("srv-2", "server", 1, List.of(), "medium", 0),
-        DemoLab.host("srv-3", "server", 1, List.of(), "medium", 0),
-        DemoLab.host("web", "web", 1, List.of(), "medium", 0));
-    demo = DemoLab.start(dir, hosts, Set.of("srv-1", "srv-2", "srv-3"), UnaryOperator.identity(), config());
+    List<HostSpec> hosts =
+        List.of(
+            DemoLab.host("srv-1", "server", 1, List.of(), "medium", 0),
+            DemoLab.host("srv-2", "server", 1, List.of(), "medium", 0),
+            DemoLab.host("srv-3", "server", 1, List.of(), "medium", 0),
+            DemoLab.host("web", "web", 1, List.of(), "medium", 0));
+    demo =
+        DemoLab.start(
+            dir, hosts, Set.of("srv-1", "srv-2", "srv-3"), UnaryOperator.identity(), config());
     String leader = demo.lab().autopilot().leader().orElseThrow();
     Controller.Run run = Controller.start(dir, "servers", Map.of(), run()).await();
 
     assertThat(run.exitCode()).as(run.all()).isZero();
-    List<String> order = SafetyRules.rebootOrder(demo.lab().events()).stream().filter(h -> h.startsWith("srv"))
-        .toList();
+    List<String> order =
+        SafetyRules.rebootOrder(demo.lab().events()).stream()
+            .filter(h -> h.startsWith("srv"))
+            .toList();
     assertThat(order).hasSize(3).endsWith(leader);
-    assertThat(run.stdout()).containsSubsequence("1. web", "runs a Nomad/Consul server", "runs the current server leader");
-    assertThat(demo.lab().maxNodesOutOfService(Set.of("web", DemoLab.SPARE))).as("servers out at once").isEqualTo(1);
+    assertThat(run.stdout())
+        .containsSubsequence(
+            "1. web", "runs a Nomad/Consul server", "runs the current server leader");
+    assertThat(demo.lab().maxNodesOutOfService(Set.of("web", DemoLab.SPARE)))
+        .as("servers out at once")
+        .isEqualTo(1);
     assertCleanRecord(demo.lab(), List.of("web", "srv-1", "srv-2", "srv-3"));
-    FIGURES.add("server hosts: rebooted " + order + ", leader " + leader + " last, never two servers out at once");
+    FIGURES.add(
+        "server hosts: rebooted "
+            + order
+            + ", leader "
+            + leader
+            + " last, never two servers out at once");
   }
 
   @Test
   void aHostThatReturnsUnhealthyIsRolledBackReEnabledAndReported() throws Exception {
-    demo = DemoLab.start(dir, DemoLab.HOSTS, Set.of(), UnaryOperator.identity(), config(
-        "onUnhealthy", "rollback"));
+    demo =
+        DemoLab.start(
+            dir,
+            DemoLab.HOSTS,
+            Set.of(),
+            UnaryOperator.identity(),
+            config("onUnhealthy", "rollback"));
     demo.lab().faults("db").checkStaysCritical(true);
     Controller.Run run = Controller.start(dir, "rollback", Map.of(), run()).await();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(run.stdout()).contains("ROLLED BACK db").contains("rolled back to its previous generation (rev-1)");
+    assertThat(run.stdout())
+        .contains("ROLLED BACK db")
+        .contains("rolled back to its previous generation (rev-1)");
     assertThat(demo.lab().node("db").revision()).isEqualTo(DemoLab.OLD_REVISION);
     assertThat(demo.lab().node("db").eligible()).isTrue();
     assertThat(demo.lab().node("db").checksPassing()).isTrue();
     assertThat(count(demo.lab(), "api", SimEvent.Type.DRAIN_STARTED)).isZero();
-    assertThat(SafetyRules.violations(demo.lab().events(), 2, demo.criticalHosts(), Set.of(), Set.of(DemoLab.SPARE)))
+    assertThat(
+            SafetyRules.violations(
+                demo.lab().events(), 2, demo.criticalHosts(), Set.of(), Set.of(DemoLab.SPARE)))
         .isEmpty();
-    FIGURES.add("rollback: db returned unhealthy, booted rev-1 again, healthy and eligible; later hosts untouched");
+    FIGURES.add(
+        "rollback: db returned unhealthy, booted rev-1 again, healthy and eligible; later hosts untouched");
   }
 
   @Test
@@ -267,17 +367,21 @@ class FaultInjectionIT {
     demo = DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), config());
     String ownNode = demo.lab().node("a").id();
     Controller onA = Controller.start(dir, "on-a", Map.of("NOMAD_NODE_ID", ownNode), run());
-    assertThat(onA.awaitLine(Pattern.compile("\\sa\\s+DRAINING\\s"), Duration.ofSeconds(60))).isTrue();
+    assertThat(onA.awaitLine(Pattern.compile("\\sa\\s+DRAINING\\s"), Duration.ofSeconds(60)))
+        .isTrue();
     // Nomad stops the allocation on a draining node with SIGTERM and places it elsewhere.
     Controller.Run stopped = onA.terminate();
     Controller.Run successor = Controller.start(dir, "elsewhere", Map.of(), run()).await();
 
-    assertThat(stopped.stdout()).contains("(node ").contains("the controller's own node: last of all, alone");
+    assertThat(stopped.stdout())
+        .contains("(node ")
+        .contains("the controller's own node: last of all, alone");
     assertThat(SafetyRules.rebootOrder(demo.lab().events())).containsExactly("b", "a");
     assertThat(stopped.stderr()).contains("Stopping on a signal");
     assertThat(successor.exitCode()).as(successor.all()).isZero();
     assertThat(successor.stdout()).contains("Resuming rollout");
     assertCleanRecord(demo.lab(), List.of("a", "b"));
-    FIGURES.add("own node: handled last; SIGTERM while draining it; the successor resumed and finished it");
+    FIGURES.add(
+        "own node: handled last; SIGTERM while draining it; the successor resumed and finished it");
   }
 }

@@ -33,10 +33,15 @@ class NixIntegrationIT {
   }
 
   private SimLab lab(UnaryOperator<Map<String, Object>> edits) {
-    demo = DemoLab.start(dir, config -> {
-      config.put("timeouts", new LinkedHashMap<>(Map.of("drain", "30s", "reboot", "5s", "health", "30s")));
-      return edits.apply(config);
-    });
+    demo =
+        DemoLab.start(
+            dir,
+            config -> {
+              config.put(
+                  "timeouts",
+                  new LinkedHashMap<>(Map.of("drain", "30s", "reboot", "5s", "health", "30s")));
+              return edits.apply(config);
+            });
     return demo.lab();
   }
 
@@ -52,19 +57,25 @@ class NixIntegrationIT {
 
   @Test
   void withoutAnInventoryFileTheHostsComeFromNodeMetaAndTheRolloutCompletes() throws Exception {
-    SimLab lab = lab(config -> {
-      config.remove("inventory");
-      return config;
-    });
+    SimLab lab =
+        lab(
+            config -> {
+              config.remove("inventory");
+              return config;
+            });
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isZero();
-    assertThat(run.stdout()).contains("Plan: 6 hosts in 3 waves").contains("starts after db (dependencies)")
+    assertThat(run.stdout())
+        .contains("Plan: 6 hosts in 3 waves")
+        .contains("starts after db (dependencies)")
         .contains("critical: runs alone");
     assertThat(SafetyRules.rebootOrder(lab.events()))
         .containsExactlyInAnyOrder("gateway", "storage", "db", "api", "web-1", "web-2");
     assertThat(SafetyRules.rebootOrder(lab.events())).doesNotContain(DemoLab.SPARE);
-    assertThat(SafetyRules.violations(lab.events(), 2, demo.criticalHosts(), Set.of(), Set.of(DemoLab.SPARE)))
+    assertThat(
+            SafetyRules.violations(
+                lab.events(), 2, demo.criticalHosts(), Set.of(), Set.of(DemoLab.SPARE)))
         .isEmpty();
   }
 
@@ -87,7 +98,8 @@ class NixIntegrationIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(run.stdout()).contains("FAILED db: node returned on NixOS revision rev-stale, expected rev-2");
+    assertThat(run.stdout())
+        .contains("FAILED db: node returned on NixOS revision rev-stale, expected rev-2");
     assertThat(lab.node("db").eligible()).isFalse();
     for (String later : List.of("api", "web-1", "web-2")) {
       assertThat(touched(lab, later)).as(later + " untouched").isFalse();

@@ -40,7 +40,8 @@ class RolloutIT {
   }
 
   /** Short timeouts, so a host that never returns fails in seconds. */
-  private static UnaryOperator<Map<String, Object>> timeouts(String drain, String reboot, String health) {
+  private static UnaryOperator<Map<String, Object>> timeouts(
+      String drain, String reboot, String health) {
     return config -> {
       config.put("timeouts", Map.of("drain", drain, "reboot", reboot, "health", health));
       return config;
@@ -60,13 +61,17 @@ class RolloutIT {
   }
 
   private List<String> violations(Set<String> operatorIneligible) {
-    return SafetyRules.violations(demo.lab().events(), 2, demo.criticalHosts(), operatorIneligible,
-        Set.of(DemoLab.SPARE));
+    return SafetyRules.violations(
+        demo.lab().events(), 2, demo.criticalHosts(), operatorIneligible, Set.of(DemoLab.SPARE));
   }
 
   private static boolean touched(SimLab lab, String host) {
-    return lab.eventsFor(host).stream().anyMatch(e -> e.type() == SimEvent.Type.DRAIN_STARTED
-        || e.type() == SimEvent.Type.REBOOT_STARTED || e.type() == SimEvent.Type.ELIGIBILITY_CHANGED);
+    return lab.eventsFor(host).stream()
+        .anyMatch(
+            e ->
+                e.type() == SimEvent.Type.DRAIN_STARTED
+                    || e.type() == SimEvent.Type.REBOOT_STARTED
+                    || e.type() == SimEvent.Type.ELIGIBILITY_CHANGED);
   }
 
   @Test
@@ -76,7 +81,8 @@ class RolloutIT {
 
     assertThat(run.exitCode()).as(run.all()).isZero();
     List<String> reboots = SafetyRules.rebootOrder(lab.events());
-    assertThat(reboots).containsExactlyInAnyOrder("gateway", "storage", "db", "api", "web-1", "web-2");
+    assertThat(reboots)
+        .containsExactlyInAnyOrder("gateway", "storage", "db", "api", "web-1", "web-2");
     assertThat(reboots.subList(0, 2)).containsExactlyInAnyOrder("gateway", "storage");
     assertThat(reboots.subList(2, 4)).containsExactly("db", "api");
     assertThat(reboots.subList(4, 6)).containsExactlyInAnyOrder("web-1", "web-2");
@@ -86,7 +92,10 @@ class RolloutIT {
     }
     assertThat(violations(Set.of())).isEmpty();
     assertThat(lab.maxNodesOutOfService(Set.of(DemoLab.SPARE))).isBetween(1, 2);
-    assertThat(run.stdout()).contains("Rollout r-").contains("HOST").contains("TO HEALTHY")
+    assertThat(run.stdout())
+        .contains("Rollout r-")
+        .contains("HOST")
+        .contains("TO HEALTHY")
         .contains("web-2            DONE");
   }
 
@@ -114,17 +123,21 @@ class RolloutIT {
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
     assertThat(run.stdout()).contains("FAILED gateway").contains("not passing after 3s");
     assertThat(lab.node("gateway").eligible()).isFalse();
-    assertThat(lab.eventsFor("gateway")).noneMatch(e -> e.type() == SimEvent.Type.ELIGIBILITY_CHANGED
-        && e.detail().startsWith("eligible"));
+    assertThat(lab.eventsFor("gateway"))
+        .noneMatch(
+            e ->
+                e.type() == SimEvent.Type.ELIGIBILITY_CHANGED && e.detail().startsWith("eligible"));
     assertThat(violations(Set.of())).isEmpty();
   }
 
   @Test
   void aNodeAnOperatorMadeIneligibleIsLeftIneligible() throws Exception {
-    SimLab lab = lab(config -> {
-      config.put("ineligibleHosts", "update");
-      return config;
-    });
+    SimLab lab =
+        lab(
+            config -> {
+              config.put("ineligibleHosts", "update");
+              return config;
+            });
     lab.operatorSetEligibility("web-1", false);
     Controller.Run run = run();
 
@@ -149,15 +162,20 @@ class RolloutIT {
   @Test
   void invalidInputExitsTwoAndChangesNothing() throws Exception {
     SimLab lab = lab();
-    Files.writeString(dir.resolve("inventory.json"), """
+    Files.writeString(
+        dir.resolve("inventory.json"),
+        """
         [{"hostname": "a", "rebootOrder": 1, "dependencies": ["b"]},
          {"hostname": "b", "rebootOrder": 1, "dependencies": ["a"]}]
         """);
     Controller.Run cycle = run();
     assertThat(cycle.exitCode()).isEqualTo(2);
-    assertThat(cycle.stderr()).contains("dependency cycle: a -> b -> a").contains("Nothing in the cluster was changed");
+    assertThat(cycle.stderr())
+        .contains("dependency cycle: a -> b -> a")
+        .contains("Nothing in the cluster was changed");
 
-    Files.writeString(dir.resolve("inventory.json"), "[{\"hostname\": \"ghost\", \"rebootOrder\": 1}]");
+    Files.writeString(
+        dir.resolve("inventory.json"), "[{\"hostname\": \"ghost\", \"rebootOrder\": 1}]");
     Controller.Run unknown = run();
     assertThat(unknown.exitCode()).isEqualTo(2);
     assertThat(unknown.stderr()).contains("host ghost has no Nomad node named ghost");
@@ -173,16 +191,20 @@ class RolloutIT {
 
   @Test
   void aMissingTokenIsReportedAsSuchAndNothingChanges() throws Exception {
-    SimLab lab = lab(config -> {
-      Map<String, Object> nomad = new HashMap<>(castMap(config.get("nomad")));
-      nomad.remove("token");
-      config.put("nomad", nomad);
-      return config;
-    });
+    SimLab lab =
+        lab(
+            config -> {
+              Map<String, Object> nomad = new HashMap<>(castMap(config.get("nomad")));
+              nomad.remove("token");
+              config.put("nomad", nomad);
+              return config;
+            });
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(2);
-    assertThat(run.stderr()).contains("Nomad refused to read the rollout state (HTTP 403)").contains("NOMAD_TOKEN");
+    assertThat(run.stderr())
+        .contains("Nomad refused to read the rollout state (HTTP 403)")
+        .contains("NOMAD_TOKEN");
     assertThat(lab.mutatingRequests()).isEmpty();
   }
 
@@ -192,7 +214,9 @@ class RolloutIT {
     Controller.Run run = run("--dry-run");
 
     assertThat(run.exitCode()).as(run.all()).isZero();
-    assertThat(run.stdout()).contains("Wave 3 (rebootOrder 3)").contains("Dry run: nothing was changed");
+    assertThat(run.stdout())
+        .contains("Wave 3 (rebootOrder 3)")
+        .contains("Dry run: nothing was changed");
     assertThat(lab.mutatingRequests()).isEmpty();
   }
 
@@ -203,20 +227,33 @@ class RolloutIT {
 
   @Test
   void consulMaintenanceModeIsOnFromBeforeTheDrainUntilTheHostIsHealthy() throws Exception {
-    SimLab lab = lab(config -> {
-      config.put("consulMaintenance", true);
-      return config;
-    });
+    SimLab lab =
+        lab(
+            config -> {
+              config.put("consulMaintenance", true);
+              return config;
+            });
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isZero();
     for (String host : List.of("gateway", "storage", "db", "api", "web-1", "web-2")) {
-      List<SimEvent.Type> order = lab.eventsFor(host).stream().map(SimEvent::type)
-          .filter(t -> t == SimEvent.Type.MAINTENANCE_ON || t == SimEvent.Type.DRAIN_STARTED
-              || t == SimEvent.Type.MAINTENANCE_OFF || t == SimEvent.Type.ELIGIBILITY_CHANGED)
-          .toList();
-      assertThat(order).as(host).containsSubsequence(SimEvent.Type.MAINTENANCE_ON, SimEvent.Type.DRAIN_STARTED,
-          SimEvent.Type.MAINTENANCE_OFF, SimEvent.Type.ELIGIBILITY_CHANGED);
+      List<SimEvent.Type> order =
+          lab.eventsFor(host).stream()
+              .map(SimEvent::type)
+              .filter(
+                  t ->
+                      t == SimEvent.Type.MAINTENANCE_ON
+                          || t == SimEvent.Type.DRAIN_STARTED
+                          || t == SimEvent.Type.MAINTENANCE_OFF
+                          || t == SimEvent.Type.ELIGIBILITY_CHANGED)
+              .toList();
+      assertThat(order)
+          .as(host)
+          .containsSubsequence(
+              SimEvent.Type.MAINTENANCE_ON,
+              SimEvent.Type.DRAIN_STARTED,
+              SimEvent.Type.MAINTENANCE_OFF,
+              SimEvent.Type.ELIGIBILITY_CHANGED);
       assertThat(lab.node(host).checksPassing()).isTrue();
     }
     assertThat(violations(Set.of())).isEmpty();

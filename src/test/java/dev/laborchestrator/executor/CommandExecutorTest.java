@@ -28,47 +28,83 @@ class CommandExecutorTest {
   @Test
   void substitutesPlaceholdersAnywhereInsideArguments() throws Exception {
     Path echo = Scripts.echoArgs(dir);
-    var executor = new CommandExecutor(
-        List.of(echo.toString(), "http://deployer/reboot/{hostname}", "--node={nodeId}", "{address}:22", "{hostname}"),
-        TIMEOUT, output);
+    var executor =
+        new CommandExecutor(
+            List.of(
+                echo.toString(),
+                "http://deployer/reboot/{hostname}",
+                "--node={nodeId}",
+                "{address}:22",
+                "{hostname}"),
+            TIMEOUT,
+            output);
 
     executor.rebuildAndReboot(WEB_1);
 
-    assertThat(output.lines()).containsExactly(
-        "web-1: http://deployer/reboot/web-1",
-        "web-1: --node=9c1a0b52-6f0e-4e39-8f2d-1b7c3e0a4d11",
-        "web-1: 10.0.0.11:22",
-        "web-1: web-1");
+    assertThat(output.lines())
+        .containsExactly(
+            "web-1: http://deployer/reboot/web-1",
+            "web-1: --node=9c1a0b52-6f0e-4e39-8f2d-1b7c3e0a4d11",
+            "web-1: 10.0.0.11:22",
+            "web-1: web-1");
   }
 
   @Test
   void passesTemplateArgumentsAsTheyAreWithoutAShell() throws Exception {
     Path echo = Scripts.echoArgs(dir);
-    var executor = new CommandExecutor(
-        List.of(echo.toString(), "two words", "a;touch " + dir.resolve("ran"), "$(id)", "`id`", "*", "{hostname} && x"),
-        TIMEOUT, output);
+    var executor =
+        new CommandExecutor(
+            List.of(
+                echo.toString(),
+                "two words",
+                "a;touch " + dir.resolve("ran"),
+                "$(id)",
+                "`id`",
+                "*",
+                "{hostname} && x"),
+            TIMEOUT,
+            output);
 
     executor.rebuildAndReboot(WEB_1);
 
-    assertThat(output.lines()).containsExactly(
-        "web-1: two words",
-        "web-1: a;touch " + dir.resolve("ran"),
-        "web-1: $(id)",
-        "web-1: `id`",
-        "web-1: *",
-        "web-1: web-1 && x");
+    assertThat(output.lines())
+        .containsExactly(
+            "web-1: two words",
+            "web-1: a;touch " + dir.resolve("ran"),
+            "web-1: $(id)",
+            "web-1: `id`",
+            "web-1: *",
+            "web-1: web-1 && x");
     assertThat(dir.resolve("ran")).doesNotExist();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "-oProxyCommand=x", "a;reboot", "$(id)", "`id`", "web 1", "web-1\n", "web-1\treboot", "", "a'b"})
+  @ValueSource(
+      strings = {
+        "-oProxyCommand=x",
+        "a;reboot",
+        "$(id)",
+        "`id`",
+        "web 1",
+        "web-1\n",
+        "web-1\treboot",
+        "",
+        "a'b"
+      })
   void refusesAHostileHostnameBeforeRunningAnything(String hostname) throws Exception {
     assertRefusedBeforeRunning("hostname", new HostTarget(hostname, "n-1", "10.0.0.1"));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-oProxyCommand=x", "a;reboot", "$(id)", "10.0.0.1 -p 2", "10.0.0.1:4646", "[::1]"})
+  @ValueSource(
+      strings = {
+        "-oProxyCommand=x",
+        "a;reboot",
+        "$(id)",
+        "10.0.0.1 -p 2",
+        "10.0.0.1:4646",
+        "[::1]"
+      })
   void refusesAHostileAddressBeforeRunningAnything(String address) throws Exception {
     assertRefusedBeforeRunning("address", new HostTarget("web-1", "n-1", address));
   }
@@ -80,9 +116,19 @@ class CommandExecutorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"10.0.0.11", "web-1.lab.internal", "fd00::11", "::1", "fe80::1%eth0", "::ffff:10.0.0.1"})
+  @ValueSource(
+      strings = {
+        "10.0.0.11",
+        "web-1.lab.internal",
+        "fd00::11",
+        "::1",
+        "fe80::1%eth0",
+        "::ffff:10.0.0.1"
+      })
   void acceptsHostnamesAndIpAddressesAsAddress(String address) throws Exception {
-    var executor = new CommandExecutor(List.of(Scripts.echoArgs(dir).toString(), "{address}"), TIMEOUT, output);
+    var executor =
+        new CommandExecutor(
+            List.of(Scripts.echoArgs(dir).toString(), "{address}"), TIMEOUT, output);
 
     executor.rebuildAndReboot(new HostTarget("web-1", "n-1", address));
 
@@ -91,7 +137,9 @@ class CommandExecutorTest {
 
   @Test
   void ignoresValuesTheTemplateDoesNotUse() throws Exception {
-    var executor = new CommandExecutor(List.of(Scripts.echoArgs(dir).toString(), "{hostname}"), TIMEOUT, output);
+    var executor =
+        new CommandExecutor(
+            List.of(Scripts.echoArgs(dir).toString(), "{hostname}"), TIMEOUT, output);
 
     executor.rebuildAndReboot(new HostTarget("web-1", null, null));
 
@@ -100,7 +148,9 @@ class CommandExecutorTest {
 
   @Test
   void anUnknownPlaceholderIsAConfigurationError() {
-    assertThatThrownBy(() -> new CommandExecutor(List.of("curl", "http://x/{foo}/{hostname}"), TIMEOUT, output))
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(List.of("curl", "http://x/{foo}/{hostname}"), TIMEOUT, output))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("unknown placeholder {foo}")
         .hasMessageContaining("{hostname}, {nodeId}, {address}");
@@ -115,18 +165,23 @@ class CommandExecutorTest {
 
   @Test
   void aNonZeroExitFailsWithTheCodeAndTheLastLineOfMergedOutput() throws Exception {
-    Path fail = Scripts.write(dir, "fail", "echo building\necho 'error: no space left on device' >&2\nexit 3");
+    Path fail =
+        Scripts.write(
+            dir, "fail", "echo building\necho 'error: no space left on device' >&2\nexit 3");
     var executor = new CommandExecutor(List.of(fail.toString()), TIMEOUT, output);
 
     assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
         .hasMessage("rebuild command for web-1 exited 3: error: no space left on device");
-    assertThat(output.lines()).containsExactly("web-1: building", "web-1: error: no space left on device");
+    assertThat(output.lines())
+        .containsExactly("web-1: building", "web-1: error: no space left on device");
   }
 
   @Test
   void aNonZeroExitWithoutOutputSaysSo() throws Exception {
-    var executor = new CommandExecutor(List.of(Scripts.write(dir, "fail", "exit 1").toString()), TIMEOUT, output);
+    var executor =
+        new CommandExecutor(
+            List.of(Scripts.write(dir, "fail", "exit 1").toString()), TIMEOUT, output);
 
     assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
         .hasMessage("rebuild command for web-1 exited 1: (no output)");
@@ -135,13 +190,15 @@ class CommandExecutorTest {
   @Test
   void aTimeoutKillsTheProcessAndItsChildren() throws Exception {
     Path pidFile = dir.resolve("sleep.pid");
-    Path slow = Scripts.write(dir, "slow", "sleep 30 &\necho $! > '" + pidFile + "'\necho started\nwait");
+    Path slow =
+        Scripts.write(dir, "slow", "sleep 30 &\necho $! > '" + pidFile + "'\necho started\nwait");
     var executor = new CommandExecutor(List.of(slow.toString()), Duration.ofMillis(300), output);
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
-        .hasMessage("rebuild command for web-1 timed out after 300ms; killed it and its child processes");
+        .hasMessage(
+            "rebuild command for web-1 timed out after 300ms; killed it and its child processes");
 
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     assertThat(output.lines()).containsExactly("web-1: started");
@@ -173,11 +230,14 @@ class CommandExecutorTest {
 
   @Test
   void aMissingProgramIsNamed() {
-    var executor = new CommandExecutor(List.of(dir.resolve("no-such-tool").toString(), "{hostname}"), TIMEOUT, output);
+    var executor =
+        new CommandExecutor(
+            List.of(dir.resolve("no-such-tool").toString(), "{hostname}"), TIMEOUT, output);
 
     assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
-        .hasMessageStartingWith("rebuild command for web-1: cannot run '" + dir.resolve("no-such-tool") + "'");
+        .hasMessageStartingWith(
+            "rebuild command for web-1: cannot run '" + dir.resolve("no-such-tool") + "'");
   }
 
   @Test
@@ -190,9 +250,11 @@ class CommandExecutorTest {
     assertThat(output.lines()).hasSize(250000).startsWith("web-1: 1").endsWith("web-1: 50000");
   }
 
-  private void assertRefusedBeforeRunning(String placeholder, HostTarget target) throws IOException {
+  private void assertRefusedBeforeRunning(String placeholder, HostTarget target)
+      throws IOException {
     var executor =
-        new CommandExecutor(List.of(Scripts.touchRan(dir).toString(), "{" + placeholder + "}"), TIMEOUT, output);
+        new CommandExecutor(
+            List.of(Scripts.touchRan(dir).toString(), "{" + placeholder + "}"), TIMEOUT, output);
 
     assertThatThrownBy(() -> executor.rebuildAndReboot(target))
         .isInstanceOf(ExecutorException.class)

@@ -11,12 +11,14 @@ import org.junit.jupiter.api.Test;
 
 class HostExecutorsTest {
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
-  private static final SshSettings SSH = new SshSettings(null, null, null, true, null, "github:lab/fleet", null);
+  private static final SshSettings SSH =
+      new SshSettings(null, null, null, true, null, "github:lab/fleet", null);
 
   @Test
   void commandBuildsACommandExecutor() {
     var rebuild =
-        new RebuildSettings("command", List.of("/usr/local/bin/rebuild-host", "{hostname}"), TIMEOUT, SSH, null);
+        new RebuildSettings(
+            "command", List.of("/usr/local/bin/rebuild-host", "{hostname}"), TIMEOUT, SSH, null);
 
     assertThat(HostExecutors.fromConfig(rebuild, line -> {})).isInstanceOf(CommandExecutor.class);
   }
@@ -44,7 +46,9 @@ class HostExecutorsTest {
 
   @Test
   void passesConfigurationErrorsOfTheExecutorOn() {
-    var rebuild = new RebuildSettings("command", List.of("curl", "http://deployer/{foo}"), TIMEOUT, SSH, null);
+    var rebuild =
+        new RebuildSettings(
+            "command", List.of("curl", "http://deployer/{foo}"), TIMEOUT, SSH, null);
 
     assertRefused(rebuild, "unknown placeholder {foo} in rebuild.command[1]");
   }

@@ -30,60 +30,87 @@ class SshExecutorTest {
   void runsTheDefaultRemoteCommandWithBatchModeAndStrictHostKeys() throws Exception {
     executor(DEFAULTS, fakeSsh("exit 0")).rebuildAndReboot(WEB_1);
 
-    assertThat(recordedArgs()).containsExactly(
-        "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "ConnectTimeout=10",
-        "--", "10.0.0.11",
-        "nixos-rebuild boot --flake 'github:lab/fleet'#'web-1' && systemctl reboot");
+    assertThat(recordedArgs())
+        .containsExactly(
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "--",
+            "10.0.0.11",
+            "nixos-rebuild boot --flake 'github:lab/fleet'#'web-1' && systemctl reboot");
   }
 
   @Test
   void passesKnownHostsIdentityPortAndUser() throws Exception {
-    var settings = new SshSettings("deploy", 2222, "/run/secrets/deploy_key", false,
-        "/var/lib/lab/known_hosts", "github:lab/fleet", "sudo nixos-rebuild boot --flake {flake}#{hostname}");
+    var settings =
+        new SshSettings(
+            "deploy",
+            2222,
+            "/run/secrets/deploy_key",
+            false,
+            "/var/lib/lab/known_hosts",
+            "github:lab/fleet",
+            "sudo nixos-rebuild boot --flake {flake}#{hostname}");
 
     executor(settings, fakeSsh("exit 0")).rebuildAndReboot(WEB_1);
 
-    assertThat(recordedArgs()).containsExactly(
-        "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=no",
-        "-o", "ConnectTimeout=10",
-        "-o", "UserKnownHostsFile=/var/lib/lab/known_hosts",
-        "-i", "/run/secrets/deploy_key",
-        "-p", "2222",
-        "-l", "deploy",
-        "--", "10.0.0.11",
-        "sudo nixos-rebuild boot --flake 'github:lab/fleet'#'web-1'");
+    assertThat(recordedArgs())
+        .containsExactly(
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            "UserKnownHostsFile=/var/lib/lab/known_hosts",
+            "-i",
+            "/run/secrets/deploy_key",
+            "-p",
+            "2222",
+            "-l",
+            "deploy",
+            "--",
+            "10.0.0.11",
+            "sudo nixos-rebuild boot --flake 'github:lab/fleet'#'web-1'");
   }
 
   @Test
   void connectsByHostnameWhenTheNodeHasNoAddress() throws Exception {
-    executor(DEFAULTS, fakeSsh("exit 0")).rebuildAndReboot(new HostTarget("web-1.lab", "n-1", null));
+    executor(DEFAULTS, fakeSsh("exit 0"))
+        .rebuildAndReboot(new HostTarget("web-1.lab", "n-1", null));
 
     assertThat(recordedArgs()).containsSubsequence("--", "web-1.lab");
   }
 
   @Test
   void theRemoteShellSeesEachSubstitutedValueAsOneLiteralWord() throws Exception {
-    var settings = flakeAndCommand("git+https://git.lab/fleet?ref=main&rev=abc",
-        "printf '%s\\n' {flake}#{hostname} {nodeId} {address}");
+    var settings =
+        flakeAndCommand(
+            "git+https://git.lab/fleet?ref=main&rev=abc",
+            "printf '%s\\n' {flake}#{hostname} {nodeId} {address}");
     Path remoteShell = fakeSsh("for arg; do last=$arg; done\nexec sh -c \"$last\"");
 
     executor(settings, remoteShell).rebuildAndReboot(WEB_1);
 
-    assertThat(output.lines()).containsExactly(
-        "web-1: git+https://git.lab/fleet?ref=main&rev=abc#web-1",
-        "web-1: 9c1a0b52-6f0e-4e39-8f2d-1b7c3e0a4d11",
-        "web-1: 10.0.0.11");
+    assertThat(output.lines())
+        .containsExactly(
+            "web-1: git+https://git.lab/fleet?ref=main&rev=abc#web-1",
+            "web-1: 9c1a0b52-6f0e-4e39-8f2d-1b7c3e0a4d11",
+            "web-1: 10.0.0.11");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-oProxyCommand=x", "a;reboot", "$(id)", "`id`", "web 1", "web-1\nreboot", "a'b"})
+  @ValueSource(
+      strings = {"-oProxyCommand=x", "a;reboot", "$(id)", "`id`", "web 1", "web-1\nreboot", "a'b"})
   void refusesAHostileHostnameBeforeRunningSsh(String hostname) throws Exception {
     var executor = executor(DEFAULTS, fakeSsh("exit 0"));
 
-    assertThatThrownBy(() -> executor.rebuildAndReboot(new HostTarget(hostname, "n-1", "10.0.0.11")))
+    assertThatThrownBy(
+            () -> executor.rebuildAndReboot(new HostTarget(hostname, "n-1", "10.0.0.11")))
         .isInstanceOf(ExecutorException.class)
         .hasMessageContaining(": hostname ");
     assertThat(dir.resolve("args")).doesNotExist();
@@ -101,25 +128,40 @@ class SshExecutorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"github:lab/fleet;reboot", "github:lab/fleet reboot", "$(id)", "`id`", "-x", "'q'",
-      "path:/etc/nixos#web-1", "a\nb", "a|b", "a>b"})
+  @ValueSource(
+      strings = {
+        "github:lab/fleet;reboot",
+        "github:lab/fleet reboot",
+        "$(id)",
+        "`id`",
+        "-x",
+        "'q'",
+        "path:/etc/nixos#web-1",
+        "a\nb",
+        "a|b",
+        "a>b"
+      })
   void refusesAFlakeTheRemoteShellWouldInterpret(String flake) {
     assertRefusedAtConstruction(flakeAndCommand(flake, null), "rebuild.ssh.flake");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "nixos-rebuild boot --flake '{flake}#{hostname}'",
-      "nixos-rebuild boot --flake \"{flake}\"#{hostname}",
-      "echo \\{hostname}"})
+  @ValueSource(
+      strings = {
+        "nixos-rebuild boot --flake '{flake}#{hostname}'",
+        "nixos-rebuild boot --flake \"{flake}\"#{hostname}",
+        "echo \\{hostname}"
+      })
   void refusesAPlaceholderTheOperatorQuoted(String remoteCommand) {
-    assertRefusedAtConstruction(flakeAndCommand("github:lab/fleet", remoteCommand), "leave placeholders unquoted");
+    assertRefusedAtConstruction(
+        flakeAndCommand("github:lab/fleet", remoteCommand), "leave placeholders unquoted");
   }
 
   @Test
   void refusesAnUnknownPlaceholderInTheRemoteCommand() {
     assertRefusedAtConstruction(
-        flakeAndCommand("github:lab/fleet", "nixos-rebuild boot --flake {flake}#{host}"), "unknown placeholder {host}");
+        flakeAndCommand("github:lab/fleet", "nixos-rebuild boot --flake {flake}#{host}"),
+        "unknown placeholder {host}");
   }
 
   @Test
@@ -128,41 +170,51 @@ class SshExecutorTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "Connection to 10.0.0.11 closed by remote host.",
-      "client_loop: send disconnect: Broken pipe",
-      "Read from remote host 10.0.0.11: Connection reset by peer"})
+  @ValueSource(
+      strings = {
+        "Connection to 10.0.0.11 closed by remote host.",
+        "client_loop: send disconnect: Broken pipe",
+        "Read from remote host 10.0.0.11: Connection reset by peer"
+      })
   void aConnectionDroppedByTheRebootIsNotAFailure(String sshMessage) throws Exception {
     Path ssh = fakeSsh(printing("building the system configuration...", sshMessage) + "exit 255");
 
-    assertThatCode(() -> executor(DEFAULTS, ssh).rebuildAndReboot(WEB_1)).doesNotThrowAnyException();
+    assertThatCode(() -> executor(DEFAULTS, ssh).rebuildAndReboot(WEB_1))
+        .doesNotThrowAnyException();
     assertThat(output.lines()).endsWith("web-1: " + sshMessage);
   }
 
   @Test
   void remoteOutputMentioningARefusedConnectionDoesNotHideTheDrop() throws Exception {
-    Path ssh = fakeSsh(printing(
-        "warning: unable to download 'https://cache.lab/nix-cache-info': Connection refused",
-        "Connection to 10.0.0.11 closed by remote host.") + "exit 255");
+    Path ssh =
+        fakeSsh(
+            printing(
+                    "warning: unable to download 'https://cache.lab/nix-cache-info': Connection refused",
+                    "Connection to 10.0.0.11 closed by remote host.")
+                + "exit 255");
 
-    assertThatCode(() -> executor(DEFAULTS, ssh).rebuildAndReboot(WEB_1)).doesNotThrowAnyException();
+    assertThatCode(() -> executor(DEFAULTS, ssh).rebuildAndReboot(WEB_1))
+        .doesNotThrowAnyException();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "ssh: connect to host 10.0.0.11 port 22: Connection refused",
-      "ssh: Could not resolve hostname web-1: Name or service not known",
-      "root@10.0.0.11: Permission denied (publickey).",
-      "Host key verification failed.",
-      "kex_exchange_identification: read: Connection reset by peer\nConnection reset by 10.0.0.11 port 22",
-      "kex_exchange_identification: Connection closed by remote host\nConnection closed by 10.0.0.11 port 22",
-      "something ssh has never said before"})
+  @ValueSource(
+      strings = {
+        "ssh: connect to host 10.0.0.11 port 22: Connection refused",
+        "ssh: Could not resolve hostname web-1: Name or service not known",
+        "root@10.0.0.11: Permission denied (publickey).",
+        "Host key verification failed.",
+        "kex_exchange_identification: read: Connection reset by peer\nConnection reset by 10.0.0.11 port 22",
+        "kex_exchange_identification: Connection closed by remote host\nConnection closed by 10.0.0.11 port 22",
+        "something ssh has never said before"
+      })
   void anSshErrorBeforeTheCommandRanIsAFailure(String sshMessage) throws Exception {
     Path ssh = fakeSsh(printing(sshMessage.split("\n")) + "exit 255");
 
     assertThatThrownBy(() -> executor(DEFAULTS, ssh).rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
-        .hasMessageStartingWith("rebuild over ssh for web-1 failed, ssh could not run the command (exit 255): ")
+        .hasMessageStartingWith(
+            "rebuild over ssh for web-1 failed, ssh could not run the command (exit 255): ")
         .hasMessageEndingWith(sshMessage.substring(sshMessage.lastIndexOf('\n') + 1));
   }
 
@@ -175,12 +227,15 @@ class SshExecutorTest {
   @Test
   void aFailingRemoteCommandFailsWithItsExitCode() throws Exception {
     Path ssh =
-        fakeSsh(printing("error: flake 'github:lab/fleet' does not provide nixosConfigurations.web-1") + "exit 1");
+        fakeSsh(
+            printing("error: flake 'github:lab/fleet' does not provide nixosConfigurations.web-1")
+                + "exit 1");
 
     assertThatThrownBy(() -> executor(DEFAULTS, ssh).rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
-        .hasMessage("rebuild over ssh for web-1 exited 1: "
-            + "error: flake 'github:lab/fleet' does not provide nixosConfigurations.web-1");
+        .hasMessage(
+            "rebuild over ssh for web-1 exited 1: "
+                + "error: flake 'github:lab/fleet' does not provide nixosConfigurations.web-1");
   }
 
   @Test
@@ -209,8 +264,13 @@ class SshExecutorTest {
 
   /** A fake ssh that records its arguments, one a line, then runs {@code behaviour}. */
   private Path fakeSsh(String behaviour) throws IOException {
-    return Scripts.write(dir, "ssh",
-        "for arg in \"$@\"; do printf '%s\\n' \"$arg\"; done > '" + dir.resolve("args") + "'\n" + behaviour);
+    return Scripts.write(
+        dir,
+        "ssh",
+        "for arg in \"$@\"; do printf '%s\\n' \"$arg\"; done > '"
+            + dir.resolve("args")
+            + "'\n"
+            + behaviour);
   }
 
   private List<String> recordedArgs() throws IOException {

@@ -38,8 +38,7 @@ class JobspecTest {
   void isAPeriodicBatchJobThatNeverOverlapsItself() {
     assertThat(job.get("type")).isEqualTo("batch");
     Map<String, Object> periodic = map(job, "periodic");
-    assertThat(periodic.get("crons")).asInstanceOf(LIST)
-        .isNotEmpty();
+    assertThat(periodic.get("crons")).asInstanceOf(LIST).isNotEmpty();
     assertThat(periodic.get("prohibit_overlap")).isEqualTo(true);
   }
 
@@ -62,13 +61,16 @@ class JobspecTest {
 
   @Test
   void rendersTheConfigFromItsNomadVariablesIntoTheFileItRuns() {
-    Map<String, Object> configTemplate = blocks(task, "template").stream()
-        .filter(t -> "secrets/config.yaml".equals(t.get("destination")))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("no template renders secrets/config.yaml"));
-    assertThat(configTemplate.get("data")).asString()
+    Map<String, Object> configTemplate =
+        blocks(task, "template").stream()
+            .filter(t -> "secrets/config.yaml".equals(t.get("destination")))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no template renders secrets/config.yaml"));
+    assertThat(configTemplate.get("data"))
+        .asString()
         .contains("nomadVar \"" + VARIABLES_PATH + "\"");
-    assertThat(map(task, "config").get("args")).asInstanceOf(LIST)
+    assertThat(map(task, "config").get("args"))
+        .asInstanceOf(LIST)
         .contains("run", "--config")
         .anySatisfy(arg -> assertThat(arg).asString().endsWith("/config.yaml"));
   }
@@ -76,7 +78,8 @@ class JobspecTest {
   @Test
   void policyLetsTheJobDrainNodesAndKeepStateUnderItsOwnVariablesPath() {
     assertThat(map(policy, "node").get("policy")).isEqualTo("write");
-    Map<String, Object> paths = map(map(map(map(policy, "namespace"), "default"), "variables"), "path");
+    Map<String, Object> paths =
+        map(map(map(map(policy, "namespace"), "default"), "variables"), "path");
     assertThat(map(paths, VARIABLES_PATH + "/*").get("capabilities"))
         .asInstanceOf(LIST)
         .contains("read", "write");
@@ -94,6 +97,8 @@ class JobspecTest {
   private static List<Map<String, Object>> blocks(Map<String, Object> parent, String key) {
     assertThat(parent).as("block containing %s", key).containsKey(key);
     Object value = parent.get(key);
-    return value instanceof List<?> list ? (List<Map<String, Object>>) list : List.of((Map<String, Object>) value);
+    return value instanceof List<?> list
+        ? (List<Map<String, Object>>) list
+        : List.of((Map<String, Object>) value);
   }
 }

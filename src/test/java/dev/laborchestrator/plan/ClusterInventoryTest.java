@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class ClusterInventoryTest {
   /** Inventory entries as the lab-machine module writes them to /etc/lab-machine-metadata.json. */
-  private static final String MODULE_FILE = """
+  private static final String MODULE_FILE =
+      """
       [
         {"hostname": "db", "role": "database", "groups": ["infra"], "rebootOrder": 1, "dependencies": [],
          "healthChecks": [{"type": "tcp", "port": 5432}],
@@ -32,12 +33,27 @@ class ClusterInventoryTest {
       """;
 
   private static NomadNode node(String name, String status, Map<String, String> meta) {
-    return new NomadNode("id-" + name + "-" + status, name, "10.0.0.1:4646", status, 1, "eligible", null, null, meta,
+    return new NomadNode(
+        "id-" + name + "-" + status,
+        name,
+        "10.0.0.1:4646",
+        status,
+        1,
+        "eligible",
+        null,
+        null,
+        meta,
         Map.of());
   }
 
-  private static Map<String, String> meta(String role, String groups, String order, String deps, String criticality,
-      String delay, String checks) {
+  private static Map<String, String> meta(
+      String role,
+      String groups,
+      String order,
+      String deps,
+      String criticality,
+      String delay,
+      String checks) {
     Map<String, String> meta = new HashMap<>();
     meta.put(ClusterInventory.ROLE, role);
     meta.put(ClusterInventory.GROUPS, groups);
@@ -51,16 +67,38 @@ class ClusterInventoryTest {
     return meta;
   }
 
-  private static final List<NomadNode> NODES = List.of(
-      node("web", "ready", meta("web", "", "2", "api", "low", "600", "[]")),
-      node("db", "ready", meta("database", "infra", "1", "", "critical", "0", "[{\"type\":\"tcp\",\"port\":5432}]")),
-      node("api", "ready", meta("app", "infra,backend", "2", "db", "medium", "30",
-          "[{\"type\":\"http\",\"url\":\"http://localhost:8080/health\"}]")),
-      node("db", "down", meta("database", "infra", "9", "", "critical", "0", "[]")),
-      node("laptop", "ready", Map.of()));
+  private static final List<NomadNode> NODES =
+      List.of(
+          node("web", "ready", meta("web", "", "2", "api", "low", "600", "[]")),
+          node(
+              "db",
+              "ready",
+              meta(
+                  "database",
+                  "infra",
+                  "1",
+                  "",
+                  "critical",
+                  "0",
+                  "[{\"type\":\"tcp\",\"port\":5432}]")),
+          node(
+              "api",
+              "ready",
+              meta(
+                  "app",
+                  "infra,backend",
+                  "2",
+                  "db",
+                  "medium",
+                  "30",
+                  "[{\"type\":\"http\",\"url\":\"http://localhost:8080/health\"}]")),
+          node("db", "down", meta("database", "infra", "9", "", "critical", "0", "[]")),
+          node("laptop", "ready", Map.of()));
 
   private static List<List<String>> waves(Plan plan) {
-    return plan.waves().stream().map(w -> w.hosts().stream().map(Plan.PlannedHost::hostname).toList()).toList();
+    return plan.waves().stream()
+        .map(w -> w.hosts().stream().map(Plan.PlannedHost::hostname).toList())
+        .toList();
   }
 
   @Test
@@ -73,9 +111,12 @@ class ClusterInventoryTest {
     Plan b = Planner.plan(fromMeta, options);
     assertThat(waves(b)).isEqualTo(waves(a)).containsExactly(List.of("db"), List.of("api", "web"));
     assertThat(b.describe()).isEqualTo(a.describe());
-    HostSpec api = fromMeta.stream().filter(h -> h.hostname().equals("api")).findFirst().orElseThrow();
+    HostSpec api =
+        fromMeta.stream().filter(h -> h.hostname().equals("api")).findFirst().orElseThrow();
     assertThat(api.groups()).containsExactly("infra", "backend");
-    assertThat(api.healthChecks()).singleElement().satisfies(c -> assertThat(c.url()).endsWith("/health"));
+    assertThat(api.healthChecks())
+        .singleElement()
+        .satisfies(c -> assertThat(c.url()).endsWith("/health"));
     assertThat(api.orchestration().rebootDelay()).isEqualTo(30);
   }
 
@@ -88,8 +129,10 @@ class ClusterInventoryTest {
 
   @Test
   void namesTheNodeAndKeyOfABadValue() {
-    List<NomadNode> nodes = List.of(node("db", "ready", meta("d", "", "first", "", "low", "0", "[]")));
-    assertThatThrownBy(() -> ClusterInventory.fromNodes(nodes)).isInstanceOf(InvalidInputException.class)
+    List<NomadNode> nodes =
+        List.of(node("db", "ready", meta("d", "", "first", "", "low", "0", "[]")));
+    assertThatThrownBy(() -> ClusterInventory.fromNodes(nodes))
+        .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("db: lab.reboot-order 'first' is not a whole number");
   }
 
@@ -101,13 +144,17 @@ class ClusterInventoryTest {
 
   @Test
   void warnsWhereTheFileAndTheMetaDisagree() {
-    List<HostSpec> file = InventoryLoader.parse("""
+    List<HostSpec> file =
+        InventoryLoader.parse(
+            """
         [{"hostname": "db", "rebootOrder": 3, "orchestration": {"rebootDelay": 0, "criticalityLevel": "critical"},
           "role": "database"}]
-        """, "inventory.json");
-    assertThat(ClusterInventory.mismatches(file, NODES)).containsExactly(
-        "db: the inventory file says rebootOrder 3, the node meta says 1 (the file wins)",
-        "api carries lab.* node meta but is not in the inventory file: it is not part of this rollout",
-        "web carries lab.* node meta but is not in the inventory file: it is not part of this rollout");
+        """,
+            "inventory.json");
+    assertThat(ClusterInventory.mismatches(file, NODES))
+        .containsExactly(
+            "db: the inventory file says rebootOrder 3, the node meta says 1 (the file wins)",
+            "api carries lab.* node meta but is not in the inventory file: it is not part of this rollout",
+            "web carries lab.* node meta but is not in the inventory file: it is not part of this rollout");
   }
 }

@@ -20,24 +20,43 @@ class PlannerTest {
   }
 
   private static HostSpec critical(String name, int order, String criticality, String... deps) {
-    return new HostSpec(name, "r", List.of(), order, List.of(deps), List.of(),
-        new Orchestration("rolling", 0, criticality), List.of());
+    return new HostSpec(
+        name,
+        "r",
+        List.of(),
+        order,
+        List.of(deps),
+        List.of(),
+        new Orchestration("rolling", 0, criticality),
+        List.of());
   }
 
   private static NodeStub node(String name, String status, String eligibility) {
-    return new NodeStub("id-" + name + "-" + status, name, "10.0.0.1", "dc1", status, eligibility, false);
+    return new NodeStub(
+        "id-" + name + "-" + status, name, "10.0.0.1", "dc1", status, eligibility, false);
   }
 
   private static List<List<String>> waves(Plan plan) {
-    return plan.waves().stream().map(w -> w.hosts().stream().map(PlannedHost::hostname).toList()).toList();
+    return plan.waves().stream()
+        .map(w -> w.hosts().stream().map(PlannedHost::hostname).toList())
+        .toList();
   }
 
   @Test
   void ordersWavesByRebootOrderAndHostsByDependencyThenName() {
-    Plan plan = Planner.plan(List.of(host("web-2", 3, "api"), host("web-1", 3, "api"), host("db", 2),
-        host("api", 2, "db"), host("auth", 2), host("nas", 1)), ONE);
+    Plan plan =
+        Planner.plan(
+            List.of(
+                host("web-2", 3, "api"),
+                host("web-1", 3, "api"),
+                host("db", 2),
+                host("api", 2, "db"),
+                host("auth", 2),
+                host("nas", 1)),
+            ONE);
 
-    assertThat(waves(plan)).containsExactly(List.of("nas"), List.of("auth", "db", "api"), List.of("web-1", "web-2"));
+    assertThat(waves(plan))
+        .containsExactly(List.of("nas"), List.of("auth", "db", "api"), List.of("web-1", "web-2"));
     assertThat(plan.waves()).extracting(Plan.Wave::rebootOrder).containsExactly(1, 2, 3);
   }
 
@@ -45,13 +64,16 @@ class PlannerTest {
   void isDeterministicWhateverTheInventoryOrder() {
     List<HostSpec> hosts = List.of(host("c", 1), host("a", 1), host("b", 1, "c"));
     List<HostSpec> reversed = List.of(hosts.get(2), hosts.get(1), hosts.get(0));
-    assertThat(waves(Planner.plan(hosts, ONE))).isEqualTo(waves(Planner.plan(reversed, ONE)))
+    assertThat(waves(Planner.plan(hosts, ONE)))
+        .isEqualTo(waves(Planner.plan(reversed, ONE)))
         .containsExactly(List.of("a", "c", "b"));
   }
 
   @Test
   void namesTheHostsOfACycle() {
-    assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1, "b"), host("b", 1, "c"), host("c", 1, "a")), ONE))
+    assertThatThrownBy(
+            () ->
+                Planner.plan(List.of(host("a", 1, "b"), host("b", 1, "c"), host("c", 1, "a")), ONE))
         .isInstanceOf(InvalidInputException.class)
         .hasMessage("dependency cycle: a -> b -> c -> a");
   }
@@ -59,13 +81,17 @@ class PlannerTest {
   @Test
   void refusesADependencyThatRebootsLater() {
     assertThatThrownBy(() -> Planner.plan(List.of(host("web", 1, "db"), host("db", 2)), ONE))
-        .hasMessageContaining("web (rebootOrder 1) depends on db (rebootOrder 2), which reboots later");
+        .hasMessageContaining(
+            "web (rebootOrder 1) depends on db (rebootOrder 2), which reboots later");
   }
 
   @Test
   void matchesHostsToNodesByNameAndRefusesAHostWithoutOne() {
-    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "down", "eligible"),
-        node("b", "ready", "eligible"));
+    List<NodeStub> nodes =
+        List.of(
+            node("a", "ready", "eligible"),
+            node("b", "down", "eligible"),
+            node("b", "ready", "eligible"));
     Plan plan = Planner.plan(List.of(host("a", 1), host("b", 1)), nodes, ONE);
     assertThat(plan.hosts().get(1).requireNode().id()).isEqualTo("id-b-ready");
 
@@ -75,7 +101,8 @@ class PlannerTest {
 
   @Test
   void refusesAnAmbiguousMatch() {
-    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("a", "initializing", "eligible"));
+    List<NodeStub> nodes =
+        List.of(node("a", "ready", "eligible"), node("a", "initializing", "eligible"));
     assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1)), nodes, ONE))
         .hasMessageContaining("host a matches 2 Nomad nodes");
   }
@@ -87,8 +114,10 @@ class PlannerTest {
     assertThat(skipped.skipped()).isTrue();
     assertThat(skipped.skipReason()).contains("ineligible by an operator");
 
-    PlannedHost kept = Planner.plan(List.of(host("a", 1)), nodes, new Planner.Options(1, IneligibleHosts.UPDATE))
-        .hosts().get(0);
+    PlannedHost kept =
+        Planner.plan(List.of(host("a", 1)), nodes, new Planner.Options(1, IneligibleHosts.UPDATE))
+            .hosts()
+            .get(0);
     assertThat(kept.skipped()).isFalse();
     assertThat(kept.requireNode().eligibleBefore()).isFalse();
     assertThat(kept.reason()).contains("stays ineligible afterwards");
@@ -96,20 +125,35 @@ class PlannerTest {
 
   @Test
   void explainsEachPlacement() {
-    Plan plan = Planner.plan(List.of(critical("db", 1, "critical"), host("api", 2, "db"), host("cache", 2),
-        host("app", 2, "cache")), new Planner.Options(2, IneligibleHosts.SKIP));
+    Plan plan =
+        Planner.plan(
+            List.of(
+                critical("db", 1, "critical"),
+                host("api", 2, "db"),
+                host("cache", 2),
+                host("app", 2, "cache")),
+            new Planner.Options(2, IneligibleHosts.SKIP));
     List<String> lines = plan.describe();
     assertThat(lines.get(0)).contains("4 hosts in 2 waves, at most 2 out of service");
-    assertThat(String.join("\n", lines)).contains("critical: runs alone")
-        .contains("depends on db (earlier wave)").contains("starts after cache (dependencies)");
+    assertThat(String.join("\n", lines))
+        .contains("critical: runs alone")
+        .contains("depends on db (earlier wave)")
+        .contains("starts after cache (dependencies)");
   }
 
   @Test
   void putsTheControllersOwnNodeLastOfAllAndAlone() {
-    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "ready", "eligible"),
-        node("c", "ready", "eligible"));
-    Plan plan = Planner.plan(List.of(host("a", 1), host("b", 1), host("c", 2)), nodes,
-        new Planner.Options(2, IneligibleHosts.SKIP, "id-a-ready", java.util.Set.of(), java.util.Set.of()));
+    List<NodeStub> nodes =
+        List.of(
+            node("a", "ready", "eligible"),
+            node("b", "ready", "eligible"),
+            node("c", "ready", "eligible"));
+    Plan plan =
+        Planner.plan(
+            List.of(host("a", 1), host("b", 1), host("c", 2)),
+            nodes,
+            new Planner.Options(
+                2, IneligibleHosts.SKIP, "id-a-ready", java.util.Set.of(), java.util.Set.of()));
 
     assertThat(waves(plan)).containsExactly(List.of("b"), List.of("c"), List.of("a"));
     PlannedHost own = plan.hosts().get(2);
@@ -121,25 +165,46 @@ class PlannerTest {
   @Test
   void refusesADependencyOnTheControllersOwnNode() {
     List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "ready", "eligible"));
-    assertThatThrownBy(() -> Planner.plan(List.of(host("a", 1), host("b", 2, "a")), nodes,
-        new Planner.Options(1, IneligibleHosts.SKIP, "id-a-ready", java.util.Set.of(), java.util.Set.of())))
+    assertThatThrownBy(
+            () ->
+                Planner.plan(
+                    List.of(host("a", 1), host("b", 2, "a")),
+                    nodes,
+                    new Planner.Options(
+                        1,
+                        IneligibleHosts.SKIP,
+                        "id-a-ready",
+                        java.util.Set.of(),
+                        java.util.Set.of())))
         .hasMessageContaining("b depends on a, the node this controller runs on");
   }
 
   @Test
   void putsServerHostsAfterPlainOnesAndTheLeaderLast() {
-    Plan plan = Planner.plan(List.of(host("s1", 1), host("s2", 1), host("s3", 1), host("web", 1), host("app", 1)),
-        new Planner.Options(1, IneligibleHosts.SKIP, null, java.util.Set.of("s1", "s2", "s3"), java.util.Set.of("s1")));
+    Plan plan =
+        Planner.plan(
+            List.of(host("s1", 1), host("s2", 1), host("s3", 1), host("web", 1), host("app", 1)),
+            new Planner.Options(
+                1,
+                IneligibleHosts.SKIP,
+                null,
+                java.util.Set.of("s1", "s2", "s3"),
+                java.util.Set.of("s1")));
 
     assertThat(waves(plan)).containsExactly(List.of("app", "web", "s2", "s3", "s1"));
-    assertThat(plan.hosts()).filteredOn(PlannedHost::server).extracting(PlannedHost::hostname)
+    assertThat(plan.hosts())
+        .filteredOn(PlannedHost::server)
+        .extracting(PlannedHost::hostname)
         .containsExactly("s2", "s3", "s1");
   }
 
   @Test
   void aServerOrderNeverBreaksADependency() {
-    Plan plan = Planner.plan(List.of(host("s1", 1), host("web", 1, "s1")),
-        new Planner.Options(1, IneligibleHosts.SKIP, null, java.util.Set.of("s1"), java.util.Set.of()));
+    Plan plan =
+        Planner.plan(
+            List.of(host("s1", 1), host("web", 1, "s1")),
+            new Planner.Options(
+                1, IneligibleHosts.SKIP, null, java.util.Set.of("s1"), java.util.Set.of()));
     assertThat(waves(plan)).containsExactly(List.of("s1", "web"));
   }
 }

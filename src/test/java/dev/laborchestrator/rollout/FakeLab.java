@@ -2,6 +2,7 @@ package dev.laborchestrator.rollout;
 
 import dev.laborchestrator.port.Allocation;
 import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.Autopilot;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.ConsulHealth;
 import dev.laborchestrator.port.DrainRequest;
@@ -9,11 +10,10 @@ import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.HostExecutor;
 import dev.laborchestrator.port.HostTarget;
 import dev.laborchestrator.port.Indexed;
+import dev.laborchestrator.port.NodeMaintenance;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.port.NomadNodes;
-import dev.laborchestrator.port.Autopilot;
-import dev.laborchestrator.port.NodeMaintenance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,16 +36,20 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   private long index = 1;
   private long sequence;
   int transientFailuresLeft;
+
   /** What both fake autopilots answer. */
   boolean autopilotHealthy = true;
+
   int failureTolerance = 1;
-  final Autopilot autopilot = () -> {
-    calls.add("autopilot");
-    return new Autopilot.Health(autopilotHealthy, failureTolerance, List.of());
-  };
+  final Autopilot autopilot =
+      () -> {
+        calls.add("autopilot");
+        return new Autopilot.Health(autopilotHealthy, failureTolerance, List.of());
+      };
 
   /** Timings of the scripted world, relative to the call that starts them. */
   Duration drainTakes = Duration.ofSeconds(10);
+
   Duration systemAllocsStopAfterDrain = Duration.ofSeconds(8);
   Duration goesDownAfter = Duration.ofSeconds(5);
   Duration comesBackAfter = Duration.ofSeconds(60);
@@ -84,7 +88,14 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     }
 
     Allocation alloc(String job, String type, String status) {
-      return new Allocation(name + "-" + job, job + ".group[0]", id, job, new Allocation.Job(job, type), status, "run");
+      return new Allocation(
+          name + "-" + job,
+          job + ".group[0]",
+          id,
+          job,
+          new Allocation.Job(job, type),
+          status,
+          "run");
     }
 
     HealthCheck check(String checkName, String status) {
@@ -92,12 +103,22 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     }
 
     NomadNode snapshot() {
-      return new NomadNode(id, name, "10.0.0.1:4646", status, statusUpdatedAt, eligibility, drain, lastDrain,
-          Map.of(NomadNode.BOOT_ID_META, bootId, NomadNode.REVISION_META, revision), Map.of());
+      return new NomadNode(
+          id,
+          name,
+          "10.0.0.1:4646",
+          status,
+          statusUpdatedAt,
+          eligibility,
+          drain,
+          lastDrain,
+          Map.of(NomadNode.BOOT_ID_META, bootId, NomadNode.REVISION_META, revision),
+          Map.of());
     }
 
     void setChecks(String status) {
-      checks.replaceAll(c -> c.checkId().equals(HostRollout.MAINTENANCE_CHECK) ? c : check(c.checkId(), status));
+      checks.replaceAll(
+          c -> c.checkId().equals(HostRollout.MAINTENANCE_CHECK) ? c : check(c.checkId(), status));
     }
   }
 
@@ -120,10 +141,14 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   void at(Duration after, Runnable action) {
-    timeline.add(new Scheduled(clock.now().plus(after), sequence++, () -> {
-      action.run();
-      index++;
-    }));
+    timeline.add(
+        new Scheduled(
+            clock.now().plus(after),
+            sequence++,
+            () -> {
+              action.run();
+              index++;
+            }));
   }
 
   /** Applies every change due by now. */
@@ -133,7 +158,9 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     }
   }
 
-  /** A blocking query: return at once on a newer index, else at the next change or after the wait. */
+  /**
+   * A blocking query: return at once on a newer index, else at the next change or after the wait.
+   */
   private void block(BlockingQuery query) {
     catchUp();
     if (!query.blocks() || index > query.index()) {
@@ -159,8 +186,12 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   @Override
   public List<NodeStub> listNodes() {
     calls.add("listNodes");
-    return nodes.values().stream().map(n -> new NodeStub(n.id, n.name, n.address, "dc1", n.status, n.eligibility,
-        n.drain != null)).toList();
+    return nodes.values().stream()
+        .map(
+            n ->
+                new NodeStub(
+                    n.id, n.name, n.address, "dc1", n.status, n.eligibility, n.drain != null))
+        .toList();
   }
 
   @Override
@@ -183,21 +214,35 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     catchUp();
     Node node = nodes.get(nodeId);
     node.eligibility = "ineligible";
-    node.drain = new NomadNode.DrainStrategy(request.deadline().toNanos(), request.ignoreSystemJobs(),
-        "0001-01-01T00:00:00Z", clock.now().toString());
-    node.lastDrain = new NomadNode.LastDrain("draining", clock.now().toString(), clock.now().toString(), request.meta());
+    node.drain =
+        new NomadNode.DrainStrategy(
+            request.deadline().toNanos(),
+            request.ignoreSystemJobs(),
+            "0001-01-01T00:00:00Z",
+            clock.now().toString());
+    node.lastDrain =
+        new NomadNode.LastDrain(
+            "draining", clock.now().toString(), clock.now().toString(), request.meta());
     index++;
     if (node.allocStuck) {
       return;
     }
-    at(drainTakes, () -> {
-      node.allocs.replaceAll(a -> a.system() ? a : node.alloc(a.jobId(), a.job().type(), "complete"));
-      node.drain = null;
-      node.lastDrain = new NomadNode.LastDrain("complete", node.lastDrain.startedAt(), clock.now().toString(),
-          node.lastDrain.meta());
-    });
+    at(
+        drainTakes,
+        () -> {
+          node.allocs.replaceAll(
+              a -> a.system() ? a : node.alloc(a.jobId(), a.job().type(), "complete"));
+          node.drain = null;
+          node.lastDrain =
+              new NomadNode.LastDrain(
+                  "complete",
+                  node.lastDrain.startedAt(),
+                  clock.now().toString(),
+                  node.lastDrain.meta());
+        });
     if (!request.ignoreSystemJobs()) {
-      at(drainTakes.plus(systemAllocsStopAfterDrain),
+      at(
+          drainTakes.plus(systemAllocsStopAfterDrain),
           () -> node.allocs.replaceAll(a -> node.alloc(a.jobId(), a.job().type(), "complete")));
     }
   }
@@ -208,7 +253,8 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     catchUp();
     Node node = nodes.get(nodeId);
     if (node.drain != null) {
-      throw ApiException.status(500, "POST", "/v1/node/" + nodeId + "/eligibility", "node is draining");
+      throw ApiException.status(
+          500, "POST", "/v1/node/" + nodeId + "/eligibility", "node is draining");
     }
     node.eligibility = eligible ? "eligible" : "ineligible";
     node.eligibleAt = clock.now();
@@ -235,31 +281,38 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     if (node.fakeReboot) {
       return;
     }
-    at(goesDownAfter, () -> {
-      node.status = "down";
-      node.statusUpdatedAt += 100;
-      node.checks.clear();
-      node.allocs.replaceAll(a -> node.alloc(a.jobId(), a.job().type(), a.active() ? "lost" : a.clientStatus()));
-    });
+    at(
+        goesDownAfter,
+        () -> {
+          node.status = "down";
+          node.statusUpdatedAt += 100;
+          node.checks.clear();
+          node.allocs.replaceAll(
+              a -> node.alloc(a.jobId(), a.job().type(), a.active() ? "lost" : a.clientStatus()));
+        });
     if (node.neverReturns) {
       return;
     }
-    at(comesBackAfter, () -> {
-      node.status = "ready";
-      node.statusUpdatedAt += 100;
-      node.bootId = "boot-" + (sequence + 2);
-      node.revision = node.returnsOnRevision;
-      node.checks.add(node.check("serfHealth", "passing"));
-      node.checks.add(node.check("http", "critical"));
-      if (node.maintenance) {
-        node.checks.add(node.check(HostRollout.MAINTENANCE_CHECK, "critical"));
-      }
-    });
-    at(comesBackAfter.plus(checksPassAfter), () -> {
-      if (!node.checkStaysCritical) {
-        node.setChecks("passing");
-      }
-    });
+    at(
+        comesBackAfter,
+        () -> {
+          node.status = "ready";
+          node.statusUpdatedAt += 100;
+          node.bootId = "boot-" + (sequence + 2);
+          node.revision = node.returnsOnRevision;
+          node.checks.add(node.check("serfHealth", "passing"));
+          node.checks.add(node.check("http", "critical"));
+          if (node.maintenance) {
+            node.checks.add(node.check(HostRollout.MAINTENANCE_CHECK, "critical"));
+          }
+        });
+    at(
+        comesBackAfter.plus(checksPassAfter),
+        () -> {
+          if (!node.checkStaysCritical) {
+            node.setChecks("passing");
+          }
+        });
   }
 
   @Override

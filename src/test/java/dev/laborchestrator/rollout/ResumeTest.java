@@ -17,14 +17,28 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResumeTest {
-  private static final RolloutSettings SETTINGS = new RolloutSettings(Duration.ofHours(1), true, Duration.ofHours(2),
-      Duration.ofMinutes(20), Duration.ofMinutes(15), Duration.ofSeconds(30), "rev-new", Duration.ofMinutes(1),
-      Duration.ofMillis(250));
+  private static final RolloutSettings SETTINGS =
+      new RolloutSettings(
+          Duration.ofHours(1),
+          true,
+          Duration.ofHours(2),
+          Duration.ofMinutes(20),
+          Duration.ofMinutes(15),
+          Duration.ofSeconds(30),
+          "rev-new",
+          Duration.ofMinutes(1),
+          Duration.ofMillis(250));
 
   private static HostSpec host(String name, int order) {
-    return new HostSpec(name, "app", List.of(), order, List.of(),
+    return new HostSpec(
+        name,
+        "app",
+        List.of(),
+        order,
+        List.of(),
         List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
-        new Orchestration("rolling", 0, "medium"), List.of());
+        new Orchestration("rolling", 0, "medium"),
+        List.of());
   }
 
   /** Stores the checkpoint, then dies: the process was killed right after writing it. */
@@ -61,7 +75,8 @@ class ResumeTest {
       lab.add("a");
       lab.add("b");
       List<HostSpec> hosts = List.of(host("a", 1), host("b", 2));
-      Plan plan = Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
+      Plan plan =
+          Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
       FakeStateStore variables = new FakeStateStore();
       RolloutStateStore store = new RolloutStateStore(variables);
       Ports ports = new Ports(lab, lab, lab, lab.clock);
@@ -85,10 +100,12 @@ class ResumeTest {
       assertThat(saved.status()).isEqualTo(RolloutState.Status.RUNNING);
 
       // The next run re-plans against the cluster as it is now, and resumes.
-      Plan again = Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
+      Plan again =
+          Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
       RolloutStateStore resumed = new RolloutStateStore(variables);
       RolloutState state = resumed.load().orElseThrow();
-      RolloutResult second = new RolloutEngine(ports, SETTINGS, listener, resumed).run(again, "r-1", state);
+      RolloutResult second =
+          new RolloutEngine(ports, SETTINGS, listener, resumed).run(again, "r-1", state);
 
       assertThat(second.succeeded()).as("crash after checkpoint %d: %s", crashAt, seen).isTrue();
       assertThat(count(lab.calls, "drain id-a")).as("drains of a, crash %d", crashAt).isEqualTo(1);
@@ -111,21 +128,26 @@ class ResumeTest {
     FakeStateStore variables = new FakeStateStore();
     RolloutStateStore store = new RolloutStateStore(variables);
     Ports ports = new Ports(lab, lab, lab, lab.clock);
-    RolloutResult first = new RolloutEngine(ports, SETTINGS, (h, f, t, a, b, d) -> { }, store).run(plan, "r-1");
+    RolloutResult first =
+        new RolloutEngine(ports, SETTINGS, (h, f, t, a, b, d) -> {}, store).run(plan, "r-1");
     assertThat(first.succeeded()).isFalse();
     RolloutState failed = new RolloutStateStore(variables).load().orElseThrow();
     assertThat(failed.status()).isEqualTo(RolloutState.Status.FAILED);
-    assertThat(failed.failed()).singleElement().satisfies(h -> {
-      assertThat(h.failedIn()).isEqualTo(HostState.VERIFYING);
-      assertThat(h.eligibleBefore()).isTrue();
-    });
+    assertThat(failed.failed())
+        .singleElement()
+        .satisfies(
+            h -> {
+              assertThat(h.failedIn()).isEqualTo(HostState.VERIFYING);
+              assertThat(h.eligibleBefore()).isTrue();
+            });
 
     lab.node("a").checkStaysCritical = false;
     lab.node("a").setChecks("passing");
     Plan again = Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
     RolloutStateStore resumed = new RolloutStateStore(variables);
-    RolloutResult second = new RolloutEngine(ports, SETTINGS, (h, f, t, a, b, d) -> { }, resumed)
-        .run(again, "r-1", resumed.load().orElseThrow());
+    RolloutResult second =
+        new RolloutEngine(ports, SETTINGS, (h, f, t, a, b, d) -> {}, resumed)
+            .run(again, "r-1", resumed.load().orElseThrow());
 
     assertThat(second.succeeded()).isTrue();
     assertThat(count(lab.calls, "reboot a")).isEqualTo(1);
@@ -137,9 +159,15 @@ class ResumeTest {
     FakeLab lab = new FakeLab();
     lab.add("a");
     FakeStateStore variables = new FakeStateStore();
-    Plan plan = Planner.plan(List.of(host("a", 1)), lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
-    new RolloutEngine(new Ports(lab, lab, lab, lab.clock), SETTINGS, (h, f, t, a, b, d) -> { },
-        new RolloutStateStore(variables)).run(plan, "r-7");
+    Plan plan =
+        Planner.plan(
+            List.of(host("a", 1)), lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
+    new RolloutEngine(
+            new Ports(lab, lab, lab, lab.clock),
+            SETTINGS,
+            (h, f, t, a, b, d) -> {},
+            new RolloutStateStore(variables))
+        .run(plan, "r-7");
 
     Map<String, String> items = variables.load().orElseThrow().items();
     assertThat(items).containsEntry("host.a", "DONE").containsKey("rollout");
@@ -147,6 +175,7 @@ class ResumeTest {
     assertThat(variables.writes).isEqualTo(10); // start, eight transitions, the end
 
     RolloutStateStore stale = new RolloutStateStore(variables);
-    assertThatThrownBy(() -> stale.save(RolloutStateStore.parse(items))).isInstanceOf(StateStore.CasConflict.class);
+    assertThatThrownBy(() -> stale.save(RolloutStateStore.parse(items)))
+        .isInstanceOf(StateStore.CasConflict.class);
   }
 }

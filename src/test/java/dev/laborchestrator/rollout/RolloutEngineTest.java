@@ -21,32 +21,50 @@ class RolloutEngineTest {
   private RolloutSettings settings = settings(true, "rev-new");
 
   private static RolloutSettings settings(boolean ignoreSystemJobs, String revision) {
-    return new RolloutSettings(Duration.ofHours(1), ignoreSystemJobs, Duration.ofHours(2), Duration.ofMinutes(20),
-        Duration.ofMinutes(15), Duration.ofSeconds(30), revision, Duration.ofMinutes(1), Duration.ofMillis(250));
+    return new RolloutSettings(
+        Duration.ofHours(1),
+        ignoreSystemJobs,
+        Duration.ofHours(2),
+        Duration.ofMinutes(20),
+        Duration.ofMinutes(15),
+        Duration.ofSeconds(30),
+        revision,
+        Duration.ofMinutes(1),
+        Duration.ofMillis(250));
   }
 
   private static HostSpec host(String name, int order, String... deps) {
     return host(name, order, 0, "medium", deps);
   }
 
-  private static HostSpec host(String name, int order, int delay, String criticality, String... deps) {
-    return new HostSpec(name, "app", List.of(), order, List.of(deps),
+  private static HostSpec host(
+      String name, int order, int delay, String criticality, String... deps) {
+    return new HostSpec(
+        name,
+        "app",
+        List.of(),
+        order,
+        List.of(deps),
         List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
-        new Orchestration("rolling", delay, criticality), List.of());
+        new Orchestration("rolling", delay, criticality),
+        List.of());
   }
 
-  private RolloutResult run(IneligibleHosts ineligible, HostSpec... hosts) throws InterruptedException {
+  private RolloutResult run(IneligibleHosts ineligible, HostSpec... hosts)
+      throws InterruptedException {
     for (HostSpec host : hosts) {
       if (lab.node(host.hostname()) == null) {
         lab.add(host.hostname());
       }
     }
     Plan plan = Planner.plan(List.of(hosts), lab.listNodes(), new Planner.Options(1, ineligible));
-    RolloutListener listener = (host, from, to, inPrevious, since, detail) -> {
-      transitions.add(host + " " + to);
-      transitionTimes.add(lab.clock.now());
-    };
-    return new RolloutEngine(new Ports(lab, lab, lab, lab.clock), settings, listener).run(plan, "r-test");
+    RolloutListener listener =
+        (host, from, to, inPrevious, since, detail) -> {
+          transitions.add(host + " " + to);
+          transitionTimes.add(lab.clock.now());
+        };
+    return new RolloutEngine(new Ports(lab, lab, lab, lab.clock), settings, listener)
+        .run(plan, "r-test");
   }
 
   private RolloutResult run(HostSpec... hosts) throws InterruptedException {
@@ -58,13 +76,22 @@ class RolloutEngineTest {
     RolloutResult result = run(host("web-1", 1));
 
     assertThat(result.succeeded()).isTrue();
-    assertThat(transitions).containsExactly("web-1 PREPARING", "web-1 DRAINING", "web-1 REBUILDING",
-        "web-1 REBOOTING", "web-1 RETURNING", "web-1 VERIFYING", "web-1 ENABLING", "web-1 DONE");
+    assertThat(transitions)
+        .containsExactly(
+            "web-1 PREPARING",
+            "web-1 DRAINING",
+            "web-1 REBUILDING",
+            "web-1 REBOOTING",
+            "web-1 RETURNING",
+            "web-1 VERIFYING",
+            "web-1 ENABLING",
+            "web-1 DONE");
     FakeLab.Node node = lab.node("web-1");
     assertThat(node.eligibility).isEqualTo("eligible");
     Instant checksPassed = node.triggeredAt.plus(lab.comesBackAfter).plus(lab.checksPassAfter);
     assertThat(node.eligibleAt).isAfterOrEqualTo(checksPassed.plus(settings.stableFor()));
-    assertThat(lab.calls).containsSubsequence("drain id-web-1", "reboot web-1", "eligibility id-web-1 true");
+    assertThat(lab.calls)
+        .containsSubsequence("drain id-web-1", "reboot web-1", "eligibility id-web-1 true");
     assertThat(node.lastDrain.meta()).containsEntry(HostRollout.ROLLOUT_META, "r-test");
   }
 
@@ -76,7 +103,8 @@ class RolloutEngineTest {
     FakeLab.Node node = lab.node("web-1");
     Instant drainCleared = Instant.parse("2026-11-22T03:00:00Z").plus(lab.drainTakes);
     // DrainStrategy was gone at drainCleared, but the system allocation ran until 8s later.
-    assertThat(node.triggeredAt).isAfterOrEqualTo(drainCleared.plus(lab.systemAllocsStopAfterDrain));
+    assertThat(node.triggeredAt)
+        .isAfterOrEqualTo(drainCleared.plus(lab.systemAllocsStopAfterDrain));
   }
 
   @Test
@@ -95,9 +123,14 @@ class RolloutEngineTest {
     lab.add("a").neverReturns = true;
     RolloutResult result = run(host("a", 1), host("b", 2));
 
-    assertThat(result.hosts()).extracting(HostReport::state).containsExactly(HostState.FAILED, HostState.PENDING);
+    assertThat(result.hosts())
+        .extracting(HostReport::state)
+        .containsExactly(HostState.FAILED, HostState.PENDING);
     assertThat(result.hosts().get(0).reason()).contains("did not return to ready within 20m");
-    assertThat(lab.calls).noneMatch(c -> c.equals("drain id-b") || c.equals("reboot b") || c.startsWith("eligibility id-b"));
+    assertThat(lab.calls)
+        .noneMatch(
+            c ->
+                c.equals("drain id-b") || c.equals("reboot b") || c.startsWith("eligibility id-b"));
     assertThat(lab.node("a").eligibility).isEqualTo("ineligible");
     assertThat(lab.node("b").eligibility).isEqualTo("eligible");
   }
@@ -108,7 +141,9 @@ class RolloutEngineTest {
     RolloutResult result = run(host("web-1", 1));
 
     assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
-    assertThat(result.hosts().get(0).reason()).contains("not passing after 15m").contains("http critical");
+    assertThat(result.hosts().get(0).reason())
+        .contains("not passing after 15m")
+        .contains("http critical");
     assertThat(lab.calls).noneMatch(c -> c.startsWith("eligibility"));
   }
 
@@ -137,7 +172,8 @@ class RolloutEngineTest {
     RolloutResult result = run(host("web-1", 1));
 
     assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
-    assertThat(result.hosts().get(0).reason()).contains("no reboot seen within 20m")
+    assertThat(result.hosts().get(0).reason())
+        .contains("no reboot seen within 20m")
         .contains("lab.boot-id did not change");
     assertThat(lab.calls).noneMatch(c -> c.startsWith("eligibility"));
   }
@@ -157,21 +193,32 @@ class RolloutEngineTest {
     lab.checksPassAfter = Duration.ofSeconds(20);
     // The check flaps to critical 10s after first passing, then passes again 5s later.
     FakeLab.Node node = lab.node("web-1");
-    RolloutListener flapper = (h, from, to, a, b, d) -> { };
+    RolloutListener flapper = (h, from, to, a, b, d) -> {};
     HostSpec spec = host("web-1", 1);
-    Plan plan = Planner.plan(List.of(spec), lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
-    RolloutEngine engine = new RolloutEngine(new Ports(lab, lab, new dev.laborchestrator.port.HostExecutor() {
-      @Override
-      public void rebuildAndReboot(dev.laborchestrator.port.HostTarget target) throws ExecutorException {
-        lab.rebuildAndReboot(target);
-        Duration passed = lab.comesBackAfter.plus(lab.checksPassAfter);
-        lab.at(passed.plusSeconds(10), () -> node.setChecks("critical"));
-        lab.at(passed.plusSeconds(15), () -> node.setChecks("passing"));
-      }
-    }, lab.clock), settings, flapper);
+    Plan plan =
+        Planner.plan(List.of(spec), lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
+    RolloutEngine engine =
+        new RolloutEngine(
+            new Ports(
+                lab,
+                lab,
+                new dev.laborchestrator.port.HostExecutor() {
+                  @Override
+                  public void rebuildAndReboot(dev.laborchestrator.port.HostTarget target)
+                      throws ExecutorException {
+                    lab.rebuildAndReboot(target);
+                    Duration passed = lab.comesBackAfter.plus(lab.checksPassAfter);
+                    lab.at(passed.plusSeconds(10), () -> node.setChecks("critical"));
+                    lab.at(passed.plusSeconds(15), () -> node.setChecks("passing"));
+                  }
+                },
+                lab.clock),
+            settings,
+            flapper);
     engine.run(plan, "r-flap");
 
-    Instant lastPass = node.triggeredAt.plus(lab.comesBackAfter).plus(lab.checksPassAfter).plusSeconds(15);
+    Instant lastPass =
+        node.triggeredAt.plus(lab.comesBackAfter).plus(lab.checksPassAfter).plusSeconds(15);
     assertThat(node.eligibleAt).isAfterOrEqualTo(lastPass.plus(settings.stableFor()));
   }
 
@@ -181,7 +228,8 @@ class RolloutEngineTest {
     run(host("web-1", 1, 600, "medium"));
 
     int draining = transitions.indexOf("web-1 DRAINING");
-    assertThat(Duration.between(start, transitionTimes.get(draining))).isGreaterThanOrEqualTo(Duration.ofSeconds(600));
+    assertThat(Duration.between(start, transitionTimes.get(draining)))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(600));
   }
 
   @Test
@@ -199,16 +247,27 @@ class RolloutEngineTest {
   void anExecutorFailureLeavesTheNodeDrainedAndStopsTheRollout() throws Exception {
     lab.add("a");
     lab.add("b");
-    Plan plan = Planner.plan(List.of(host("a", 1), host("b", 1)), lab.listNodes(),
-        new Planner.Options(1, IneligibleHosts.SKIP));
-    dev.laborchestrator.port.HostExecutor failing = target -> {
-      throw new dev.laborchestrator.port.HostExecutor.ExecutorException("exit 3: no route to host");
-    };
-    RolloutResult result = new RolloutEngine(new Ports(lab, lab, failing, lab.clock), settings,
-        (h, f, t, a, b, d) -> { }).run(plan, "r-x");
+    Plan plan =
+        Planner.plan(
+            List.of(host("a", 1), host("b", 1)),
+            lab.listNodes(),
+            new Planner.Options(1, IneligibleHosts.SKIP));
+    dev.laborchestrator.port.HostExecutor failing =
+        target -> {
+          throw new dev.laborchestrator.port.HostExecutor.ExecutorException(
+              "exit 3: no route to host");
+        };
+    RolloutResult result =
+        new RolloutEngine(
+                new Ports(lab, lab, failing, lab.clock), settings, (h, f, t, a, b, d) -> {})
+            .run(plan, "r-x");
 
-    assertThat(result.hosts()).extracting(HostReport::state).containsExactly(HostState.FAILED, HostState.PENDING);
-    assertThat(result.hosts().get(0).reason()).contains("could not be triggered").contains("no route to host");
+    assertThat(result.hosts())
+        .extracting(HostReport::state)
+        .containsExactly(HostState.FAILED, HostState.PENDING);
+    assertThat(result.hosts().get(0).reason())
+        .contains("could not be triggered")
+        .contains("no route to host");
     assertThat(lab.node("a").eligibility).isEqualTo("ineligible");
     assertThat(lab.node("b").lastDrain).isNull();
   }
@@ -225,7 +284,12 @@ class RolloutEngineTest {
 
   @Test
   void hostsRunInPlanOrderAcrossWavesAndDependencies() throws Exception {
-    run(host("db", 1), host("app", 2, "cache"), host("cache", 2), host("web", 3, "app"), host("api", 2, "db"));
+    run(
+        host("db", 1),
+        host("app", 2, "cache"),
+        host("cache", 2),
+        host("web", 3, "app"),
+        host("api", 2, "db"));
 
     List<String> done = transitions.stream().filter(t -> t.endsWith(" DONE")).toList();
     // api's dependency is in an earlier wave; app waits for cache in its own wave.
@@ -236,10 +300,20 @@ class RolloutEngineTest {
   @Test
   void aRevisionInTheInventoryWinsOverTheConfiguredOne() throws Exception {
     HostSpec base = host("web-1", 1);
-    HostSpec pinned = new HostSpec(base.hostname(), base.role(), base.groups(), base.rebootOrder(), base.dependencies(),
-        base.healthChecks(), base.orchestration(), base.services(), "rev-from-flake");
+    HostSpec pinned =
+        new HostSpec(
+            base.hostname(),
+            base.role(),
+            base.groups(),
+            base.rebootOrder(),
+            base.dependencies(),
+            base.healthChecks(),
+            base.orchestration(),
+            base.services(),
+            "rev-from-flake");
     RolloutResult result = run(pinned);
 
-    assertThat(result.hosts().get(0).reason()).contains("returned on NixOS revision rev-new, expected rev-from-flake");
+    assertThat(result.hosts().get(0).reason())
+        .contains("returned on NixOS revision rev-new, expected rev-from-flake");
   }
 }

@@ -20,27 +20,47 @@ class SafetyGatesTest {
   private final List<String> transitions = new ArrayList<>();
 
   private static RolloutSettings settings(boolean maintenance, boolean rollback) {
-    return new RolloutSettings(Duration.ofHours(1), true, Duration.ofHours(2), Duration.ofMinutes(20),
-        Duration.ofMinutes(15), Duration.ofSeconds(30), "rev-new", Duration.ofMinutes(1), Duration.ofMillis(250),
-        maintenance, rollback);
+    return new RolloutSettings(
+        Duration.ofHours(1),
+        true,
+        Duration.ofHours(2),
+        Duration.ofMinutes(20),
+        Duration.ofMinutes(15),
+        Duration.ofSeconds(30),
+        "rev-new",
+        Duration.ofMinutes(1),
+        Duration.ofMillis(250),
+        maintenance,
+        rollback);
   }
 
   private static HostSpec host(String name, int order) {
-    return new HostSpec(name, "app", List.of(), order, List.of(),
+    return new HostSpec(
+        name,
+        "app",
+        List.of(),
+        order,
+        List.of(),
         List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
-        new Orchestration("rolling", 0, "medium"), List.of());
+        new Orchestration("rolling", 0, "medium"),
+        List.of());
   }
 
-  private RolloutResult run(RolloutSettings settings, Set<String> servers, HostSpec... hosts) throws Exception {
+  private RolloutResult run(RolloutSettings settings, Set<String> servers, HostSpec... hosts)
+      throws Exception {
     for (HostSpec host : hosts) {
       if (lab.node(host.hostname()) == null) {
         lab.add(host.hostname());
       }
     }
-    Plan plan = Planner.plan(List.of(hosts), lab.listNodes(),
-        new Planner.Options(1, IneligibleHosts.SKIP, null, servers, Set.of()));
+    Plan plan =
+        Planner.plan(
+            List.of(hosts),
+            lab.listNodes(),
+            new Planner.Options(1, IneligibleHosts.SKIP, null, servers, Set.of()));
     Ports ports = new Ports(lab, lab, lab, lab.clock, lab.autopilot, lab.autopilot, lab);
-    return new RolloutEngine(ports, settings, (h, f, t, a, b, d) -> transitions.add(h + " " + t + " " + d))
+    return new RolloutEngine(
+            ports, settings, (h, f, t, a, b, d) -> transitions.add(h + " " + t + " " + d))
         .run(plan, "r-g");
   }
 
@@ -51,7 +71,9 @@ class SafetyGatesTest {
     RolloutResult result = run(settings(false, false), Set.of(), host("a", 1), host("b", 2));
 
     assertThat(result.hosts().get(0).state()).isEqualTo(HostState.FAILED);
-    assertThat(result.hosts().get(0).reason()).contains("not started, nothing was changed").contains("b is down");
+    assertThat(result.hosts().get(0).reason())
+        .contains("not started, nothing was changed")
+        .contains("b is down");
     assertThat(lab.calls).doesNotContain("drain id-a");
   }
 
@@ -61,7 +83,8 @@ class SafetyGatesTest {
     lab.add("b").setChecks("warning");
     RolloutResult result = run(settings(false, false), Set.of(), host("a", 1), host("b", 2));
 
-    assertThat(result.hosts().get(0).reason()).contains("checks failing on b: serfHealth warning, http warning");
+    assertThat(result.hosts().get(0).reason())
+        .contains("checks failing on b: serfHealth warning, http warning");
     assertThat(lab.calls).doesNotContain("drain id-a");
   }
 
@@ -70,7 +93,8 @@ class SafetyGatesTest {
     lab.autopilotHealthy = false;
     RolloutResult result = run(settings(false, false), Set.of("srv"), host("srv", 1));
 
-    assertThat(result.hosts().get(0).reason()).contains("Nomad autopilot reports the servers unhealthy");
+    assertThat(result.hosts().get(0).reason())
+        .contains("Nomad autopilot reports the servers unhealthy");
     assertThat(lab.calls).doesNotContain("drain id-srv");
   }
 
@@ -104,8 +128,13 @@ class SafetyGatesTest {
     RolloutResult result = run(settings(true, false), Set.of(), host("a", 1));
 
     assertThat(result.succeeded()).isTrue();
-    assertThat(lab.calls).containsSubsequence("maintenance on 10.0.0.1", "drain id-a", "reboot a",
-        "maintenance off 10.0.0.1", "eligibility id-a true");
+    assertThat(lab.calls)
+        .containsSubsequence(
+            "maintenance on 10.0.0.1",
+            "drain id-a",
+            "reboot a",
+            "maintenance off 10.0.0.1",
+            "eligibility id-a true");
     assertThat(lab.node("a").maintenance).isFalse();
   }
 
@@ -116,7 +145,9 @@ class SafetyGatesTest {
 
     HostReport a = result.hosts().get(0);
     assertThat(a.state()).isEqualTo(HostState.ROLLED_BACK);
-    assertThat(a.reason()).contains("rolled back to its previous generation (rev-old)").contains("http critical");
+    assertThat(a.reason())
+        .contains("rolled back to its previous generation (rev-old)")
+        .contains("http critical");
     assertThat(result.succeeded()).isFalse();
     assertThat(result.hosts().get(1).state()).isEqualTo(HostState.PENDING);
     assertThat(lab.calls).containsSubsequence("reboot a", "rollback a", "eligibility id-a true");

@@ -12,8 +12,16 @@ import org.junit.jupiter.api.Test;
 
 class StartableTest {
   private static PlannedHost host(String name, String criticality, String... deps) {
-    HostSpec spec = new HostSpec(name, "r", List.of(), 1, List.of(deps), List.of(),
-        new Orchestration("rolling", 0, criticality), List.of());
+    HostSpec spec =
+        new HostSpec(
+            name,
+            "r",
+            List.of(),
+            1,
+            List.of(deps),
+            List.of(),
+            new Orchestration("rolling", 0, criticality),
+            List.of());
     return new PlannedHost(spec, Optional.empty(), null, "");
   }
 
@@ -24,16 +32,23 @@ class StartableTest {
   @Test
   void startsNoMoreThanMaxParallel() {
     List<PlannedHost> pending = List.of(host("a", "low"), host("b", "low"), host("c", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 2))).containsExactly("a", "b");
-    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 2))).containsExactly("a");
+    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 2)))
+        .containsExactly("a", "b");
+    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 2)))
+        .containsExactly("a");
   }
 
   @Test
   void aCriticalHostRunsAloneAndIsNotOvertaken() {
     List<PlannedHost> pending = List.of(host("a", "critical"), host("b", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 3))).isEmpty();
-    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 3))).containsExactly("a");
-    assertThat(names(RolloutEngine.startable(List.of(host("b", "low")), List.of(host("a", "critical")), Set.of(), 3)))
+    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 3)))
+        .isEmpty();
+    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 3)))
+        .containsExactly("a");
+    assertThat(
+            names(
+                RolloutEngine.startable(
+                    List.of(host("b", "low")), List.of(host("a", "critical")), Set.of(), 3)))
         .isEmpty();
   }
 
@@ -42,17 +57,31 @@ class StartableTest {
     List<PlannedHost> pending = List.of(host("app", "low", "db"), host("cache", "low"));
     assertThat(names(RolloutEngine.startable(pending, List.of(host("db", "low")), Set.of(), 3)))
         .containsExactly("cache");
-    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of("db"), 3))).containsExactly("app", "cache");
+    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of("db"), 3)))
+        .containsExactly("app", "cache");
   }
 
   @Test
   void neverStartsTwoServerHostsTogether() {
-    HostSpec spec = new HostSpec("s2", "r", List.of(), 1, List.of(), List.of(),
-        new Orchestration("rolling", 0, "low"), List.of());
-    PlannedHost s2 = new PlannedHost(spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
-    PlannedHost s1 = new PlannedHost(spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
+    HostSpec spec =
+        new HostSpec(
+            "s2",
+            "r",
+            List.of(),
+            1,
+            List.of(),
+            List.of(),
+            new Orchestration("rolling", 0, "low"),
+            List.of());
+    PlannedHost s2 =
+        new PlannedHost(
+            spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
+    PlannedHost s1 =
+        new PlannedHost(
+            spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
     List<PlannedHost> pending = List.of(s2, host("web", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(s1), Set.of(), 3))).containsExactly("web");
+    assertThat(names(RolloutEngine.startable(pending, List.of(s1), Set.of(), 3)))
+        .containsExactly("web");
     assertThat(names(RolloutEngine.startable(List.of(s1, s2), List.of(), Set.of(), 3))).hasSize(1);
   }
 }
