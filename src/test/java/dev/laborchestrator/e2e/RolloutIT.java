@@ -258,4 +258,39 @@ class RolloutIT {
     }
     assertThat(violations(Set.of())).isEmpty();
   }
+
+  @Test
+  void statusShowsTheRecordedRolloutAndResetAndUnlockClearIt() throws Exception {
+    SimLab lab = lab(timeouts("30s", "4s", "30s"));
+    lab.faults("db").neverReturns(true);
+    assertThat(run().exitCode()).isEqualTo(1);
+    String config = "--config=" + demo.config();
+
+    Controller.Run status = Controller.run(dir, Map.of(), "status", config);
+    assertThat(status.exitCode()).as(status.all()).isZero();
+    assertThat(status.stdout())
+        .contains("Lock: free")
+        .containsPattern("Rollout r-\\S+: FAILED")
+        .containsPattern("db\\s+FAILED")
+        .containsPattern("gateway\\s+DONE")
+        .containsPattern("web-1\\s+PENDING");
+
+    Controller.Run again = run();
+    assertThat(again.exitCode()).isEqualTo(1);
+    assertThat(again.stderr())
+        .contains("failed and is not resumed silently")
+        .contains("--retry-failed");
+
+    Controller.Run reset = Controller.run(dir, Map.of(), "reset", config);
+    assertThat(reset.exitCode()).as(reset.all()).isZero();
+    assertThat(Controller.run(dir, Map.of(), "status", config).stdout())
+        .contains("No rollout recorded.");
+
+    Controller.Run unlock = Controller.run(dir, Map.of(), "unlock", "--force", config);
+    assertThat(unlock.exitCode()).as(unlock.all()).isZero();
+    assertThat(unlock.stdout()).contains("Unlocked.");
+    demo.tokens()
+        .forEach(
+            token -> assertThat(status.all() + reset.all() + unlock.all()).doesNotContain(token));
+  }
 }
