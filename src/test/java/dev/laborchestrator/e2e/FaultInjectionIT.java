@@ -210,7 +210,9 @@ class FaultInjectionIT {
 
   @Test
   void twoRunsStartedTogetherExactlyOneProceeds() throws Exception {
-    demo = DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), config());
+    // A reboot delay keeps the winner's rollout, and its lock, well past the other JVM's start.
+    List<HostSpec> hosts = List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 5), TWO.get(1));
+    demo = DemoLab.start(dir, hosts, Set.of(), UnaryOperator.identity(), config());
     Controller one = Controller.start(dir, "one", Map.of(), run());
     Controller two = Controller.start(dir, "two", Map.of(), run());
     Controller.Run first = one.await();
@@ -271,9 +273,10 @@ class FaultInjectionIT {
     List<HostSpec> hosts =
         List.of(
             DemoLab.host("web", "web", 1, List.of(), "medium", 0),
-            DemoLab.host("srv-1", "server", 2, List.of(), "medium", 0),
-            DemoLab.host("srv-2", "server", 2, List.of(), "medium", 0),
-            DemoLab.host("srv-3", "server", 2, List.of(), "medium", 0));
+            // The gates are checked after the reboot delay: 3s to turn autopilot unhealthy first.
+            DemoLab.host("srv-1", "server", 2, List.of(), "medium", 3),
+            DemoLab.host("srv-2", "server", 2, List.of(), "medium", 3),
+            DemoLab.host("srv-3", "server", 2, List.of(), "medium", 3));
     demo =
         DemoLab.start(
             dir,
