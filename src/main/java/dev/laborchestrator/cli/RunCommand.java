@@ -9,6 +9,7 @@ import dev.laborchestrator.rollout.ConsoleReporter;
 import dev.laborchestrator.rollout.Gates;
 import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.HostState;
+import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutEngine;
 import dev.laborchestrator.rollout.RolloutResult;
@@ -120,7 +121,7 @@ final class RunCommand implements Callable<Integer> {
     try {
       // Under the lock, the recorded state is the truth: another run may have moved it on
       // meanwhile.
-      Optional<RolloutState> current = session.state.load();
+      Optional<RolloutState> current = session.recorded();
       if (!current.equals(previous)) {
         plan = session.plan(busy(current.orElse(null)));
       }
@@ -173,7 +174,9 @@ final class RunCommand implements Callable<Integer> {
       rolloutId = resume.rolloutId();
     }
     Ports ports = session.ports();
-    Optional<String> refusal = new Gates(ports, plan).beforeStart(busy(resume));
+    Set<String> busy = busy(resume);
+    Optional<String> refusal =
+        Patience.DEFAULT.call(() -> new Gates(ports, plan).beforeStart(busy));
     if (refusal.isPresent()) {
       context
           .err()

@@ -31,6 +31,7 @@ import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.port.NomadNodes;
 import dev.laborchestrator.port.RolloutLock;
+import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutStateStore;
 import java.nio.file.Path;
@@ -223,7 +224,7 @@ final class Session {
 
   private <T> T preflight(String api, String what, Supplier<T> call) {
     try {
-      return call.get();
+      return Patience.DEFAULT.call(call);
     } catch (ApiException e) {
       if (e.forbidden()) {
         String hint =

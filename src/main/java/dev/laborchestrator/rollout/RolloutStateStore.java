@@ -42,7 +42,7 @@ public final class RolloutStateStore implements Checkpoints {
 
   @Override
   public synchronized void save(RolloutState state) {
-    index = store.save(items(state), index);
+    index = Patience.DEFAULT.call(() -> store.save(items(state), index));
   }
 
   /** Forgets the stored rollout (for {@code reset}). */
