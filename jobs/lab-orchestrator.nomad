@@ -80,6 +80,11 @@ job "lab-orchestrator" {
     task "lab-orchestrator" {
       driver = "java"
 
+      # On SIGTERM (the job stopped, or its node drained) the controller stops its
+      # current step, keeps the checkpoint and releases the lock; give it the time
+      # (Nomad's default is 5s) before SIGKILL.
+      kill_timeout = "30s"
+
       constraint {
         attribute = "${attr.driver.java.version}"
         operator  = "version"

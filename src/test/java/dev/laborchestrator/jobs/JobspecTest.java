@@ -55,6 +55,11 @@ class JobspecTest {
   }
 
   @Test
+  void givesTheControllerTimeToCheckpointOnSigterm() {
+    assertThat(task.get("kill_timeout")).isEqualTo("30s");
+  }
+
+  @Test
   void tellsTheControllerWhichNodeItRunsOn() {
     assertThat(map(task, "env").get("NOMAD_NODE_ID")).asString().contains("node.unique.id");
   }
