@@ -49,7 +49,9 @@ final class DemoCommand implements Callable<Integer> {
       context.out().println("Config and inventory written to " + folder);
       context.out().println();
       int code =
-          Failures.guard(context, () -> new RunCommand(context).execute(demo.config(), false));
+          Failures.guard(
+              context,
+              () -> new RunCommand(context).execute(Session.open(demo.config(), context), false));
       context.out().println();
       List<SimEvent> record = demo.lab().events();
       List<String> broken =

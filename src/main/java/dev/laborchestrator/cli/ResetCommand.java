@@ -1,9 +1,7 @@
 package dev.laborchestrator.cli;
 
 import dev.laborchestrator.port.RolloutLock;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** Forgets the recorded rollout, so that the next run starts a new one. Nodes are not touched. */
 @Command(
@@ -11,47 +9,35 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description =
         "Forget the recorded rollout (a failed one, say); the next run starts afresh. Nodes are not touched.")
-final class ResetCommand implements Callable<Integer> {
-  private final Main.Context context;
-
-  @Mixin ConfigFile config;
-
+final class ResetCommand extends ClusterCommand {
   ResetCommand(Main.Context context) {
-    this.context = context;
+    super(context);
   }
 
   @Override
-  public Integer call() {
-    return Failures.guard(
-        context,
-        () -> {
-          Session session = Session.open(config.path, context);
-          RolloutLock.Lease lease;
-          try {
-            lease =
-                session.lock.acquire(LockHolder.describe(context.env()), session.config.lockTtl());
-          } catch (RolloutLock.Held held) {
-            context
-                .err()
-                .println(
-                    "error: a rollout is running (lock held"
-                        + held.holder()
-                            .map(h -> " by " + h.holder() + " since " + h.since())
-                            .orElse("")
-                        + "); not resetting under it.");
-            return ExitCodes.LOCKED;
-          }
-          try {
-            session.state.reset();
-            context
-                .out()
-                .println(
-                    "The recorded rollout was forgotten. Nodes were not touched: a node a failed host"
-                        + " left drained stays ineligible until you enable it (nomad node eligibility -enable <node-id>).");
-            return ExitCodes.DONE;
-          } finally {
-            session.lock.release(lease);
-          }
-        });
+  int run(Session session) {
+    RolloutLock.Lease lease;
+    try {
+      lease = session.lock.acquire(LockHolder.describe(context.env()), session.config.lockTtl());
+    } catch (RolloutLock.Held held) {
+      context
+          .err()
+          .println(
+              "error: a rollout is running (lock held"
+                  + held.holder().map(h -> " by " + h.holder() + " since " + h.since()).orElse("")
+                  + "); not resetting under it.");
+      return ExitCodes.LOCKED;
+    }
+    try {
+      session.state.reset();
+      context
+          .out()
+          .println(
+              "The recorded rollout was forgotten. Nodes were not touched: a node a failed host"
+                  + " left drained stays ineligible until you enable it (nomad node eligibility -enable <node-id>).");
+      return ExitCodes.DONE;
+    } finally {
+      session.lock.release(lease);
+    }
   }
 }

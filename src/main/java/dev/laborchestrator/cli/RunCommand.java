@@ -15,7 +15,6 @@ import dev.laborchestrator.rollout.RolloutEngine;
 import dev.laborchestrator.rollout.RolloutResult;
 import dev.laborchestrator.rollout.RolloutSettings;
 import dev.laborchestrator.rollout.RolloutState;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,14 +23,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,13 +40,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "Roll the fleet: each host is drained, rebuilt, rebooted, verified and re-enabled in plan order.")
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends ClusterCommand {
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
-
-  private final Main.Context context;
-
-  @Mixin ConfigFile config;
 
   @Option(names = "--dry-run", description = "plan and check everything, change nothing")
   boolean dryRun;
@@ -67,18 +60,17 @@ final class RunCommand implements Callable<Integer> {
   String waitForLock;
 
   RunCommand(Main.Context context) {
-    this.context = context;
+    super(context);
   }
 
   @Override
-  public Integer call() {
-    return Failures.guard(context, () -> execute(config.path, dryRun));
+  int run(Session session) throws InterruptedException {
+    return execute(session, dryRun);
   }
 
-  int execute(Path configFile, boolean dry) throws InterruptedException {
+  int execute(Session session, boolean dry) throws InterruptedException {
     Duration lockWait =
         waitForLock == null ? Duration.ZERO : Durations.parse(waitForLock, "--wait-for-lock");
-    Session session = Session.open(configFile, context);
     // Everything is read and checked before the first write, the lock included.
     Optional<RolloutState> previous = session.recorded();
     Plan plan = session.plan(busy(previous.orElse(null)));

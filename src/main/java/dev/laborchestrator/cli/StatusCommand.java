@@ -4,9 +4,7 @@ import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.RolloutState;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 
 /** Prints the recorded rollout state and who holds the lock; changes nothing. */
 @Command(
@@ -14,60 +12,49 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description =
         "Show the recorded rollout (from Nomad Variables) and the lock holder; changes nothing.")
-final class StatusCommand implements Callable<Integer> {
-  private final Main.Context context;
-
-  @Mixin ConfigFile config;
-
+final class StatusCommand extends ClusterCommand {
   StatusCommand(Main.Context context) {
-    this.context = context;
+    super(context);
   }
 
   @Override
-  public Integer call() {
-    return Failures.guard(
-        context,
-        () -> {
-          Session session = Session.open(config.path, context);
-          session
-              .lock
-              .holder()
-              .ifPresentOrElse(
-                  h -> context.out().println("Lock: held by " + h.holder() + " since " + h.since()),
-                  () -> context.out().println("Lock: free"));
-          Optional<RolloutState> state = session.state.load();
-          if (state.isEmpty()) {
-            context.out().println("No rollout recorded.");
-            return ExitCodes.DONE;
-          }
-          RolloutState s = state.get();
-          context
-              .out()
-              .printf(
-                  Locale.ROOT,
-                  "Rollout %s: %s (started %s, updated %s, target revision %s)%n",
-                  s.rolloutId(),
-                  s.status(),
-                  s.startedAt(),
-                  s.updatedAt(),
-                  s.targetRevision() == null ? "-" : s.targetRevision());
-          String format = "%-16s %-12s %-11s %-24s %s%n";
-          context
-              .out()
-              .printf(Locale.ROOT, format, "HOST", "STATE", "ELIGIBLE", "UPDATED", "REASON");
-          for (HostCheckpoint h : s.hosts()) {
-            context
-                .out()
-                .printf(
-                    Locale.ROOT,
-                    format,
-                    h.hostname(),
-                    h.state(),
-                    h.eligibleBefore() ? "before: yes" : "before: no",
-                    h.updatedAt(),
-                    h.reason() == null ? "" : h.reason());
-          }
-          return ExitCodes.DONE;
-        });
+  int run(Session session) {
+    session
+        .lock
+        .holder()
+        .ifPresentOrElse(
+            h -> context.out().println("Lock: held by " + h.holder() + " since " + h.since()),
+            () -> context.out().println("Lock: free"));
+    Optional<RolloutState> state = session.state.load();
+    if (state.isEmpty()) {
+      context.out().println("No rollout recorded.");
+      return ExitCodes.DONE;
+    }
+    RolloutState s = state.get();
+    context
+        .out()
+        .printf(
+            Locale.ROOT,
+            "Rollout %s: %s (started %s, updated %s, target revision %s)%n",
+            s.rolloutId(),
+            s.status(),
+            s.startedAt(),
+            s.updatedAt(),
+            s.targetRevision() == null ? "-" : s.targetRevision());
+    String format = "%-16s %-12s %-11s %-24s %s%n";
+    context.out().printf(Locale.ROOT, format, "HOST", "STATE", "ELIGIBLE", "UPDATED", "REASON");
+    for (HostCheckpoint h : s.hosts()) {
+      context
+          .out()
+          .printf(
+              Locale.ROOT,
+              format,
+              h.hostname(),
+              h.state(),
+              h.eligibleBefore() ? "before: yes" : "before: no",
+              h.updatedAt(),
+              h.reason() == null ? "" : h.reason());
+    }
+    return ExitCodes.DONE;
   }
 }
