@@ -28,57 +28,6 @@ public record RolloutSettings(
     boolean rollback,
     Duration triggerTimeout) {
 
-  public RolloutSettings(
-      Duration drainDeadline,
-      boolean ignoreSystemJobs,
-      Duration drainTimeout,
-      Duration rebootTimeout,
-      Duration healthTimeout,
-      Duration stableFor,
-      String expectRevision,
-      Duration maxWait,
-      Duration minPoll,
-      boolean maintenance,
-      boolean rollback) {
-    this(
-        drainDeadline,
-        ignoreSystemJobs,
-        drainTimeout,
-        rebootTimeout,
-        healthTimeout,
-        stableFor,
-        expectRevision,
-        maxWait,
-        minPoll,
-        maintenance,
-        rollback,
-        rebootTimeout);
-  }
-
-  public RolloutSettings(
-      Duration drainDeadline,
-      boolean ignoreSystemJobs,
-      Duration drainTimeout,
-      Duration rebootTimeout,
-      Duration healthTimeout,
-      Duration stableFor,
-      String expectRevision,
-      Duration maxWait,
-      Duration minPoll) {
-    this(
-        drainDeadline,
-        ignoreSystemJobs,
-        drainTimeout,
-        rebootTimeout,
-        healthTimeout,
-        stableFor,
-        expectRevision,
-        maxWait,
-        minPoll,
-        false,
-        false);
-  }
-
   public static RolloutSettings from(OrchestratorConfig config) {
     return new RolloutSettings(
         config.drain().deadline(),

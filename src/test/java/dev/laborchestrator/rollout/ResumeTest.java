@@ -3,42 +3,21 @@ package dev.laborchestrator.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.laborchestrator.config.HealthCheckSpec;
 import dev.laborchestrator.config.HostSpec;
-import dev.laborchestrator.config.Orchestration;
 import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Planner;
 import dev.laborchestrator.port.StateStore;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResumeTest {
-  private static final RolloutSettings SETTINGS =
-      new RolloutSettings(
-          Duration.ofHours(1),
-          true,
-          Duration.ofHours(2),
-          Duration.ofMinutes(20),
-          Duration.ofMinutes(15),
-          Duration.ofSeconds(30),
-          "rev-new",
-          Duration.ofMinutes(1),
-          Duration.ofMillis(250));
+  private static final RolloutSettings SETTINGS = Fixtures.settings();
 
   private static HostSpec host(String name, int order) {
-    return new HostSpec(
-        name,
-        "app",
-        List.of(),
-        order,
-        List.of(),
-        List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
-        new Orchestration("rolling", 0, "medium"),
-        List.of());
+    return Fixtures.host(name, order);
   }
 
   /** Stores the checkpoint, then dies: the process was killed right after writing it. */

@@ -2,9 +2,7 @@ package dev.laborchestrator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.laborchestrator.config.HealthCheckSpec;
 import dev.laborchestrator.config.HostSpec;
-import dev.laborchestrator.config.Orchestration;
 import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Planner;
@@ -21,33 +19,16 @@ class RolloutEngineTest {
   private RolloutSettings settings = settings(true, "rev-new");
 
   private static RolloutSettings settings(boolean ignoreSystemJobs, String revision) {
-    return new RolloutSettings(
-        Duration.ofHours(1),
-        ignoreSystemJobs,
-        Duration.ofHours(2),
-        Duration.ofMinutes(20),
-        Duration.ofMinutes(15),
-        Duration.ofSeconds(30),
-        revision,
-        Duration.ofMinutes(1),
-        Duration.ofMillis(250));
+    return Fixtures.settings(ignoreSystemJobs, revision, false, false);
   }
 
   private static HostSpec host(String name, int order, String... deps) {
-    return host(name, order, 0, "medium", deps);
+    return Fixtures.host(name, order, deps);
   }
 
   private static HostSpec host(
       String name, int order, int delay, String criticality, String... deps) {
-    return new HostSpec(
-        name,
-        "app",
-        List.of(),
-        order,
-        List.of(deps),
-        List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
-        new Orchestration("rolling", delay, criticality),
-        List.of());
+    return Fixtures.host(name, order, delay, criticality, deps);
   }
 
   private RolloutResult run(IneligibleHosts ineligible, HostSpec... hosts)

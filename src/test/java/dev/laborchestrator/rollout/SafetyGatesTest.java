@@ -2,9 +2,7 @@ package dev.laborchestrator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.laborchestrator.config.HealthCheckSpec;
 import dev.laborchestrator.config.HostSpec;
-import dev.laborchestrator.config.Orchestration;
 import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Planner;
@@ -20,30 +18,11 @@ class SafetyGatesTest {
   private final List<String> transitions = new ArrayList<>();
 
   private static RolloutSettings settings(boolean maintenance, boolean rollback) {
-    return new RolloutSettings(
-        Duration.ofHours(1),
-        true,
-        Duration.ofHours(2),
-        Duration.ofMinutes(20),
-        Duration.ofMinutes(15),
-        Duration.ofSeconds(30),
-        "rev-new",
-        Duration.ofMinutes(1),
-        Duration.ofMillis(250),
-        maintenance,
-        rollback);
+    return Fixtures.settings(true, "rev-new", maintenance, rollback);
   }
 
   private static HostSpec host(String name, int order) {
-    return new HostSpec(
-        name,
-        "app",
-        List.of(),
-        order,
-        List.of(),
-        List.of(new HealthCheckSpec("http", "http://localhost/health", null, null)),
-        new Orchestration("rolling", 0, "medium"),
-        List.of());
+    return Fixtures.host(name, order);
   }
 
   private RolloutResult run(RolloutSettings settings, Set<String> servers, HostSpec... hosts)
