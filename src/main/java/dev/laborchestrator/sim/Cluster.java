@@ -980,6 +980,13 @@ final class Cluster {
     }
   }
 
+  /**
+   * Whether the Nomad Variables API is down on its own ({@link SimFaults#variablesUnreachable}).
+   */
+  boolean variablesUnreachable() {
+    return global.variablesUnreachable();
+  }
+
   private boolean roll(double rate) {
     return rate > 0 && faultDice.nextDouble() < rate;
   }

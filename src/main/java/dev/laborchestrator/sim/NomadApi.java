@@ -142,11 +142,13 @@ final class NomadApi extends ApiServer {
       requireMethod(call, "GET");
       return listNodes(call);
     }
-    if (path.startsWith(NomadVariablesApi.VAR_PREFIX)) {
-      return variables.specific(call, management(call));
-    }
-    if (path.equals(NomadVariablesApi.VARS)) {
-      return variables.list(call, management(call));
+    if (path.startsWith(NomadVariablesApi.VAR_PREFIX) || path.equals(NomadVariablesApi.VARS)) {
+      if (cluster.variablesUnreachable()) {
+        return null; // dropped unanswered: SimFaults.variablesUnreachable
+      }
+      return path.equals(NomadVariablesApi.VARS)
+          ? variables.list(call, management(call))
+          : variables.specific(call, management(call));
     }
     if (path.equals(AUTOPILOT_HEALTH)) {
       return autopilotHealth(call);
