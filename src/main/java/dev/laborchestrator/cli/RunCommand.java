@@ -360,15 +360,17 @@ final class RunCommand extends ClusterCommand {
         throw e;
       } catch (RolloutLock.Held held) {
         Optional<RolloutLock.Holder> holder = held.holder();
-        if (!tookOver
-            && holder.isPresent()
-            && LockHolder.provablyDead(holder.get(), context.env())) {
+        Optional<String> dead =
+            tookOver || holder.isEmpty() ? Optional.empty() : whyDead(session, holder.get());
+        if (dead.isPresent()) {
           context
               .err()
               .println(
                   "The rollout lock is held by "
                       + holder.get().holder()
-                      + ", a process that no longer runs on this host: taking the lock over.");
+                      + ", which is dead ("
+                      + dead.get()
+                      + "): taking the lock over.");
           session.lock.forceRelease();
           tookOver = true;
           continue;
@@ -388,6 +390,24 @@ final class RunCommand extends ClusterCommand {
         Thread.sleep(
             Math.min(2000, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
       }
+    }
+  }
+
+  /** Why the lock's holder is provably dead, if it is; anything else waits for the TTL. */
+  private Optional<String> whyDead(Session session, RolloutLock.Holder holder) {
+    if (LockHolder.provablyDead(holder, context.env())) {
+      return Optional.of("a process that no longer runs on this host");
+    }
+    try {
+      return LockHolder.deadInNomad(holder, session.nomad::readAllocation);
+    } catch (ApiException e) {
+      context
+          .err()
+          .println(
+              "warning: could not read the lock holder's Nomad allocation ("
+                  + e.getMessage()
+                  + "); it counts as alive until its lock expires");
+      return Optional.empty();
     }
   }
 

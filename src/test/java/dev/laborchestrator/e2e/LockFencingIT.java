@@ -2,8 +2,15 @@ package dev.laborchestrator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.laborchestrator.cli.DemoLab;
 import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
+import dev.laborchestrator.http.HttpOptions;
+import dev.laborchestrator.nomad.NomadConnection;
+import dev.laborchestrator.nomad.NomadVariableLock;
+import dev.laborchestrator.port.Clock;
 import dev.laborchestrator.sim.SafetyRules;
 import dev.laborchestrator.sim.SimEvent;
 import dev.laborchestrator.sim.SimLab;
@@ -24,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The rollout lock as a fence (design §3): a run that cannot prove its lease makes no mutating
  * request once the lease's TTL has passed since its last renewal, and a lease found lost stops it.
- * Checked against the lab's own record of requests and events.
+ * Checked against the lab's own record of requests and events. And a holder whose Nomad allocation
+ * has ended is dead: its lock is taken over at once.
  */
 class LockFencingIT {
   private static final String STATE = "nomad/jobs/lab-orchestrator/state";
@@ -34,6 +42,11 @@ class LockFencingIT {
   private static final List<HostSpec> TWO =
       List.of(
           DemoLab.host("a", "app", 1, List.of(), "medium", 4),
+          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
+
+  private static final List<HostSpec> QUICK =
+      List.of(
+          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
           DemoLab.host("b", "app", 2, List.of(), "medium", 0));
 
   @TempDir Path dir;
@@ -158,6 +171,60 @@ class LockFencingIT {
     assertThat(lab.variable(STATE).orElseThrow())
         .containsEntry("host.a", "DONE")
         .containsEntry("host.b", "DONE");
+  }
+
+  /** Takes the lock for a holder that ran in Nomad allocation {@code allocId}, and never renews. */
+  private void lockHeldFromAllocation(String allocId) throws Exception {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> nomad =
+        (Map<String, Object>)
+            new ObjectMapper(new YAMLFactory())
+                .readValue(demo.config().toFile(), Map.class)
+                .get("nomad");
+    NomadConnection connection =
+        new NomadConnection(
+            new ApiSettings((String) nomad.get("address"), (String) nomad.get("token")),
+            HttpOptions.defaults(),
+            null,
+            null);
+    new NomadVariableLock(connection, Clock.system())
+        .acquire("pid=1 host=elsewhere alloc=" + allocId, Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aHolderWhoseAllocationEndedIsTakenOverAtOnce() throws Exception {
+    for (String status : List.of("complete", "failed")) {
+      demo = DemoLab.start(dir.resolve(status), QUICK, Set.of(), b -> b, config());
+      String alloc =
+          demo.lab().registerAllocation(DemoLab.SPARE, "lab-orchestrator/periodic-1", status);
+      lockHeldFromAllocation(alloc);
+
+      Controller.Run run = Controller.run(dir.resolve(status), Map.of(), run());
+
+      assertThat(run.exitCode()).as(run.all()).isZero();
+      assertThat(run.stderr())
+          .contains("its Nomad allocation " + alloc + " is " + status)
+          .contains("taking the lock over");
+      assertThat(demo.lab().variable(STATE).orElseThrow())
+          .containsEntry("host.a", "DONE")
+          .containsEntry("host.b", "DONE");
+      demo.close();
+      demo = null;
+    }
+  }
+
+  @Test
+  void aHolderWhoseAllocationRunsKeepsTheLock() throws Exception {
+    demo = DemoLab.start(dir, QUICK, Set.of(), b -> b, config());
+    String alloc =
+        demo.lab().registerAllocation(DemoLab.SPARE, "lab-orchestrator/periodic-1", "running");
+    lockHeldFromAllocation(alloc);
+
+    Controller.Run run = Controller.run(dir, Map.of(), run());
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(3);
+    assertThat(run.stderr()).contains("another rollout holds the lock: pid=1 host=elsewhere");
+    assertThat(mutations(demo.lab(), 0, Long.MAX_VALUE)).isEmpty();
   }
 
   private static boolean lockProved(SimEvent e) {
