@@ -18,6 +18,9 @@ operator {
 namespace "default" {
   # Allocations on a node are listed only for namespaces the token may read
   # jobs in; without this the controller could think a busy node is empty.
+  # Also GET /v1/allocation/:id of the lock's holder: a holder whose
+  # allocation has ended is dead and its lock is taken over at once (Nomad
+  # answers 404 for an allocation the token may not read, which proves nothing).
   capabilities = ["read-job"]
 
   variables {

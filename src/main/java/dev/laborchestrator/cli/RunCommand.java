@@ -6,6 +6,8 @@ import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.Clock;
 import dev.laborchestrator.port.RolloutLock;
 import dev.laborchestrator.rollout.ConsoleReporter;
+import dev.laborchestrator.rollout.Fence;
+import dev.laborchestrator.rollout.FencedPorts;
 import dev.laborchestrator.rollout.Gates;
 import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.HostState;
@@ -25,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -99,10 +102,13 @@ final class RunCommand extends ClusterCommand {
         && !retryFailed) {
       return refuseFailed(previous.get());
     }
-    Optional<RolloutLock.Lease> lease = acquire(session, lockWait);
-    if (lease.isEmpty()) {
+    Clock clock = Clock.system();
+    Optional<Acquired> acquired = acquire(session, lockWait, clock);
+    if (acquired.isEmpty()) {
       return ExitCodes.LOCKED;
     }
+    Optional<RolloutLock.Lease> lease = Optional.of(acquired.get().lease());
+    Fence fence = new Fence(clock, session.config.lockTtl(), acquired.get().sentAt());
     ScheduledExecutorService renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -117,7 +123,7 @@ final class RunCommand extends ClusterCommand {
       if (!current.equals(previous)) {
         plan = session.plan(busy(current.orElse(null)));
       }
-      return rollout(session, plan, current, lease.get(), renewer);
+      return rollout(session, plan, current, lease.get(), fence, renewer);
     } finally {
       renewer.shutdownNow();
       try {
@@ -154,6 +160,7 @@ final class RunCommand extends ClusterCommand {
       Plan plan,
       Optional<RolloutState> previous,
       RolloutLock.Lease lease,
+      Fence fence,
       ScheduledExecutorService renewer)
       throws InterruptedException {
     RolloutState resume = null;
@@ -165,7 +172,7 @@ final class RunCommand extends ClusterCommand {
       resume = previous.get();
       rolloutId = resume.rolloutId();
     }
-    Ports ports = session.ports();
+    Ports ports = FencedPorts.of(session.ports(), fence);
     Set<String> busy = busy(resume);
     Optional<String> refusal =
         Patience.DEFAULT.call(() -> new Gates(ports, plan).beforeStart(busy));
@@ -194,12 +201,7 @@ final class RunCommand extends ClusterCommand {
     ConsoleReporter reporter = new ConsoleReporter(context.out(), Clock.system());
     RolloutEngine engine =
         new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
-    Duration period = session.config.lockTtl().dividedBy(3);
-    renewer.scheduleAtFixedRate(
-        () -> renew(session, lease, engine),
-        period.toMillis(),
-        period.toMillis(),
-        TimeUnit.MILLISECONDS);
+    new Renewal(session, lease, fence, engine, renewer).schedule(Duration.ZERO);
 
     CountDownLatch finished = new CountDownLatch(1);
     Thread hook =
@@ -242,33 +244,110 @@ final class RunCommand extends ClusterCommand {
     return result.succeeded() ? ExitCodes.DONE : ExitCodes.FAILED;
   }
 
-  private void renew(Session session, RolloutLock.Lease lease, RolloutEngine engine) {
-    try {
-      session.lock.renew(lease);
-    } catch (RolloutLock.Lost e) {
-      context
-          .err()
-          .println(
-              "error: the rollout lock was lost ("
-                  + e.getMessage()
-                  + "); stopping so that two "
-                  + "rollouts never run at once. The next run resumes from the checkpoint.");
+  /**
+   * Keeps the lease renewed every third of its TTL, and every tenth while renewals fail, so that a
+   * short outage stalls no step; the {@link Fence} holds back mutating steps once the TTL has
+   * passed since the last renewal that succeeded. A lease found lost stops the rollout as a signal
+   * does.
+   */
+  private final class Renewal {
+    private final Session session;
+    private final RolloutLock.Lease lease;
+    private final Fence fence;
+    private final RolloutEngine engine;
+    private final ScheduledExecutorService renewer;
+    private final Duration period;
+    private final Duration retry;
+    private boolean failing;
+
+    Renewal(
+        Session session,
+        RolloutLock.Lease lease,
+        Fence fence,
+        RolloutEngine engine,
+        ScheduledExecutorService renewer) {
+      this.session = session;
+      this.lease = lease;
+      this.fence = fence;
+      this.engine = engine;
+      this.renewer = renewer;
+      this.period = session.config.lockTtl().dividedBy(3);
+      this.retry = session.config.lockTtl().dividedBy(10);
+    }
+
+    void schedule(Duration delay) {
+      try {
+        renewer.schedule(this::renew, delay.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException shutDown) {
+        // the run is over
+      }
+    }
+
+    private void renew() {
+      long sent = fence.now();
+      Duration next = period;
+      try {
+        session.lock.renew(lease);
+        fence.renewed(sent);
+        if (failing) {
+          context.err().println("The rollout lock is renewed again.");
+          failing = false;
+        }
+        if (!fence.valid()) {
+          next = Duration.ZERO; // the renewal took longer than the TTL: prove the lease afresh
+        }
+      } catch (RolloutLock.Lost e) {
+        stop(fence.lose(e.getMessage()));
+        return;
+      } catch (RuntimeException e) {
+        if (!failing) {
+          context
+              .err()
+              .println(
+                  "warning: could not renew the rollout lock ("
+                      + e.getMessage()
+                      + "); retrying every "
+                      + Durations.format(retry)
+                      + ". No drain, reboot or eligibility change starts once "
+                      + Durations.format(session.config.lockTtl())
+                      + " have passed since the last renewal.");
+          failing = true;
+        }
+        if (fence.renewalFailed(e.getMessage())) {
+          stop(true);
+          return;
+        }
+        next = retry;
+      }
+      schedule(next);
+    }
+
+    private void stop(boolean first) {
+      if (first) {
+        context
+            .err()
+            .println(
+                "error: the rollout lock was lost ("
+                    + fence.lost().orElse("")
+                    + "); stopping so that two rollouts never run at once. The checkpoint is kept;"
+                    + " the next run resumes it.");
+      }
       engine.stop();
-    } catch (ApiException e) {
-      context
-          .err()
-          .println("warning: could not renew the rollout lock, will try again: " + e.getMessage());
     }
   }
 
-  private Optional<RolloutLock.Lease> acquire(Session session, Duration wait)
+  /** A lease, and when the acquire that took it was sent (on the fence's monotonic scale). */
+  private record Acquired(RolloutLock.Lease lease, long sentAt) {}
+
+  private Optional<Acquired> acquire(Session session, Duration wait, Clock clock)
       throws InterruptedException {
     Instant until = Instant.now().plus(wait);
     String me = LockHolder.describe(context.env());
     boolean tookOver = false;
     while (true) {
       try {
-        return Optional.of(session.lock.acquire(me, session.config.lockTtl()));
+        long sent = clock.nanoTime();
+        return Optional.of(new Acquired(session.lock.acquire(me, session.config.lockTtl()), sent));
       } catch (ApiException e) {
         if (e.forbidden()) {
           throw new dev.laborchestrator.config.InvalidInputException(
@@ -281,15 +360,17 @@ final class RunCommand extends ClusterCommand {
         throw e;
       } catch (RolloutLock.Held held) {
         Optional<RolloutLock.Holder> holder = held.holder();
-        if (!tookOver
-            && holder.isPresent()
-            && LockHolder.provablyDead(holder.get(), context.env())) {
+        Optional<String> dead =
+            tookOver || holder.isEmpty() ? Optional.empty() : whyDead(session, holder.get());
+        if (dead.isPresent()) {
           context
               .err()
               .println(
                   "The rollout lock is held by "
                       + holder.get().holder()
-                      + ", a process that no longer runs on this host: taking the lock over.");
+                      + ", which is dead ("
+                      + dead.get()
+                      + "): taking the lock over.");
           session.lock.forceRelease();
           tookOver = true;
           continue;
@@ -309,6 +390,24 @@ final class RunCommand extends ClusterCommand {
         Thread.sleep(
             Math.min(2000, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
       }
+    }
+  }
+
+  /** Why the lock's holder is provably dead, if it is; anything else waits for the TTL. */
+  private Optional<String> whyDead(Session session, RolloutLock.Holder holder) {
+    if (LockHolder.provablyDead(holder, context.env())) {
+      return Optional.of("a process that no longer runs on this host");
+    }
+    try {
+      return LockHolder.deadInNomad(holder, session.nomad::readAllocation);
+    } catch (ApiException e) {
+      context
+          .err()
+          .println(
+              "warning: could not read the lock holder's Nomad allocation ("
+                  + e.getMessage()
+                  + "); it counts as alive until its lock expires");
+      return Optional.empty();
     }
   }
 

@@ -29,7 +29,6 @@ import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.HostExecutor;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
-import dev.laborchestrator.port.NomadNodes;
 import dev.laborchestrator.port.RolloutLock;
 import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
@@ -52,7 +51,7 @@ import java.util.function.Supplier;
  */
 final class Session {
   final OrchestratorConfig config;
-  final NomadNodes nomad;
+  final NomadHttpClient nomad;
   final ConsulHealth consul;
   final HostExecutor executor;
   final RolloutLock lock;

@@ -8,6 +8,7 @@ import dev.laborchestrator.http.HttpApi.Retries;
 import dev.laborchestrator.http.HttpOptions;
 import dev.laborchestrator.http.JsonShapes;
 import dev.laborchestrator.port.Allocation;
+import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.DrainRequest;
 import dev.laborchestrator.port.Indexed;
@@ -16,6 +17,7 @@ import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.port.NomadNodes;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@link NomadNodes} over Nomad's HTTP API ({@code /v1/nodes}, {@code /v1/node/:id}, its {@code
@@ -66,6 +68,26 @@ public final class NomadHttpClient implements NomadNodes {
         List.of("v1", "node", nodeId, "allocations"),
         query,
         body -> JsonShapes.listOf(body, "allocation", Allocation.class, "ID", "ClientStatus"));
+  }
+
+  /**
+   * {@code GET /v1/allocation/:id} (allocations.mdx "Read Allocation", ACL namespace {@code
+   * read-job}); empty on 404, which Nomad answers for an unknown or garbage-collected ID and also
+   * for an allocation in a namespace the token may not read (nomad/alloc_endpoint.go GetAlloc).
+   */
+  public Optional<Allocation> readAllocation(String allocId) {
+    try {
+      return Optional.of(
+          api.get(
+              List.of("v1", "allocation", allocId),
+              body ->
+                  JsonShapes.objectOf(body, "allocation", Allocation.class, "ID", "ClientStatus")));
+    } catch (ApiException e) {
+      if (e.status() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
   }
 
   @Override

@@ -224,6 +224,10 @@ final class HostRollout {
         Thread.currentThread().interrupt();
         stopped = true;
         return report();
+      } catch (Fence.Stopped e) {
+        stopped = true;
+        reason = "stopped: " + e.getMessage();
+        return report();
       }
     }
   }

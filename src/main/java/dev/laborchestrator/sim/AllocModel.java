@@ -7,6 +7,7 @@ final class AllocModel {
   static final String RUNNING = "running";
   static final String COMPLETE = "complete";
   static final String LOST = "lost";
+  static final String FAILED = "failed";
 
   final String id;
   final String evalId;

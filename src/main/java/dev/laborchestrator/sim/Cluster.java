@@ -926,6 +926,31 @@ final class Cluster {
     return alloc;
   }
 
+  /**
+   * An allocation of {@code jobId} (a batch job) on {@code nodeName} that has reached {@code
+   * clientStatus} and stays there: what a test needs to stand for another process, such as an
+   * earlier controller run. Returns its ID.
+   */
+  String registerAlloc(String nodeName, String jobId, String clientStatus) {
+    lock.lock();
+    try {
+      NodeModel node = requireNamed(nodeName);
+      long now = nowMillis();
+      AllocModel alloc = newAlloc(node, jobId, BATCH, "", now);
+      alloc.clientStatus = clientStatus;
+      alloc.startAt = -1;
+      record(node, SimEvent.Type.ALLOC_PLACED, alloc.name + " " + clientStatus, now);
+      return alloc.id;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The allocation with this ID, or null (never placed, or garbage-collected). */
+  AllocModel allocLocked(String id) {
+    return allocs.stream().filter(a -> a.id.equals(id)).findFirst().orElse(null);
+  }
+
   private AllocModel newAlloc(
       NodeModel node, String jobId, String type, String previous, long now) {
     long index = commit();
@@ -978,6 +1003,13 @@ final class Cluster {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Whether the Nomad Variables API is down on its own ({@link SimFaults#variablesUnreachable}).
+   */
+  boolean variablesUnreachable() {
+    return global.variablesUnreachable();
   }
 
   private boolean roll(double rate) {

@@ -28,6 +28,7 @@ final class NomadApi extends ApiServer {
 
   private static final String NODE_PREFIX = "/v1/node/";
   private static final String AUTOPILOT_HEALTH = "/v1/operator/autopilot/health";
+  private static final String ALLOCATION_PREFIX = "/v1/allocation/";
   private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
   private static final String ROLLBACK_PREFIX = "/sim/v1/rollback/";
 
@@ -142,14 +143,20 @@ final class NomadApi extends ApiServer {
       requireMethod(call, "GET");
       return listNodes(call);
     }
-    if (path.startsWith(NomadVariablesApi.VAR_PREFIX)) {
-      return variables.specific(call, management(call));
-    }
-    if (path.equals(NomadVariablesApi.VARS)) {
-      return variables.list(call, management(call));
+    if (path.startsWith(NomadVariablesApi.VAR_PREFIX) || path.equals(NomadVariablesApi.VARS)) {
+      if (cluster.variablesUnreachable()) {
+        return null; // dropped unanswered: SimFaults.variablesUnreachable
+      }
+      return path.equals(NomadVariablesApi.VARS)
+          ? variables.list(call, management(call))
+          : variables.specific(call, management(call));
     }
     if (path.equals(AUTOPILOT_HEALTH)) {
       return autopilotHealth(call);
+    }
+    if (path.startsWith(ALLOCATION_PREFIX)) {
+      requireMethod(call, "GET");
+      return allocation(path.substring(ALLOCATION_PREFIX.length()));
     }
     if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
       return Reply.text(404, ""); // http.go handleRootFallthrough
@@ -173,6 +180,23 @@ final class NomadApi extends ApiServer {
     }
     requireMethod(call, "GET");
     return nodeQuery(call, rest);
+  }
+
+  /**
+   * allocations.mdx "Read Allocation" (not blocking here). nomad/alloc_endpoint.go GetAlloc finds
+   * no allocation for an unknown or garbage-collected ID, and command/agent/alloc_endpoint.go
+   * answers that 404 "alloc not found"; GetAlloc also answers 404 (ErrUnknownAllocation) when the
+   * token may not read-job in the allocation's namespace, which ACLs here never cause.
+   */
+  private Reply allocation(String allocId) {
+    return cluster.locked(
+        c -> {
+          AllocModel alloc = c.allocLocked(allocId);
+          if (alloc == null) {
+            return Reply.text(404, "alloc not found");
+          }
+          return Reply.json(200, NomadViews.alloc(alloc), NomadViews.queryMeta(alloc.modifyIndex));
+        });
   }
 
   /**

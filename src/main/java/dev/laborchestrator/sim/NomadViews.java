@@ -241,6 +241,7 @@ final class NomadViews {
       case AllocModel.RUNNING -> "Tasks are running";
       case AllocModel.COMPLETE -> "All tasks have completed";
       case AllocModel.LOST -> "";
+      case AllocModel.FAILED -> "Failed tasks";
       default -> "No tasks have started";
     };
   }

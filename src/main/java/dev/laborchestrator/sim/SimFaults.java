@@ -17,6 +17,7 @@ public final class SimFaults {
   private volatile double errorRate;
   private volatile String returnsRevision;
   private volatile boolean unreachable;
+  private volatile boolean variablesUnreachable;
 
   /** After a reboot the host stays {@code down} (until this is switched off again). */
   public SimFaults neverReturns(boolean value) {
@@ -74,6 +75,22 @@ public final class SimFaults {
   public SimFaults unreachable(boolean value) {
     unreachable = value;
     return this;
+  }
+
+  /**
+   * Through {@link SimLab#globalFaults()}: every Nomad Variables request ({@code /v1/var/...},
+   * {@code /v1/vars}) is dropped without an answer while the rest of the Nomad API answers, until
+   * this is switched off. Variables, their locks included, are served by the leader through Raft
+   * and need the keyring (nomad/variables_endpoint.go, nomad/encrypter.go), so they can fail while
+   * node reads still answer; here it stands for any such partial outage. No effect on a host.
+   */
+  public SimFaults variablesUnreachable(boolean value) {
+    variablesUnreachable = value;
+    return this;
+  }
+
+  public boolean variablesUnreachable() {
+    return variablesUnreachable;
   }
 
   public boolean neverReturns() {

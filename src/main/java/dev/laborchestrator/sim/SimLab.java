@@ -198,6 +198,15 @@ public final class SimLab implements AutoCloseable {
     cluster.operatorSetEligibility(node, eligible);
   }
 
+  /**
+   * Registers an allocation of batch job {@code jobId} on {@code node} in {@code clientStatus}
+   * ({@code running}, {@code complete}, {@code failed}, {@code lost}), which stays so: for instance
+   * the allocation of an earlier controller run. Returns its ID.
+   */
+  public String registerAllocation(String node, String jobId, String clientStatus) {
+    return cluster.registerAlloc(node, jobId, clientStatus);
+  }
+
   /** A snapshot of one host. */
   public SimNodeState node(String name) {
     return cluster.state(name);

@@ -39,6 +39,7 @@ import dev.laborchestrator.port.NomadNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -106,6 +107,27 @@ class NomadHttpClientTest {
     assertThat(node.lastDrain().meta()).containsEntry("message", "node maintenance");
     nomad.verify(
         getRequestedFor(urlEqualTo(NODE_PATH)).withHeader("X-Nomad-Token", equalTo(TOKEN)));
+  }
+
+  @Test
+  void readsAnAllocationByItsId() {
+    String id = "fefe81d0-08b2-4eca-fae6-6560cde46d31";
+    nomad.stubFor(get("/v1/allocation/" + id).willReturn(fixture("nomad/alloc.json", 20)));
+
+    Optional<Allocation> alloc = client.readAllocation(id);
+
+    assertThat(alloc).hasValueSatisfying(a -> assertThat(a.clientStatus()).isEqualTo("running"));
+    assertThat(alloc.get().id()).isEqualTo(id);
+    assertThat(alloc.get().jobId()).isEqualTo("webapp");
+  }
+
+  @Test
+  void anAllocationNomadDoesNotShowIsAbsent() {
+    nomad.stubFor(
+        get(urlPathEqualTo("/v1/allocation/gone"))
+            .willReturn(aResponse().withStatus(404).withBody("alloc not found")));
+
+    assertThat(client.readAllocation("gone")).isEmpty();
   }
 
   @Test
