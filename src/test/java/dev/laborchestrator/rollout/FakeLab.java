@@ -48,6 +48,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
 
   private final Set<String> outOfService = new HashSet<>();
   private final Set<String> reEnabled = new HashSet<>();
+  private final Map<String, Integer> peakSeenWhileWaiting = new HashMap<>();
 
   /** The most hosts out of service at the same time (drained, not yet eligible again). */
   int maxOutOfService;
@@ -255,8 +256,10 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     index++;
     outOfService.add(nodeId);
     maxOutOfService = Math.max(maxOutOfService, outOfService.size());
+    peakSeenWhileWaiting.replaceAll((waiting, peak) -> Math.max(peak, outOfService.size()));
+    peakSeenWhileWaiting.put(nodeId, outOfService.size());
     notifyAll();
-    awaitCompany();
+    awaitCompany(nodeId);
     if (node.allocStuck) {
       return;
     }
@@ -299,21 +302,27 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     }
   }
 
-  /** See {@link #rendezvous}; waiting releases the monitor, so other threads go on meanwhile. */
-  private void awaitCompany() {
+  /**
+   * See {@link #rendezvous}. Waits on the peak seen since this drain, not on the current count: the
+   * company may have come, finished its whole rollout on the scripted clock and gone again before
+   * this thread wakes. Waiting releases the monitor, so other threads go on meanwhile.
+   */
+  private void awaitCompany(String nodeId) {
     long deadline = System.nanoTime() + RENDEZVOUS_GUARD.toNanos();
-    while (outOfService.size() < Math.min(rendezvous, nodes.size() - reEnabled.size())) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        missedRendezvous++;
-        return;
-      }
-      try {
+    try {
+      while (peakSeenWhileWaiting.get(nodeId)
+          < Math.min(rendezvous, nodes.size() - reEnabled.size())) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          missedRendezvous++;
+          return;
+        }
         TimeUnit.NANOSECONDS.timedWait(this, left);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      peakSeenWhileWaiting.remove(nodeId);
     }
   }
 
