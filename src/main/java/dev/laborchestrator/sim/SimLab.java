@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A simulated lab: a Nomad and a Consul HTTP API on loopback over one shared, stateful cluster,
@@ -60,7 +61,7 @@ public final class SimLab implements AutoCloseable {
             builder.seed,
             builder.nodes,
             builder.lockTimeScale,
-            System::currentTimeMillis);
+            builder.clock);
     String accessorId =
         UUID.nameUUIDFromBytes(("sim-accessor/" + builder.seed).getBytes(StandardCharsets.UTF_8))
             .toString();
@@ -133,6 +134,15 @@ public final class SimLab implements AutoCloseable {
       // An exception would cancel the schedule and freeze the lab; report it and go on.
       e.printStackTrace();
     }
+  }
+
+  /**
+   * Moves the simulation to the clock's time now, as the background tick does every few
+   * milliseconds: with a {@link Builder#clock scripted clock}, a test advances its clock and then
+   * calls this to see what became due.
+   */
+  void tickNow() {
+    cluster.tick();
   }
 
   /** {@code http://127.0.0.1:PORT}: the value for {@code NOMAD_ADDR}. */
@@ -276,6 +286,7 @@ public final class SimLab implements AutoCloseable {
     private String consulToken;
     private long seed = 1;
     private double lockTimeScale = 1;
+    private LongSupplier clock = System::currentTimeMillis;
     private final List<SimNode> nodes = new ArrayList<>();
 
     private Builder() {}
@@ -312,6 +323,17 @@ public final class SimLab implements AutoCloseable {
         throw new IllegalArgumentException("lockTimeScale must be within (0, 1000]: " + scale);
       }
       this.lockTimeScale = scale;
+      return this;
+    }
+
+    /**
+     * The lab's time in epoch milliseconds (default: the system clock). A test that wants the lab's
+     * timers (lock TTLs, lock delays, reboots, drains) to move only when it says so gives a clock
+     * it advances itself and calls {@link SimLab#tickNow()}. Blocking queries still wait in real
+     * time.
+     */
+    Builder clock(LongSupplier epochMillis) {
+      this.clock = Objects.requireNonNull(epochMillis);
       return this;
     }
 

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -187,32 +188,38 @@ class CommandExecutorTest {
         .hasMessage("rebuild command for web-1 exited 1: (no output)");
   }
 
+  /**
+   * The command never ends by itself (its child sleeps an hour): only the timeout ends it. A few
+   * seconds leave a loaded machine ample time to start the script; nothing is asserted about how
+   * long anything took. {@code @Timeout} only turns a missing timeout into a failure, not a hang.
+   */
   @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aTimeoutKillsTheProcessAndItsChildren() throws Exception {
     Path pidFile = dir.resolve("sleep.pid");
-    Path slow =
-        Scripts.write(dir, "slow", "sleep 30 &\necho $! > '" + pidFile + "'\necho started\nwait");
-    var executor = new CommandExecutor(List.of(slow.toString()), Duration.ofMillis(300), output);
+    Path endless =
+        Scripts.write(
+            dir, "endless", "sleep 3600 &\necho $! > '" + pidFile + "'\necho started\nwait");
+    var executor = new CommandExecutor(List.of(endless.toString()), Duration.ofSeconds(3), output);
 
-    long start = System.nanoTime();
     assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
         .hasMessage(
-            "rebuild command for web-1 timed out after 300ms; killed it and its child processes");
+            "rebuild command for web-1 timed out after 3s; killed it and its child processes");
 
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     assertThat(output.lines()).containsExactly("web-1: started");
     long sleepPid = Long.parseLong(Files.readString(pidFile).strip());
-    assertThat(stopsRunningWithinASecond(sleepPid)).as("the child 'sleep 30' was killed").isTrue();
+    assertThat(stopsRunning(sleepPid)).as("the child 'sleep 3600' was killed").isTrue();
   }
 
   /**
-   * Whether the process is gone or a zombie: the orphaned child is reparented to PID 1, which on
-   * some machines (containers) reaps late, and the JDK counts a zombie as alive.
+   * Whether the process is gone or a zombie, polled for up to 10s: the orphaned child is reparented
+   * to PID 1, which on some machines (containers) reaps late, and the JDK counts a zombie as alive.
+   * The limit only guards against a child that was never killed.
    */
-  private static boolean stopsRunningWithinASecond(long pid) throws Exception {
+  private static boolean stopsRunning(long pid) throws Exception {
     Path stat = Path.of("/proc/" + pid + "/stat");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       try {
         String fields = Files.readString(stat);

@@ -17,25 +17,52 @@ import dev.laborchestrator.port.NomadNodes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A scripted, single-threaded fake of Nomad, Consul and the executor on a {@link FakeClock}.
- * Actions are scheduled at fake instants; a blocking read jumps the clock to the next scheduled
- * change (or to the end of its wait) instead of sleeping.
+ * A scripted fake of Nomad, Consul and the executor on a {@link FakeClock}. Actions are scheduled
+ * at fake instants; a blocking read jumps the clock to the next scheduled change (or to the end of
+ * its wait) instead of sleeping. Every call holds the lab's monitor, so several rollout threads may
+ * share it; it records how many hosts were out of service at once (drained and not yet eligible
+ * again), and with {@link #rendezvous} it makes concurrent drains meet.
  */
 final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaintenance {
+  /** How long a drain waits for company before it gives up: a guard against a hang only. */
+  private static final Duration RENDEZVOUS_GUARD = Duration.ofSeconds(10);
+
   final FakeClock clock = new FakeClock();
-  final List<String> calls = new ArrayList<>();
+  final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final Map<String, Node> nodes = new LinkedHashMap<>();
   private final PriorityQueue<Scheduled> timeline = new PriorityQueue<>();
   private long index = 1;
   private long sequence;
   int transientFailuresLeft;
+
+  private final Set<String> outOfService = new HashSet<>();
+  private final Set<String> reEnabled = new HashSet<>();
+  private final Map<String, Integer> peakSeenWhileWaiting = new HashMap<>();
+
+  /** The most hosts out of service at the same time (drained, not yet eligible again). */
+  int maxOutOfService;
+
+  /**
+   * With n &gt; 1, a drain does not proceed until n hosts are out of service (or every host not yet
+   * re-enabled is), waiting in real time for other rollout threads to drain theirs: on a scripted
+   * clock, threads could otherwise finish one host before the next even starts. A serial engine
+   * never brings the company, and the drain goes on after {@link #RENDEZVOUS_GUARD}.
+   */
+  int rendezvous;
+
+  /** Drains that waited for company in vain. */
+  int missedRendezvous;
 
   /** What both fake autopilots answer. */
   boolean autopilotHealthy = true;
@@ -75,6 +102,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     String returnsOnRevision = "rev-new";
     String address = "10.0.0.1";
     boolean maintenance;
+    Instant drainedAt;
     Instant triggeredAt;
     Instant eligibleAt;
 
@@ -122,13 +150,13 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     }
   }
 
-  Node add(String name) {
+  synchronized Node add(String name) {
     Node node = new Node(name);
     nodes.put(node.id, node);
     return node;
   }
 
-  Node node(String name) {
+  synchronized Node node(String name) {
     return nodes.get("id-" + name);
   }
 
@@ -140,7 +168,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     }
   }
 
-  void at(Duration after, Runnable action) {
+  synchronized void at(Duration after, Runnable action) {
     timeline.add(
         new Scheduled(
             clock.now().plus(after),
@@ -184,7 +212,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public List<NodeStub> listNodes() {
+  public synchronized List<NodeStub> listNodes() {
     calls.add("listNodes");
     return nodes.values().stream()
         .map(
@@ -195,21 +223,22 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public Indexed<NomadNode> readNode(String nodeId, BlockingQuery query) {
+  public synchronized Indexed<NomadNode> readNode(String nodeId, BlockingQuery query) {
     maybeFail("readNode " + nodeId);
     block(query);
     return new Indexed<>(nodes.get(nodeId).snapshot(), index);
   }
 
   @Override
-  public Indexed<List<Allocation>> nodeAllocations(String nodeId, BlockingQuery query) {
+  public synchronized Indexed<List<Allocation>> nodeAllocations(
+      String nodeId, BlockingQuery query) {
     maybeFail("allocations " + nodeId);
     block(query);
     return new Indexed<>(List.copyOf(nodes.get(nodeId).allocs), index);
   }
 
   @Override
-  public void drain(String nodeId, DrainRequest request) {
+  public synchronized void drain(String nodeId, DrainRequest request) {
     calls.add("drain " + nodeId);
     catchUp();
     Node node = nodes.get(nodeId);
@@ -223,7 +252,14 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     node.lastDrain =
         new NomadNode.LastDrain(
             "draining", clock.now().toString(), clock.now().toString(), request.meta());
+    node.drainedAt = clock.now();
     index++;
+    outOfService.add(nodeId);
+    maxOutOfService = Math.max(maxOutOfService, outOfService.size());
+    peakSeenWhileWaiting.replaceAll((waiting, peak) -> Math.max(peak, outOfService.size()));
+    peakSeenWhileWaiting.put(nodeId, outOfService.size());
+    notifyAll();
+    awaitCompany(nodeId);
     if (node.allocStuck) {
       return;
     }
@@ -248,7 +284,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public void setEligibility(String nodeId, boolean eligible) {
+  public synchronized void setEligibility(String nodeId, boolean eligible) {
     calls.add("eligibility " + nodeId + " " + eligible);
     catchUp();
     Node node = nodes.get(nodeId);
@@ -259,10 +295,40 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     node.eligibility = eligible ? "eligible" : "ineligible";
     node.eligibleAt = clock.now();
     index++;
+    if (eligible) {
+      outOfService.remove(nodeId);
+      reEnabled.add(nodeId);
+      notifyAll();
+    }
+  }
+
+  /**
+   * See {@link #rendezvous}. Waits on the peak seen since this drain, not on the current count: the
+   * company may have come, finished its whole rollout on the scripted clock and gone again before
+   * this thread wakes. Waiting releases the monitor, so other threads go on meanwhile.
+   */
+  private void awaitCompany(String nodeId) {
+    long deadline = System.nanoTime() + RENDEZVOUS_GUARD.toNanos();
+    try {
+      while (peakSeenWhileWaiting.get(nodeId)
+          < Math.min(rendezvous, nodes.size() - reEnabled.size())) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          missedRendezvous++;
+          return;
+        }
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      peakSeenWhileWaiting.remove(nodeId);
+    }
   }
 
   @Override
-  public Indexed<List<HealthCheck>> nodeChecks(String consulNodeName, BlockingQuery query) {
+  public synchronized Indexed<List<HealthCheck>> nodeChecks(
+      String consulNodeName, BlockingQuery query) {
     maybeFail("checks " + consulNodeName);
     block(query);
     Node node = node(consulNodeName);
@@ -270,7 +336,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public void rebuildAndReboot(HostTarget target) throws ExecutorException {
+  public synchronized void rebuildAndReboot(HostTarget target) throws ExecutorException {
     calls.add("reboot " + target.hostname());
     catchUp();
     scheduleReboot(nodes.get(target.nodeId()));
@@ -316,7 +382,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public void rollback(HostTarget target) {
+  public synchronized void rollback(HostTarget target) {
     calls.add("rollback " + target.hostname());
     catchUp();
     Node node = nodes.get(target.nodeId());
@@ -327,7 +393,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public void enable(String hostAddress, String reason) {
+  public synchronized void enable(String hostAddress, String reason) {
     calls.add("maintenance on " + hostAddress);
     catchUp();
     for (Node node : nodes.values()) {
@@ -340,7 +406,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   @Override
-  public void disable(String hostAddress) {
+  public synchronized void disable(String hostAddress) {
     calls.add("maintenance off " + hostAddress);
     catchUp();
     for (Node node : nodes.values()) {
@@ -353,7 +419,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   }
 
   /** Every node's eligibility as the test would see it. */
-  Map<String, String> eligibility() {
+  synchronized Map<String, String> eligibility() {
     Map<String, String> out = new HashMap<>();
     nodes.values().forEach(n -> out.put(n.name, n.eligibility));
     return out;

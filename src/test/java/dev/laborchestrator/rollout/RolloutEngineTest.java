@@ -9,13 +9,14 @@ import dev.laborchestrator.plan.Planner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RolloutEngineTest {
   private final FakeLab lab = new FakeLab();
-  private final List<String> transitions = new ArrayList<>();
-  private final List<Instant> transitionTimes = new ArrayList<>();
+  private final List<String> transitions = Collections.synchronizedList(new ArrayList<>());
+  private final List<Instant> transitionTimes = Collections.synchronizedList(new ArrayList<>());
   private RolloutSettings settings = settings(true, "rev-new");
 
   private static RolloutSettings settings(boolean ignoreSystemJobs, String revision) {
@@ -33,12 +34,18 @@ class RolloutEngineTest {
 
   private RolloutResult run(IneligibleHosts ineligible, HostSpec... hosts)
       throws InterruptedException {
+    return run(1, ineligible, hosts);
+  }
+
+  private RolloutResult run(int maxParallel, IneligibleHosts ineligible, HostSpec... hosts)
+      throws InterruptedException {
     for (HostSpec host : hosts) {
       if (lab.node(host.hostname()) == null) {
         lab.add(host.hostname());
       }
     }
-    Plan plan = Planner.plan(List.of(hosts), lab.listNodes(), new Planner.Options(1, ineligible));
+    Plan plan =
+        Planner.plan(List.of(hosts), lab.listNodes(), new Planner.Options(maxParallel, ineligible));
     RolloutListener listener =
         (host, from, to, inPrevious, since, detail) -> {
           transitions.add(host + " " + to);
@@ -296,5 +303,53 @@ class RolloutEngineTest {
 
     assertThat(result.hosts().get(0).reason())
         .contains("returned on NixOS revision rev-new, expected rev-from-flake");
+  }
+
+  @Test
+  void twoSlotsTakeTwoIndependentHostsOutTogether() throws Exception {
+    lab.rendezvous = 2;
+    RolloutResult result = run(2, IneligibleHosts.SKIP, host("a", 1), host("b", 1));
+
+    assertThat(lab.maxOutOfService).as("hosts out of service at the same time").isEqualTo(2);
+    assertThat(lab.missedRendezvous).as("drains that waited in vain for a second host").isZero();
+    assertThat(result.succeeded()).isTrue();
+  }
+
+  @Test
+  void neverHasMoreHostsOutThanMaxParallel() throws Exception {
+    lab.rendezvous = 2;
+    RolloutResult result =
+        run(
+            2,
+            IneligibleHosts.SKIP,
+            host("a", 1),
+            host("b", 1),
+            host("c", 1),
+            host("d", 1),
+            host("e", 1));
+
+    assertThat(lab.maxOutOfService).as("hosts out of service at the same time").isEqualTo(2);
+    assertThat(lab.missedRendezvous).isZero();
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.eligibility())
+        .containsOnlyKeys("a", "b", "c", "d", "e")
+        .doesNotContainValue("ineligible");
+  }
+
+  @Test
+  void aDependencyHoldsAHostBackWhileAFreeSlotTakesAnother() throws Exception {
+    lab.rendezvous = 2;
+    RolloutResult result =
+        run(2, IneligibleHosts.SKIP, host("a", 1), host("b", 1, "a"), host("c", 1));
+
+    assertThat(lab.node("b").drainedAt)
+        .as("b is drained only once its dependency a is back in service")
+        .isAfterOrEqualTo(lab.node("a").eligibleAt);
+    assertThat(lab.node("c").drainedAt)
+        .as("c takes the second slot while a is out")
+        .isBefore(lab.node("a").eligibleAt);
+    assertThat(lab.maxOutOfService).isEqualTo(2);
+    assertThat(lab.missedRendezvous).isZero();
+    assertThat(result.succeeded()).isTrue();
   }
 }

@@ -7,6 +7,7 @@ import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Planner;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -96,9 +97,19 @@ class SafetyGatesTest {
   void waitsForAGateToOpenRatherThanFailingAtOnce() throws Exception {
     lab.add("a");
     lab.add("b").setChecks("critical");
-    lab.at(Duration.ofSeconds(30), () -> lab.node("b").setChecks("passing"));
+    List<Instant> opened = new ArrayList<>();
+    lab.at(
+        Duration.ofSeconds(30),
+        () -> {
+          lab.node("b").setChecks("passing");
+          opened.add(lab.clock.now());
+        });
     RolloutResult result = run(settings(false, false), Set.of(), host("a", 1), host("b", 2));
 
+    assertThat(opened).hasSize(1);
+    assertThat(lab.node("a").drainedAt)
+        .as("a is drained only once the checks on b pass")
+        .isAfterOrEqualTo(opened.get(0));
     assertThat(result.succeeded()).isTrue();
   }
 

@@ -1,13 +1,14 @@
 package dev.laborchestrator.sim;
 
-import static dev.laborchestrator.sim.SimHttp.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,11 +20,11 @@ class SimVariablesTest {
   static final String WORKLOAD = "workload-secret";
   static final String STATE = "nomad/jobs/lab-orchestrator/state";
   static final String LOCK = "nomad/jobs/lab-orchestrator/lock";
-  static final Duration WITHIN = Duration.ofSeconds(5);
 
-  /** Locks run at a hundredth of their time: a 10s TTL is lost after 2 × 100 ms. */
-  static final double LOCK_TIME_SCALE = 0.01;
+  /** The lab's scripted clock: lock timers move only when a test advances it. */
+  static final long START = Instant.parse("2026-11-22T03:00:00Z").toEpochMilli();
 
+  final AtomicLong now = new AtomicLong(START);
   SimLab lab;
   String nomad;
 
@@ -34,7 +35,7 @@ class SimVariablesTest {
             .timing(SimDrainTest.TIMING)
             .nomadToken(TOKEN)
             .nomadWorkloadToken(WORKLOAD)
-            .lockTimeScale(LOCK_TIME_SCALE)
+            .clock(now::get)
             .node(SimNode.named("web-1"))
             .build()
             .start();
@@ -44,6 +45,12 @@ class SimVariablesTest {
   @AfterEach
   void stop() {
     lab.close();
+  }
+
+  /** Sets the lab's clock to {@code START + elapsed} and lets the lab catch up. */
+  void at(Duration elapsed) {
+    now.set(START + elapsed.toMillis());
+    lab.tickNow();
   }
 
   SimHttp.Answer get(String pathAndQuery) {
@@ -280,7 +287,6 @@ class SimVariablesTest {
 
   @Test
   void aLockWhoseHolderStopsRenewingIsLostAfterTwiceItsTtlThenHeldForItsLockDelay() {
-    long start = System.currentTimeMillis();
     String id =
         acquire(LOCK, "{\"Lock\":{\"TTL\":\"10s\",\"LockDelay\":\"15s\"}}")
             .json()
@@ -288,33 +294,79 @@ class SimVariablesTest {
             .get("ID")
             .asText();
 
-    await("the lease expires", WITHIN, () -> recorded(SimEvent.Type.LOCK_EXPIRED, LOCK));
-    long expiredAt = eventTime(SimEvent.Type.LOCK_EXPIRED);
-    assertThat(expiredAt - start).as("2 × 10s, scaled").isGreaterThanOrEqualTo(195);
+    at(Duration.ofSeconds(20).minusMillis(1));
+    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK)).as("lost before 2 × TTL").isFalse();
+
+    at(Duration.ofSeconds(20));
+    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK)).as("lost at 2 × TTL").isTrue();
+    assertThat(eventTime(SimEvent.Type.LOCK_EXPIRED)).isEqualTo(START + 20_000);
     SimHttp.Answer lateRenew = put(LOCK, "lock-renew", lockId(id));
     assertThat(lateRenew.status()).isEqualTo(409);
     assertThat(lateRenew.body()).isEqualTo("attempting to modify locked variable");
     assertThat(acquire(LOCK, "{}").status()).as("still held for the lock delay").isEqualTo(409);
 
-    await("the lock delay ends", WITHIN, () -> recorded(SimEvent.Type.LOCK_RELEASED, LOCK));
-    assertThat(eventTime(SimEvent.Type.LOCK_RELEASED) - expiredAt)
-        .as("15s, scaled")
-        .isGreaterThanOrEqualTo(145);
+    at(Duration.ofSeconds(35).minusMillis(1));
+    assertThat(recorded(SimEvent.Type.LOCK_RELEASED, LOCK))
+        .as("released before the lock delay ends")
+        .isFalse();
+    assertThat(acquire(LOCK, "{}").status()).as("still held for the lock delay").isEqualTo(409);
+
+    at(Duration.ofSeconds(35));
+    assertThat(eventTime(SimEvent.Type.LOCK_RELEASED))
+        .as("released at 2 × TTL + lock delay")
+        .isEqualTo(START + 35_000);
     assertThat(get("/v1/var/" + LOCK).json().has("Lock")).isFalse();
     assertThat(acquire(LOCK, "{}").status()).as("taken over").isEqualTo(200);
   }
 
   @Test
-  void renewingKeepsTheLockPastItsTtl() throws InterruptedException {
+  void renewingKeepsTheLockPastItsTtl() {
     String id = acquire(LOCK, "{\"Lock\":{\"TTL\":\"10s\"}}").json().get("Lock").get("ID").asText();
 
+    Duration last = Duration.ZERO;
     for (int i = 0; i < 8; i++) {
-      Thread.sleep(60);
-      assertThat(put(LOCK, "lock-renew", lockId(id)).status()).isEqualTo(200);
+      last = last.plusSeconds(15);
+      at(last);
+      assertThat(put(LOCK, "lock-renew", lockId(id)).status())
+          .as("renewal at " + last)
+          .isEqualTo(200);
     }
+    assertThat(last).isGreaterThan(Duration.ofSeconds(20));
+    at(last.plusSeconds(20).minusMillis(1));
 
-    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK)).isFalse();
+    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK))
+        .as("lost before 2 × TTL after the last renewal")
+        .isFalse();
     assertThat(acquire(LOCK, "{}").status()).isEqualTo(409);
+    at(last.plusSeconds(20));
+    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK))
+        .as("lost 2 × TTL after the last renewal")
+        .isTrue();
+  }
+
+  @Test
+  void lockTimersRunAtTheLabsTimeScale() {
+    lab.close();
+    lab =
+        SimLab.builder()
+            .timing(SimDrainTest.TIMING)
+            .nomadToken(TOKEN)
+            .lockTimeScale(0.5)
+            .clock(now::get)
+            .node(SimNode.named("web-1"))
+            .build()
+            .start();
+    nomad = lab.nomadAddress();
+    acquire(LOCK, "{\"Lock\":{\"TTL\":\"10s\",\"LockDelay\":\"15s\"}}");
+
+    at(Duration.ofSeconds(10).minusMillis(1));
+    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK)).isFalse();
+    at(Duration.ofSeconds(10));
+    assertThat(recorded(SimEvent.Type.LOCK_EXPIRED, LOCK)).as("2 × 10s, halved").isTrue();
+    at(Duration.ofMillis(17_500 - 1));
+    assertThat(recorded(SimEvent.Type.LOCK_RELEASED, LOCK)).isFalse();
+    at(Duration.ofMillis(17_500));
+    assertThat(recorded(SimEvent.Type.LOCK_RELEASED, LOCK)).as("then 15s, halved").isTrue();
   }
 
   @Test
