@@ -6,7 +6,9 @@ import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * in all, with the pause before each retry given by a resilience4j {@link IntervalFunction}. Only
  * {@link ApiException#transientFailure() transient failures} are retried; the last failure is
  * rethrown once the attempts are used up.
+ *
+ * <p>An outage is logged once, not once per attempt: the first failure of a request says that it is
+ * retried, its repeats stay quiet, and its next answer says that it answers again. Giving up is
+ * left to the caller, which reports the rethrown failure once.
  *
  * <p>Pauses go through the {@link Sleeper}, so tests replace it and never sleep. (resilience4j's
  * own sleep is a process-wide static hook; it is told to wait 0 ms instead.)
@@ -40,7 +46,11 @@ public final class RetryPolicy {
     }
   }
 
+  /** A request that has not failed for this long is logged again when it fails. */
+  static final Duration QUIET_AFTER = Duration.ofMinutes(2);
+
   private final int maxAttempts;
+  private final Map<String, Long> failing = new ConcurrentHashMap<>();
   private final IntervalFunction backoff;
   private final Sleeper sleeper;
   private final Retry retry;
@@ -107,15 +117,44 @@ public final class RetryPolicy {
     return retry.executeSupplier(attempt);
   }
 
+  /**
+   * Says once that {@code request} ({@code "GET /v1/nodes"}) answers again, if its failure was
+   * logged; {@link HttpApi} calls this for every answer.
+   */
+  public void answered(String request) {
+    if (!failing.isEmpty() && failing.remove(request) != null) {
+      LOG.info("{} answers again", request);
+    }
+  }
+
+  /**
+   * Whether to log this failure: the first failure of a request is logged, its repeats are not (the
+   * attempts of one call, and the calls a step repeats while it rides out an outage) until the
+   * request answers again or has not failed for {@link #QUIET_AFTER}.
+   */
+  private boolean firstOfItsKind(Throwable failure) {
+    String request = requestOf(failure);
+    long now = System.nanoTime();
+    Long previous = failing.put(request, now);
+    return previous == null || now - previous > QUIET_AFTER.toNanos();
+  }
+
+  /** {@code "GET /v1/nodes"}: the method and path an {@link ApiException} message starts with. */
+  static String requestOf(Throwable failure) {
+    String message = failure == null || failure.getMessage() == null ? "" : failure.getMessage();
+    String[] words = message.split(" ", 3);
+    return words.length >= 2 ? words[0] + " " + words[1] : message;
+  }
+
   private Long pauseBeforeRetry(Integer failedAttempts, Either<Throwable, Object> outcome) {
     Duration pause = backoffAfter(failedAttempts);
     Throwable failure = outcome.isLeft() ? outcome.getLeft() : null;
-    LOG.warn(
-        "{}; retrying in {} ms (attempt {} of {})",
-        failure == null ? "unexpected result" : failure.getMessage(),
-        pause.toMillis(),
-        failedAttempts + 1,
-        maxAttempts);
+    if (firstOfItsKind(failure)) {
+      LOG.warn(
+          "{}; retrying (said once: further failures of {} are not logged until it answers)",
+          failure == null ? "unexpected result" : failure.getMessage(),
+          requestOf(failure));
+    }
     try {
       sleeper.sleep(pause);
     } catch (InterruptedException e) {
