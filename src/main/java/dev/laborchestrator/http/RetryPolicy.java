@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +54,16 @@ public final class RetryPolicy {
   private final Map<String, Long> failing = new ConcurrentHashMap<>();
   private final IntervalFunction backoff;
   private final Sleeper sleeper;
+  private final Consumer<String> notices;
   private final Retry retry;
 
   public RetryPolicy(int maxAttempts, IntervalFunction backoff, Sleeper sleeper) {
+    this(maxAttempts, backoff, sleeper, LOG::warn);
+  }
+
+  private RetryPolicy(
+      int maxAttempts, IntervalFunction backoff, Sleeper sleeper, Consumer<String> notices) {
+    this.notices = Objects.requireNonNull(notices, "notices");
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
     }
@@ -95,7 +103,12 @@ public final class RetryPolicy {
   }
 
   public RetryPolicy withSleeper(Sleeper replacement) {
-    return new RetryPolicy(maxAttempts, backoff, replacement);
+    return new RetryPolicy(maxAttempts, backoff, replacement, notices);
+  }
+
+  /** The same policy, saying what it logs to {@code replacement} instead (for tests). */
+  RetryPolicy withNotices(Consumer<String> replacement) {
+    return new RetryPolicy(maxAttempts, backoff, sleeper, replacement);
   }
 
   public int maxAttempts() {
@@ -123,7 +136,7 @@ public final class RetryPolicy {
    */
   public void answered(String request) {
     if (!failing.isEmpty() && failing.remove(request) != null) {
-      LOG.info("{} answers again", request);
+      notices.accept(request + " answers again");
     }
   }
 
@@ -150,10 +163,11 @@ public final class RetryPolicy {
     Duration pause = backoffAfter(failedAttempts);
     Throwable failure = outcome.isLeft() ? outcome.getLeft() : null;
     if (firstOfItsKind(failure)) {
-      LOG.warn(
-          "{}; retrying (said once: further failures of {} are not logged until it answers)",
-          failure == null ? "unexpected result" : failure.getMessage(),
-          requestOf(failure));
+      notices.accept(
+          (failure == null ? "unexpected result" : failure.getMessage())
+              + "; retrying (said once: further failures of "
+              + requestOf(failure)
+              + " are not logged until it answers)");
     }
     try {
       sleeper.sleep(pause);
