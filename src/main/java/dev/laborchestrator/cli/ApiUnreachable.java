@@ -52,10 +52,7 @@ final class ApiUnreachable extends RuntimeException {
 
   static ApiUnreachable of(Names names, ApiSettings settings, Reachability.Outcome outcome) {
     ApiException failure = outcome.failure();
-    String error =
-        failure.getCause() != null && failure.getCause().getMessage() != null
-            ? failure.getCause().getMessage()
-            : failure.getMessage();
+    String error = error(failure);
     String message;
     if (failure.tlsFailure() != null) {
       message =
@@ -85,6 +82,24 @@ final class ApiUnreachable extends RuntimeException {
               + NOTHING_CHANGED;
     }
     return new ApiUnreachable(message, failure);
+  }
+
+  /**
+   * What went wrong, without the probe's method and path: OkHttp's "Failed to connect to
+   * /host:port" with the reason it wraps ("Connection refused").
+   */
+  private static String error(ApiException failure) {
+    Throwable cause = failure.getCause();
+    if (cause == null || cause.getMessage() == null) {
+      return failure.getMessage();
+    }
+    String error = cause.getMessage();
+    Throwable root = cause;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String reason = root.getMessage();
+    return reason == null || error.contains(reason) ? error : error + ": " + reason;
   }
 
   private static String addressFix(Names names, ApiSettings settings) {
