@@ -15,6 +15,9 @@ final class Failures {
       context.err().println("error: " + e.getMessage());
       context.err().println("Nothing in the cluster was changed.");
       return ExitCodes.INVALID_INPUT;
+    } catch (ApiUnreachable e) {
+      context.err().println("error: " + e.getMessage());
+      return ExitCodes.FAILED;
     } catch (ApiException e) {
       context.err().println("error: " + e.getMessage());
       return e.forbidden() || e.unexpectedShape() ? ExitCodes.INVALID_INPUT : ExitCodes.FAILED;

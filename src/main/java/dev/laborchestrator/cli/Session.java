@@ -11,6 +11,7 @@ import dev.laborchestrator.consul.ConsulHttpClient;
 import dev.laborchestrator.consul.ConsulNodeMaintenance;
 import dev.laborchestrator.executor.HostExecutors;
 import dev.laborchestrator.http.HttpOptions;
+import dev.laborchestrator.http.Reachability;
 import dev.laborchestrator.nomad.NomadAutopilot;
 import dev.laborchestrator.nomad.NomadConnection;
 import dev.laborchestrator.nomad.NomadHttpClient;
@@ -62,6 +63,9 @@ final class Session {
   private final List<HostSpec> inventoryFile;
   private final Consumer<String> warn;
   private final String ownNodeId;
+  private final NomadConnection nomadApi;
+  private final ConsulConnection consulApi;
+  private final Set<String> reached = new HashSet<>();
 
   private Session(
       OrchestratorConfig config,
@@ -71,6 +75,8 @@ final class Session {
       ConsulConnection consulApi,
       Main.Context context) {
     this.config = config;
+    this.nomadApi = nomadApi;
+    this.consulApi = consulApi;
     this.inventoryFile = inventoryFile;
     this.executor = executor;
     this.nomad = new NomadHttpClient(nomadApi);
@@ -222,6 +228,7 @@ final class Session {
   }
 
   private <T> T preflight(String api, String what, Supplier<T> call) {
+    reach(api);
     try {
       return Patience.DEFAULT.call(call);
     } catch (ApiException e) {
@@ -237,6 +244,33 @@ final class Session {
         throw new InvalidInputException(e.getMessage(), e);
       }
       throw e;
+    }
+  }
+
+  /**
+   * The first time pre-flight turns to an API: does it answer at all, within {@link
+   * Reachability#PREFLIGHT}'s 15 s? If not, one message names the address, the error and the
+   * setting to fix, instead of the long retries a run rides out later.
+   */
+  private void reach(String api) {
+    if (!reached.add(api)) {
+      return;
+    }
+    boolean isNomad = api.equals("Nomad");
+    Reachability.Outcome outcome;
+    try {
+      outcome =
+          Reachability.PREFLIGHT.probe(
+              isNomad ? nomadApi::probe : consulApi::probe, Clock.system());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reaching " + api, e);
+    }
+    if (!outcome.reached()) {
+      throw ApiUnreachable.of(
+          isNomad ? ApiUnreachable.Names.NOMAD : ApiUnreachable.Names.CONSUL,
+          isNomad ? config.nomad() : config.consul(),
+          outcome);
     }
   }
 }

@@ -99,10 +99,12 @@ public final class ConfigLoader {
   }
 
   private ApiSettings api(String key, RawApi raw, ApiEnv names, String fallback, Path base) {
-    String address =
-        raw != null && raw.address() != null ? raw.address() : env.get(names.address());
+    boolean configured = raw != null && raw.address() != null;
+    String address = configured ? raw.address() : env.get(names.address());
+    String addressFrom = configured ? key + ".address" : names.address();
     if (address == null || address.isBlank()) {
       address = fallback;
+      addressFrom = null;
     } else if (!address.contains("://")) {
       boolean ssl = names == CONSUL_ENV && Boolean.TRUE.equals(envBoolean("CONSUL_HTTP_SSL"));
       address = (ssl ? "https://" : "http://") + address;
@@ -127,7 +129,8 @@ public final class ConfigLoader {
     return new ApiSettings(
         stripSlash(address),
         token == null || token.isBlank() ? null : token.strip(),
-        tls(key + ".tls", raw == null ? null : raw.tls(), names, base));
+        tls(key + ".tls", raw == null ? null : raw.tls(), names, base),
+        addressFrom);
   }
 
   private TlsSettings tls(String key, RawTls raw, ApiEnv names, Path base) {

@@ -25,10 +25,18 @@ public record OrchestratorConfig(
   /**
    * Address, token and TLS settings of one API. The token never appears in {@link #toString()}. The
    * address is {@code http(s)://host:port}, or for Nomad also {@code unix:///path/to/api.sock}.
+   *
+   * @param addressFrom where the address came from, for messages that tell the user what to fix:
+   *     the config key ({@code nomad.address}), the environment variable ({@code NOMAD_ADDR}), or
+   *     null for the built-in default
    */
-  public record ApiSettings(String address, String token, TlsSettings tls) {
+  public record ApiSettings(String address, String token, TlsSettings tls, String addressFrom) {
     public ApiSettings {
       tls = tls == null ? TlsSettings.NONE : tls;
+    }
+
+    public ApiSettings(String address, String token, TlsSettings tls) {
+      this(address, token, tls, null);
     }
 
     /** Plain settings without TLS material: the platform's trusted CAs, verification on. */

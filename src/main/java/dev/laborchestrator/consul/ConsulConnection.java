@@ -3,6 +3,8 @@ package dev.laborchestrator.consul;
 import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
 import dev.laborchestrator.http.HttpApi;
 import dev.laborchestrator.http.HttpOptions;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * One Consul HTTP API as the adapters reach it: address, token in {@code X-Consul-Token} (never
@@ -25,6 +27,16 @@ public final class ConsulConnection {
             .tls(settings.tls())
             .options(options)
             .build();
+  }
+
+  /**
+   * One {@code GET /v1/status/leader} (answered without any ACL) that must be over within {@code
+   * timeout}: any HTTP answer means the API is there.
+   *
+   * @throws dev.laborchestrator.port.ApiException when it could not be reached or TLS failed
+   */
+  public void probe(Duration timeout) {
+    api.probe(List.of("v1", "status", "leader"), timeout);
   }
 
   HttpApi api() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.laborchestrator.config.OrchestratorConfig.TlsSettings;
 import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.ApiException.TlsFailure;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.Indexed;
 import java.io.IOException;
@@ -184,6 +185,26 @@ public final class HttpApi {
         (response, answer) -> reader.read(new Answer(response.code(), answer)));
   }
 
+  /**
+   * Sends one {@code GET} (no retry) that must be over within {@code timeout}, to learn whether the
+   * API answers at all: any HTTP status is an answer. Throws the {@link ApiException} of a failed
+   * connection or TLS handshake.
+   */
+  public void probe(List<String> path, Duration timeout) {
+    Request request =
+        request("GET", url(path, BlockingQuery.NONE), null, BlockingQuery.NONE)
+            .newBuilder()
+            .tag(Deadlines.class, new Deadlines(timeout, timeout))
+            .build();
+    try {
+      exchange(request, (response, body) -> null);
+    } catch (ApiException e) {
+      if (e.status() == 0) {
+        throw e;
+      }
+    }
+  }
+
   /** How this API's idempotent requests are retried. */
   public RetryPolicy retry() {
     return options.retry();
@@ -296,12 +317,16 @@ public final class HttpApi {
         throw redacted(
             ApiException.status(response.code(), method, path, excerpt(body, ERROR_BODY_LIMIT)));
       }
+      options.retry().answered(method + " " + path);
       return handler.handle(response, body);
     } catch (UnexpectedShape e) {
       throw redacted(ApiException.shape(method, path, e.getMessage()));
     } catch (SSLException e) {
+      TlsFailure kind = TlsDiagnosis.of(e);
       throw redacted(
-          new ApiException(0, method + " " + path + " failed: TLS: " + e.getMessage(), false, e));
+          kind == null
+              ? ApiException.unreachable(method, path, e)
+              : ApiException.tls(method, path, kind, e));
     } catch (IOException e) {
       throw redacted(ApiException.unreachable(method, path, reported(e)));
     }
@@ -407,8 +432,7 @@ public final class HttpApi {
     if (token == null || e.getMessage() == null || !e.getMessage().contains(token)) {
       return e;
     }
-    return new ApiException(
-        e.status(), e.getMessage().replace(token, REDACTED), e.unexpectedShape(), e.getCause());
+    return e.withMessage(e.getMessage().replace(token, REDACTED));
   }
 
   private static String checkedSegment(String segment) {

@@ -6,7 +6,10 @@ import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +19,10 @@ import org.slf4j.LoggerFactory;
  * in all, with the pause before each retry given by a resilience4j {@link IntervalFunction}. Only
  * {@link ApiException#transientFailure() transient failures} are retried; the last failure is
  * rethrown once the attempts are used up.
+ *
+ * <p>An outage is logged once, not once per attempt: the first failure of a request says that it is
+ * retried, its repeats stay quiet, and its next answer says that it answers again. Giving up is
+ * left to the caller, which reports the rethrown failure once.
  *
  * <p>Pauses go through the {@link Sleeper}, so tests replace it and never sleep. (resilience4j's
  * own sleep is a process-wide static hook; it is told to wait 0 ms instead.)
@@ -40,12 +47,23 @@ public final class RetryPolicy {
     }
   }
 
+  /** A request that has not failed for this long is logged again when it fails. */
+  static final Duration QUIET_AFTER = Duration.ofMinutes(2);
+
   private final int maxAttempts;
+  private final Map<String, Long> failing = new ConcurrentHashMap<>();
   private final IntervalFunction backoff;
   private final Sleeper sleeper;
+  private final Consumer<String> notices;
   private final Retry retry;
 
   public RetryPolicy(int maxAttempts, IntervalFunction backoff, Sleeper sleeper) {
+    this(maxAttempts, backoff, sleeper, LOG::warn);
+  }
+
+  private RetryPolicy(
+      int maxAttempts, IntervalFunction backoff, Sleeper sleeper, Consumer<String> notices) {
+    this.notices = Objects.requireNonNull(notices, "notices");
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be at least 1, was " + maxAttempts);
     }
@@ -85,7 +103,12 @@ public final class RetryPolicy {
   }
 
   public RetryPolicy withSleeper(Sleeper replacement) {
-    return new RetryPolicy(maxAttempts, backoff, replacement);
+    return new RetryPolicy(maxAttempts, backoff, replacement, notices);
+  }
+
+  /** The same policy, saying what it logs to {@code replacement} instead (for tests). */
+  RetryPolicy withNotices(Consumer<String> replacement) {
+    return new RetryPolicy(maxAttempts, backoff, sleeper, replacement);
   }
 
   public int maxAttempts() {
@@ -107,15 +130,45 @@ public final class RetryPolicy {
     return retry.executeSupplier(attempt);
   }
 
+  /**
+   * Says once that {@code request} ({@code "GET /v1/nodes"}) answers again, if its failure was
+   * logged; {@link HttpApi} calls this for every answer.
+   */
+  public void answered(String request) {
+    if (!failing.isEmpty() && failing.remove(request) != null) {
+      notices.accept(request + " answers again");
+    }
+  }
+
+  /**
+   * Whether to log this failure: the first failure of a request is logged, its repeats are not (the
+   * attempts of one call, and the calls a step repeats while it rides out an outage) until the
+   * request answers again or has not failed for {@link #QUIET_AFTER}.
+   */
+  private boolean firstOfItsKind(Throwable failure) {
+    String request = requestOf(failure);
+    long now = System.nanoTime();
+    Long previous = failing.put(request, now);
+    return previous == null || now - previous > QUIET_AFTER.toNanos();
+  }
+
+  /** {@code "GET /v1/nodes"}: the method and path an {@link ApiException} message starts with. */
+  static String requestOf(Throwable failure) {
+    String message = failure == null || failure.getMessage() == null ? "" : failure.getMessage();
+    String[] words = message.split(" ", 3);
+    return words.length >= 2 ? words[0] + " " + words[1] : message;
+  }
+
   private Long pauseBeforeRetry(Integer failedAttempts, Either<Throwable, Object> outcome) {
     Duration pause = backoffAfter(failedAttempts);
     Throwable failure = outcome.isLeft() ? outcome.getLeft() : null;
-    LOG.warn(
-        "{}; retrying in {} ms (attempt {} of {})",
-        failure == null ? "unexpected result" : failure.getMessage(),
-        pause.toMillis(),
-        failedAttempts + 1,
-        maxAttempts);
+    if (firstOfItsKind(failure)) {
+      notices.accept(
+          (failure == null ? "unexpected result" : failure.getMessage())
+              + "; retrying (said once: further failures of "
+              + requestOf(failure)
+              + " are not logged until it answers)");
+    }
     try {
       sleeper.sleep(pause);
     } catch (InterruptedException e) {

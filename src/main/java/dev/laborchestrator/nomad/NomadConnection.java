@@ -3,6 +3,8 @@ package dev.laborchestrator.nomad;
 import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
 import dev.laborchestrator.http.HttpApi;
 import dev.laborchestrator.http.HttpOptions;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * One Nomad HTTP API as the adapters reach it: address ({@code http(s)://} or Nomad's Task API
@@ -35,6 +37,16 @@ public final class NomadConnection {
             .options(options)
             .build();
     this.namespace = namespace == null || namespace.isBlank() ? DEFAULT_NAMESPACE : namespace;
+  }
+
+  /**
+   * One {@code GET /v1/status/leader} (answered without any ACL) that must be over within {@code
+   * timeout}: any HTTP answer means the API is there.
+   *
+   * @throws dev.laborchestrator.port.ApiException when it could not be reached or TLS failed
+   */
+  public void probe(Duration timeout) {
+    api.probe(List.of("v1", "status", "leader"), timeout);
   }
 
   HttpApi api() {

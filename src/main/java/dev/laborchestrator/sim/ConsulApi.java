@@ -86,6 +86,11 @@ final class ConsulApi extends ApiServer {
     if (path.equals(AUTOPILOT_HEALTH)) {
       return requireMethod(call, "GET", () -> autopilotHealth(call));
     }
+    if (path.equals("/v1/status/leader")) {
+      // website/content/api-docs/status.mdx "Get Raft Leader": the leader's address as a JSON
+      // string; the controller's pre-flight only asks whether any answer comes.
+      return requireMethod(call, "GET", () -> Reply.json(200, "127.0.0.1:8300", Map.of()));
+    }
     if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
       return notFound();
     }

@@ -158,6 +158,12 @@ final class NomadApi extends ApiServer {
       requireMethod(call, "GET");
       return allocation(path.substring(ALLOCATION_PREFIX.length()));
     }
+    if (path.equals("/v1/status/leader")) {
+      // website/content/api-docs/status.mdx "Read Leader": the leader's RPC address as a JSON
+      // string; the controller's pre-flight only asks whether any answer comes.
+      requireMethod(call, "GET");
+      return Reply.json(200, "127.0.0.1:4647", Map.of());
+    }
     if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
       return Reply.text(404, ""); // http.go handleRootFallthrough
     }

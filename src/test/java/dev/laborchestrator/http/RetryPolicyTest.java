@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.laborchestrator.port.ApiException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,42 @@ class RetryPolicyTest {
     assertThat(RetryPolicy.retryable(ApiException.status(404, "GET", "/v1/nodes", ""))).isFalse();
     assertThat(RetryPolicy.retryable(ApiException.shape("GET", "/v1/nodes", "not JSON"))).isFalse();
     assertThat(RetryPolicy.retryable(new IllegalStateException("bug"))).isFalse();
+  }
+
+  @Test
+  void saysAnOutageOnceAndItsEndOnceNotEveryAttempt() {
+    List<String> notices = new ArrayList<>();
+    RetryPolicy said = policy.withNotices(notices::add);
+    ApiException down =
+        ApiException.unreachable("GET", "/v1/node/a", new IOException("Failed to connect"));
+
+    for (int call = 0; call < 3; call++) {
+      assertThatThrownBy(
+              () ->
+                  said.run(
+                      () -> {
+                        attempts.incrementAndGet();
+                        throw down;
+                      }))
+          .isSameAs(down);
+    }
+    said.answered("GET /v1/node/a");
+    said.answered("GET /v1/node/a");
+
+    assertThat(attempts).hasValue(15);
+    assertThat(notices)
+        .containsExactly(
+            "GET /v1/node/a failed: Failed to connect; retrying (said once: further failures of"
+                + " GET /v1/node/a are not logged until it answers)",
+            "GET /v1/node/a answers again");
+
+    assertThatThrownBy(
+        () ->
+            said.run(
+                () -> {
+                  throw down;
+                }));
+    assertThat(notices).hasSize(3);
   }
 
   @Test
