@@ -247,6 +247,37 @@ in
       description = "Address of the local Nomad agent's HTTP API, used to publish `lab.boot-id`.";
     };
 
+    consulMaintenance = {
+      enable = lib.mkEnableOption ''
+        reaching this host's Consul agent from the lab-orchestrator controller,
+        for `consulMaintenance: true` in the controller's config. The controller
+        puts each host into Consul node maintenance on that host's own agent
+        (`PUT /v1/agent/maintenance` only acts on the agent it is sent to), at
+        the node's address with the scheme and port of its `consul.address`.
+        A Consul agent's HTTP API listens on 127.0.0.1 unless told otherwise,
+        so this makes it listen on `httpAddress` too. The controller's Consul
+        token then also needs write on this node (`node "<consul node name>"`
+        or `node_prefix ""` with policy "write": Consul checks node write on the
+        agent's node name, not agent write); see
+        jobs/lab-orchestrator.consul-policy.hcl. With HTTPS, the agent's
+        certificate must name the node's address. The controller's pre-flight
+        asks every planned host's agent before it changes anything
+      '';
+
+      httpAddress = lib.mkOption {
+        type = lib.types.str;
+        default = "127.0.0.1 {{ GetPrivateIP }}";
+        example = "127.0.0.1 10.0.0.12";
+        description = ''
+          Consul's `addresses.http`: space-separated addresses, or a
+          go-sockaddr template, for the agent's HTTP API. It must include the
+          address Nomad reports for this node (the one the controller calls),
+          and keep 127.0.0.1 for local tools. Restrict who may reach the port
+          with the firewall and Consul ACLs: the API is now on the network.
+        '';
+      };
+    };
+
     nomadTokenFile = lib.mkOption {
       type = lib.types.nullOr lib.types.path;
       default = null;
@@ -291,6 +322,10 @@ in
               assertion =
                 cfg.nomadTokenFile == null || !lib.hasPrefix builtins.storeDir (toString cfg.nomadTokenFile);
               message = "lab.machine.nomadTokenFile must not be in the Nix store, where every user can read it.";
+            }
+            {
+              assertion = !cfg.consulMaintenance.enable || config.services.consul.enable;
+              message = "lab.machine.consulMaintenance needs services.consul: node maintenance is set on this host's own Consul agent.";
             }
             {
               assertion = config.services.nomad.enable;
@@ -361,6 +396,14 @@ in
           };
         };
       }
+
+      # Consul merges every file in its config dir; a file of its own leaves
+      # the host's extraConfig (and any other `addresses`) alone.
+      (lib.mkIf (cfg.consulMaintenance.enable && config.services.consul.enable) {
+        environment.etc."consul.d/lab-machine-http-address.json".text = builtins.toJSON {
+          addresses.http = cfg.consulMaintenance.httpAddress;
+        };
+      })
 
       # A file of its own under /etc/consul.d rather than
       # services.consul.extraConfig.checks: extraConfig definitions are merged

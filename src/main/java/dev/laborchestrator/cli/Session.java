@@ -5,6 +5,7 @@ import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.config.InvalidInputException;
 import dev.laborchestrator.config.InventoryLoader;
 import dev.laborchestrator.config.OrchestratorConfig;
+import dev.laborchestrator.consul.ConsulAcl;
 import dev.laborchestrator.consul.ConsulAutopilot;
 import dev.laborchestrator.consul.ConsulConnection;
 import dev.laborchestrator.consul.ConsulHttpClient;
@@ -60,6 +61,7 @@ final class Session {
   private final Autopilot nomadAutopilot;
   private final Autopilot consulAutopilot;
   private final ConsulNodeMaintenance maintenance;
+  private final ConsulPreflight consulPreflight;
   private final List<HostSpec> inventoryFile;
   private final Consumer<String> warn;
   private final String ownNodeId;
@@ -87,6 +89,7 @@ final class Session {
     this.consulAutopilot = new ConsulAutopilot(consulApi);
     this.maintenance = new ConsulNodeMaintenance(consulApi);
     this.warn = line -> context.err().println("warning: " + line);
+    this.consulPreflight = new ConsulPreflight(new ConsulAcl(consulApi), warn);
     String own = context.env().get("NOMAD_NODE_ID");
     this.ownNodeId = own == null || own.isBlank() ? null : own.strip();
   }
@@ -148,6 +151,7 @@ final class Session {
     } else {
       ClusterInventory.mismatches(inventory, full).forEach(warn);
     }
+    consulPreflight.requireReads();
     Set<String> servers = new HashSet<>();
     Set<String> leaders = new HashSet<>();
     serverHosts("Nomad", nomadAutopilot, inventory, nodes, full, servers, leaders);
@@ -160,6 +164,9 @@ final class Session {
                 config.maxParallel(), config.ineligibleHosts(), ownNodeId, servers, leaders));
     Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));
+    if (config.consulMaintenance()) {
+      consulPreflight.requireAgents(plan, byId);
+    }
     for (PlannedHost host : plan.hosts()) {
       NomadNode node = host.node().map(n -> byId.get(n.id())).orElse(null);
       // A node that is not ready (another rollout's, say) is left to the gates, after the lock.
@@ -236,7 +243,8 @@ final class Session {
         String hint =
             api.equals("Nomad")
                 ? "set nomad.token or NOMAD_TOKEN to a token with node:write and operator:read"
-                : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read and operator:read";
+                : "set consul.token or CONSUL_HTTP_TOKEN to a token with node:read, service:read"
+                    + " and operator:read";
         throw new InvalidInputException(
             api + " refused to " + what + " (HTTP " + e.status() + "): " + hint, e);
       }

@@ -4,14 +4,28 @@ import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
 import dev.laborchestrator.http.HttpApi;
 import dev.laborchestrator.http.HttpOptions;
 import dev.laborchestrator.http.JsonShapes;
+import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.ConsulHealth;
 import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.Indexed;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
-/** {@link ConsulHealth} over Consul's HTTP API; reads are retried on transient failures. */
+/**
+ * {@link ConsulHealth} over Consul's HTTP API; reads are retried on transient failures.
+ *
+ * <p>Consul filters health answers by the token instead of refusing them: a token without {@code
+ * service:read} sees a node's {@code serfHealth} but none of its service checks, and the answer
+ * says so only in the header {@code X-Consul-Results-Filtered-By-ACLs: true} (agent/consul/acl.go
+ * filterHealthChecks, agent/http.go setResultsFilteredByACLs). A check that cannot be seen is not a
+ * passing check, so such an answer is never returned: it is an {@link ApiException} with status 403
+ * (not transient: retrying will not show the checks) that names the missing permission.
+ */
 public final class ConsulHttpClient implements ConsulHealth {
+  /** The header Consul sets when ACLs removed part of an answer; absent otherwise. */
+  public static final String RESULTS_FILTERED_HEADER = "X-Consul-Results-Filtered-By-ACLs";
+
   private final HttpApi api;
 
   public ConsulHttpClient(ApiSettings settings, HttpOptions options) {
@@ -23,12 +37,34 @@ public final class ConsulHttpClient implements ConsulHealth {
     this.api = connection.api();
   }
 
+  /**
+   * @throws ApiException with status 403 when Consul filtered the answer by ACLs
+   */
   @Override
   public Indexed<List<HealthCheck>> nodeChecks(String consulNodeName, BlockingQuery query) {
     return api.getIndexed(
         List.of("v1", "health", "node", consulNodeName),
         query,
+        ConsulHttpClient::refuseFiltered,
         body -> JsonShapes.listOf(body, "check", HealthCheck.class, "CheckID", "Status"));
+  }
+
+  static void refuseFiltered(String method, String path, UnaryOperator<String> header) {
+    String filtered = header.apply(RESULTS_FILTERED_HEADER);
+    if (filtered != null && filtered.strip().equalsIgnoreCase("true")) {
+      throw new ApiException(
+          403,
+          method
+              + " "
+              + path
+              + ": Consul left checks out of the answer because the token may not read them ("
+              + RESULTS_FILTERED_HEADER
+              + "); a check that cannot be seen is not a passing check. The Consul token needs"
+              + " service:read and node:read on every name (service_prefix \"\" and node_prefix"
+              + " \"\" with policy \"read\"; see jobs/lab-orchestrator.consul-policy.hcl)",
+          false,
+          null);
+    }
   }
 
   @Override

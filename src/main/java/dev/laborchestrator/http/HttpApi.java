@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLException;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
@@ -133,10 +134,37 @@ public final class HttpApi {
    */
   public <T> Indexed<T> getIndexed(
       List<String> path, BlockingQuery query, ResponseReader<T> reader) {
+    return getIndexed(path, query, (method, where, header) -> {}, reader);
+  }
+
+  /**
+   * Like {@link #getIndexed(List, BlockingQuery, ResponseReader)}, with {@code check} looking at
+   * the headers of each successful answer before its body is read: an answer the check refuses (by
+   * throwing an {@link ApiException} that is not transient) is not retried and not read.
+   */
+  public <T> Indexed<T> getIndexed(
+      List<String> path, BlockingQuery query, HeaderCheck check, ResponseReader<T> reader) {
     Request request = request("GET", url(path, query), null, query);
     return options
         .retry()
-        .run(() -> exchange(request, (response, body) -> indexed(response, body, reader)));
+        .run(
+            () ->
+                exchange(
+                    request,
+                    (response, body) -> {
+                      check.check(request.method(), request.url().encodedPath(), response::header);
+                      return indexed(response, body, reader);
+                    }));
+  }
+
+  /** Judges a successful answer by its headers before its body is read. */
+  @FunctionalInterface
+  public interface HeaderCheck {
+    /**
+     * @param header a header's value by name, or null when the answer has none
+     * @throws ApiException to refuse the answer
+     */
+    void check(String method, String path, UnaryOperator<String> header);
   }
 
   /** {@code GET} a JSON document; retried on transient failures. */

@@ -9,8 +9,9 @@ import java.util.Map;
  * One host's own Consul agent, listening on the host's address and the lab's Consul port, where
  * {@code PUT /v1/agent/maintenance} acts on that host alone (website/content/api-docs/agent/
  * index.mdx "Enable Maintenance Mode"; agent/agent_endpoint.go {@code AgentNodeMaintenance}). Every
- * other path is 404. While the host is down its agent is not running, and every connection is
- * dropped unanswered.
+ * other path but {@code POST /v1/internal/acl/authorize} is 404. While the host is down its agent
+ * is not running, and every connection is dropped unanswered; so it is with {@link
+ * SimFaults#agentUnreachable}, as for an agent whose HTTP API listens on 127.0.0.1 only.
  */
 final class ConsulAgentApi extends ApiServer {
 
@@ -18,17 +19,17 @@ final class ConsulAgentApi extends ApiServer {
 
   private final String hostname;
   private final String consulName;
-  private final String token;
+  private final SimConsulAcl acl;
 
   /**
-   * @param token the ACL token writes need, or null when ACLs are off
+   * @param acl the lab's Consul token and its permissions
    * @throws java.io.UncheckedIOException when the address cannot be had
    */
-  ConsulAgentApi(Cluster cluster, String hostname, String address, int port, String token) {
+  ConsulAgentApi(Cluster cluster, String hostname, String address, int port, SimConsulAcl acl) {
     super(cluster, "Consul agent of " + hostname, bind(address, port));
     this.hostname = hostname;
     this.consulName = cluster.locked(c -> c.nodeByNameLocked(hostname).consulName);
-    this.token = token;
+    this.acl = acl;
   }
 
   private static InetSocketAddress bind(String address, int port) {
@@ -41,7 +42,8 @@ final class ConsulAgentApi extends ApiServer {
 
   @Override
   boolean listeningLocked(Cluster c) {
-    return c.nodeByNameLocked(hostname).agentRunning();
+    NodeModel node = c.nodeByNameLocked(hostname);
+    return node.agentRunning() && !node.faults.agentUnreachable();
   }
 
   @Override
@@ -51,11 +53,15 @@ final class ConsulAgentApi extends ApiServer {
 
   @Override
   Reply authorize(Call call) {
-    return ConsulApi.refuseUnknownToken(call, token);
+    return ConsulApi.refuseUnknownToken(call, acl.secret());
   }
 
   @Override
   Reply route(Call call) throws InterruptedException {
+    if (call.path().equals(ConsulApi.ACL_AUTHORIZE)) {
+      // Every agent serves it (agent/http_register.go); it resolves the token on this agent.
+      return ConsulApi.requireMethod(call, "POST", () -> acl.authorizeEndpoint(call));
+    }
     if (!call.path().equals(MAINTENANCE)) {
       return ConsulApi.notFound();
     }
@@ -75,7 +81,8 @@ final class ConsulAgentApi extends ApiServer {
     if (enable == null) {
       return Reply.text(400, "Invalid value for enable: \"" + raw + "\"");
     }
-    Reply denied = ConsulApi.anonymousDenied(call, token, "node:write", consulName);
+    // agent/agent_endpoint.go AgentNodeMaintenance: NodeWriteAllowed(the agent's NodeName).
+    Reply denied = acl.denied(call, SimConsulAcl.Permission.NODE_WRITE, consulName);
     if (denied != null) {
       return denied;
     }

@@ -9,22 +9,22 @@ import java.util.Map;
 /**
  * The simulated Consul HTTP API as the servers' agent on 127.0.0.1 answers it: {@code GET
  * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node") and {@code
- * GET /v1/operator/autopilot/health}. Everything else is 404. Each host's own agent is a {@link
+ * GET /v1/operator/autopilot/health} and {@code POST /v1/internal/acl/authorize}, with the token's
+ * permissions of {@link SimConsulAcl}. Everything else is 404. Each host's own agent is a {@link
  * ConsulAgentApi}.
  */
 final class ConsulApi extends ApiServer {
 
   private static final String HEALTH_NODE = "/v1/health/node/";
   private static final String AUTOPILOT_HEALTH = "/v1/operator/autopilot/health";
+  static final String RESULTS_FILTERED = "X-Consul-Results-Filtered-By-ACLs";
+  static final String ACL_AUTHORIZE = "/v1/internal/acl/authorize";
 
-  private final String token;
+  private final SimConsulAcl acl;
 
-  /**
-   * @param token the ACL token reads need, or null when ACLs are off
-   */
-  ConsulApi(Cluster cluster, String token) {
+  ConsulApi(Cluster cluster, SimConsulAcl acl) {
     super(cluster, "consul");
-    this.token = token;
+    this.acl = acl;
   }
 
   @Override
@@ -41,7 +41,7 @@ final class ConsulApi extends ApiServer {
    */
   @Override
   Reply authorize(Call call) {
-    return refuseUnknownToken(call, token);
+    return refuseUnknownToken(call, acl.secret());
   }
 
   static Reply refuseUnknownToken(Call call, String token) {
@@ -50,23 +50,6 @@ final class ConsulApi extends ApiServer {
       return null;
     }
     return Reply.text(403, "ACL not found");
-  }
-
-  /**
-   * acl.PermissionDeniedError for the anonymous token, which a request without a token uses when
-   * ACLs are on and which lacks every write and operator permission.
-   */
-  static Reply anonymousDenied(Call call, String token, String permission, String on) {
-    if (token == null || !presentedToken(call).isEmpty()) {
-      return null;
-    }
-    return Reply.text(
-        403,
-        "Permission denied: anonymous token lacks permission '"
-            + permission
-            + "'"
-            + (on == null ? "" : " on \"" + on + "\"")
-            + ". The anonymous token is used implicitly when a request does not specify a token.");
   }
 
   static String presentedToken(Call call) {
@@ -90,6 +73,9 @@ final class ConsulApi extends ApiServer {
       // website/content/api-docs/status.mdx "Get Raft Leader": the leader's address as a JSON
       // string; the controller's pre-flight only asks whether any answer comes.
       return requireMethod(call, "GET", () -> Reply.json(200, "127.0.0.1:8300", Map.of()));
+    }
+    if (path.equals(ACL_AUTHORIZE)) {
+      return requireMethod(call, "POST", () -> acl.authorizeEndpoint(call));
     }
     if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
       return notFound();
@@ -117,10 +103,10 @@ final class ConsulApi extends ApiServer {
 
   /**
    * operator/autopilot.mdx "Read Health": 200 when healthy, else 429 with the same body. Needs
-   * operator:read, which the anonymous token lacks.
+   * operator:read (agent/operator_endpoint.go OperatorServerHealth: OperatorReadAllowed).
    */
   private Reply autopilotHealth(Call call) {
-    Reply denied = anonymousDenied(call, token, "operator:read", null);
+    Reply denied = acl.denied(call, SimConsulAcl.Permission.OPERATOR_READ, null);
     if (denied != null) {
       return denied;
     }
@@ -134,13 +120,20 @@ final class ConsulApi extends ApiServer {
 
   /**
    * The node's checks, serfHealth included; an unknown or deregistered node has none ({@code []},
-   * 200). Blocks on the checks table index (state store NodeChecks). With ACLs on, the anonymous
-   * token lacks node:read and service:read, so every check is filtered out; the
-   * X-Consul-Results-Filtered-By-ACLs header is only sent to authenticated callers (agent/http.go).
-   * The {@code filter} parameter is not simulated and is ignored.
+   * 200). Blocks on the checks table index (state store NodeChecks). The {@code filter} parameter
+   * is not simulated and is ignored.
+   *
+   * <p>ACLs filter, they never refuse: agent/consul/health_endpoint.go NodeChecks passes the answer
+   * through filterACL, and agent/consul/acl.go filterHealthChecks drops every check whose node the
+   * token may not read, and every check with a ServiceName whose service it may not read (a node
+   * check such as serfHealth has none, so node:read alone shows serfHealth and hides every service
+   * check). When anything was dropped, QueryMeta.ResultsFilteredByACLs is set and agent/http.go
+   * setMeta/setResultsFilteredByACLs sends {@code X-Consul-Results-Filtered-By-ACLs: true}; the
+   * header is absent otherwise, and also for a request without a token (agent/consul/rpc.go
+   * maskResultsFilteredByACLs), whose anonymous token here sees nothing.
    */
   private Reply nodeChecks(Call call, String consulName) throws InterruptedException {
-    boolean anonymous = token != null && presentedToken(call).isEmpty();
+    boolean[] filtered = new boolean[1];
     Cluster.Read<ArrayNode> read =
         blockingRead(
             call,
@@ -148,8 +141,18 @@ final class ConsulApi extends ApiServer {
             c -> {
               ArrayNode checks = JsonNodeFactory.instance.arrayNode();
               NodeModel node = c.nodeByConsulNameLocked(consulName);
-              if (!anonymous && node != null && node.checks != null) {
-                node.checks.forEach(check -> checks.add(check(node, check)));
+              // filterACL runs when the answer is made, with the token's policy of that moment.
+              boolean nodeRead = acl.allows(call, SimConsulAcl.Permission.NODE_READ);
+              boolean serviceRead = acl.allows(call, SimConsulAcl.Permission.SERVICE_READ);
+              filtered[0] = false;
+              if (node != null && node.checks != null) {
+                for (CheckModel check : node.checks) {
+                  if (nodeRead && (check.serviceName.isEmpty() || serviceRead)) {
+                    checks.add(check(node, check));
+                  } else {
+                    filtered[0] = true;
+                  }
+                }
               }
               return checks;
             });
@@ -158,6 +161,9 @@ final class ConsulApi extends ApiServer {
     headers.put("X-Consul-KnownLeader", "true");
     headers.put("X-Consul-LastContact", "0");
     headers.put("X-Consul-Effective-Consistency", "leader");
+    if (filtered[0] && !presentedToken(call).isEmpty()) {
+      headers.put(RESULTS_FILTERED, "true");
+    }
     return Reply.json(200, read.value(), headers);
   }
 

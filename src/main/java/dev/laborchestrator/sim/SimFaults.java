@@ -18,6 +18,7 @@ public final class SimFaults {
   private volatile String returnsRevision;
   private volatile boolean unreachable;
   private volatile boolean variablesUnreachable;
+  private volatile boolean agentUnreachable;
 
   /** After a reboot the host stays {@code down} (until this is switched off again). */
   public SimFaults neverReturns(boolean value) {
@@ -91,6 +92,20 @@ public final class SimFaults {
 
   public boolean variablesUnreachable() {
     return variablesUnreachable;
+  }
+
+  /**
+   * The host's own Consul agent answers no connection while Nomad and the Consul servers still
+   * reach the host: Consul's default {@code client_addr} is 127.0.0.1, so an agent not configured
+   * otherwise cannot be reached at {@code <node address>:8500}.
+   */
+  public SimFaults agentUnreachable(boolean value) {
+    agentUnreachable = value;
+    return this;
+  }
+
+  public boolean agentUnreachable() {
+    return agentUnreachable;
   }
 
   public boolean neverReturns() {

@@ -3,6 +3,7 @@ package dev.laborchestrator.sim;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ public final class SimLab implements AutoCloseable {
   private final SimFaults global;
   private final NomadApi nomad;
   private final ConsulApi consul;
-  private final String consulToken;
+  private final SimConsulAcl consulAcl;
   private final Map<String, ConsulAgentApi> agents = new LinkedHashMap<>();
   private final SimAutopilot autopilot;
   private final ScheduledExecutorService ticker;
@@ -66,8 +67,8 @@ public final class SimLab implements AutoCloseable {
         UUID.nameUUIDFromBytes(("sim-accessor/" + builder.seed).getBytes(StandardCharsets.UTF_8))
             .toString();
     this.nomad = new NomadApi(cluster, builder.nomadToken, builder.nomadWorkloadToken, accessorId);
-    this.consul = new ConsulApi(cluster, builder.consulToken);
-    this.consulToken = builder.consulToken;
+    this.consulAcl = new SimConsulAcl(builder.consulToken, builder.consulPermissions);
+    this.consul = new ConsulApi(cluster, consulAcl);
     this.autopilot = new SimAutopilot(cluster);
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
@@ -107,8 +108,7 @@ public final class SimLab implements AutoCloseable {
       SimNodeState node = cluster.state(name);
       try {
         agents.put(
-            node.name(),
-            new ConsulAgentApi(cluster, node.name(), node.address(), port, consulToken));
+            node.name(), new ConsulAgentApi(cluster, node.name(), node.address(), port, consulAcl));
       } catch (UncheckedIOException | IllegalArgumentException e) {
         close();
         throw new IllegalStateException(
@@ -168,6 +168,11 @@ public final class SimLab implements AutoCloseable {
       throw new IllegalArgumentException("no simulated node named " + node);
     }
     return agent.address();
+  }
+
+  /** The Consul token's permissions; a test may change them at any time. */
+  public SimConsulAcl consulAcl() {
+    return consulAcl;
   }
 
   /** The servers' Raft health as autopilot reports it, and a knob to make it unhealthy. */
@@ -284,6 +289,8 @@ public final class SimLab implements AutoCloseable {
     private String nomadToken;
     private String nomadWorkloadToken;
     private String consulToken;
+    private Set<SimConsulAcl.Permission> consulPermissions =
+        EnumSet.allOf(SimConsulAcl.Permission.class);
     private long seed = 1;
     private double lockTimeScale = 1;
     private LongSupplier clock = System::currentTimeMillis;
@@ -343,6 +350,15 @@ public final class SimLab implements AutoCloseable {
      */
     public Builder consulToken(String token) {
       this.consulToken = requireToken(token);
+      return this;
+    }
+
+    /**
+     * What the {@link #consulToken} may do (default: everything the controller needs); changeable
+     * later through {@link SimLab#consulAcl()}.
+     */
+    public Builder consulPermissions(SimConsulAcl.Permission... permissions) {
+      this.consulPermissions = Set.of(permissions);
       return this;
     }
 

@@ -10,7 +10,11 @@ package dev.laborchestrator.sim;
  */
 public record SimRequest(String method, String path, String query, int status, long atMillis) {
 
+  /**
+   * Whether the request may change something: anything but {@code GET}, except {@code POST
+   * /v1/internal/acl/authorize}, which only asks what the token may do.
+   */
   public boolean mutating() {
-    return !"GET".equals(method);
+    return !"GET".equals(method) && !ConsulApi.ACL_AUTHORIZE.equals(path);
   }
 }
