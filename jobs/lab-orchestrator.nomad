@@ -113,6 +113,8 @@ job "lab-orchestrator" {
         env = true
       }
 
+      # Nomad sets NOMAD_JOB_PARENT_ID (= "lab-orchestrator") in every periodic
+      # child: a run that hands its own node over launches its successor from it.
       env {
         # The node the controller runs on: it must not drain it while it is
         # still working on the others.

@@ -16,12 +16,17 @@ operator {
 }
 
 namespace "default" {
-  # Allocations on a node are listed only for namespaces the token may read
-  # jobs in; without this the controller could think a busy node is empty.
-  # Also GET /v1/allocation/:id of the lock's holder: a holder whose
+  # read-job: allocations on a node are listed only for namespaces the token may
+  # read jobs in; without this the controller could think a busy node is empty.
+  # It also reads GET /v1/allocation/:id of the lock's holder: a holder whose
   # allocation has ended is dead and its lock is taken over at once (Nomad
   # answers 404 for an allocation the token may not read, which proves nothing).
-  capabilities = ["read-job"]
+  # submit-job: when only the controller's own node is left, it marks that node
+  # ineligible and launches a successor run of this periodic job
+  # (POST /v1/job/lab-orchestrator/periodic/force), which rolls it. On Nomad
+  # versions that know the narrower "force-periodic-job" capability, it can
+  # replace "submit-job" (older versions refuse a policy that names it).
+  capabilities = ["read-job", "submit-job"]
 
   variables {
     # The operator's config and Consul token: read only (the job's identity

@@ -62,6 +62,9 @@ final class RunCommand extends ClusterCommand {
           "wait this long for another rollout's lock instead of exiting with code 3 (e.g. 2m)")
   String waitForLock;
 
+  /** The handoff of this run's own node, made under the lock; the successor starts after it. */
+  private RolloutState.Handoff handedOver;
+
   RunCommand(Main.Context context) {
     super(context);
   }
@@ -102,6 +105,12 @@ final class RunCommand extends ClusterCommand {
         && !retryFailed) {
       return refuseFailed(previous.get());
     }
+    if (lockWait.isZero()
+        && previous.filter(s -> s.status() == RolloutState.Status.RUNNING).isPresent()
+        && previous.get().handoff() != null) {
+      // A successor may start before its predecessor has let go of the lock.
+      lockWait = session.config.lockTtl().multipliedBy(2);
+    }
     Clock clock = Clock.system();
     Optional<Acquired> acquired = acquire(session, lockWait, clock);
     if (acquired.isEmpty()) {
@@ -116,6 +125,7 @@ final class RunCommand extends ClusterCommand {
               thread.setDaemon(true);
               return thread;
             });
+    int code;
     try {
       // Under the lock, the recorded state is the truth: another run may have moved it on
       // meanwhile.
@@ -123,7 +133,7 @@ final class RunCommand extends ClusterCommand {
       if (!current.equals(previous)) {
         plan = session.plan(busy(current.orElse(null)));
       }
-      return rollout(session, plan, current, lease.get(), fence, renewer);
+      code = rollout(session, plan, current, lease.get(), fence, renewer);
     } finally {
       renewer.shutdownNow();
       try {
@@ -136,6 +146,67 @@ final class RunCommand extends ClusterCommand {
                     + e.getMessage()
                     + "); it expires after its TTL");
       }
+    }
+    // The successor is started only once the lock is released: a forced launch runs even while
+    // this run's allocation still runs (prohibit_overlap is not checked for it), and it must be
+    // able to take the lock.
+    return handedOver == null ? code : startSuccessor(session, handedOver);
+  }
+
+  /**
+   * {@code POST /v1/job/<parent>/periodic/force}: Nomad places the new child on another node, since
+   * this one is ineligible; it resumes the rollout from the checkpoint and rolls this host.
+   */
+  private int startSuccessor(Session session, RolloutState.Handoff handoff) {
+    String parent = context.env().get("NOMAD_JOB_PARENT_ID");
+    String finish =
+        "The handover is recorded: run 'lab-orchestrator run' elsewhere, or 'nomad job periodic"
+            + " force <job>', to roll "
+            + handoff.hostname()
+            + " (it stays ineligible until then).";
+    if (parent == null || parent.isBlank()) {
+      context
+          .err()
+          .println(
+              "error: "
+                  + handoff.hostname()
+                  + " runs this controller, which is not a periodic run of the job"
+                  + " (NOMAD_JOB_PARENT_ID is not set), so no successor was started. "
+                  + finish);
+      return ExitCodes.FAILED;
+    }
+    try {
+      String eval = session.nomad.forcePeriodicLaunch(parent.strip());
+      context
+          .out()
+          .println(
+              "Handed over: "
+                  + handoff.hostname()
+                  + " runs this controller, so it was marked ineligible (not drained) and a"
+                  + " successor run of "
+                  + parent.strip()
+                  + " was launched (evaluation "
+                  + eval
+                  + "); Nomad places it on another node ("
+                  + String.join(", ", handoff.successors())
+                  + " can run it). The successor resumes the rollout and rolls "
+                  + handoff.hostname()
+                  + ".");
+      return ExitCodes.DONE;
+    } catch (ApiException e) {
+      context
+          .err()
+          .println(
+              "error: could not launch the successor run of "
+                  + parent.strip()
+                  + ": "
+                  + (e.forbidden()
+                      ? "the token needs submit-job (force-periodic-job in newer Nomad) on the"
+                          + " job's namespace (see jobs/lab-orchestrator.policy.hcl)"
+                      : e.getMessage())
+                  + ". "
+                  + finish);
+      return ExitCodes.FAILED;
     }
   }
 
@@ -223,7 +294,9 @@ final class RunCommand extends ClusterCommand {
     RolloutResult result;
     try {
       result = engine.run(plan, rolloutId, resume);
-      reporter.summary(result);
+      if (engine.handoff().isEmpty()) {
+        reporter.summary(result);
+      }
     } finally {
       finished.countDown();
       try {
@@ -231,6 +304,23 @@ final class RunCommand extends ClusterCommand {
       } catch (IllegalStateException shuttingDown) {
         // the hook is running: it waits for us
       }
+    }
+    if (engine.handoff().isPresent()) {
+      handedOver = engine.handoff().get();
+      return ExitCodes.DONE;
+    }
+    if (engine.leftBehind().isPresent()) {
+      context
+          .err()
+          .println(
+              "error: "
+                  + engine.leftBehind().get()
+                  + " was not rolled: it runs this controller, and no other node can run it (none"
+                  + " is ready, eligible, not draining and has the java driver), so it was not"
+                  + " drained under the controller. Every other host is done; the rollout stays"
+                  + " open and the next run resumes it. Make another node able to run the"
+                  + " controller, or run lab-orchestrator from outside the cluster.");
+      return ExitCodes.FAILED;
     }
     if (result.hosts().stream()
         .anyMatch(h -> !h.state().terminal() && h.state() != HostState.PENDING)) {

@@ -35,6 +35,7 @@ import dev.laborchestrator.port.RolloutLock;
 import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutStateStore;
+import dev.laborchestrator.rollout.Successors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -161,7 +162,16 @@ final class Session {
             inventory,
             nodes,
             new Planner.Options(
-                config.maxParallel(), config.ineligibleHosts(), ownNodeId, servers, leaders));
+                config.maxParallel(),
+                config.ineligibleHosts(),
+                ownNodeId,
+                servers,
+                leaders,
+                full.stream()
+                    .filter(n -> n.bootId() == null)
+                    .map(NomadNode::name)
+                    .collect(java.util.stream.Collectors.toSet()),
+                ownNodeId == null ? List.of() : Successors.among(full, ownNodeId)));
     Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));
     if (config.consulMaintenance()) {

@@ -108,6 +108,25 @@ public final class NomadHttpClient implements NomadNodes {
   }
 
   @Override
+  public String forcePeriodicLaunch(String jobId) {
+    return api.send(
+        new HttpApi.Exchange(
+            "POST",
+            List.of("v1", "job", jobId, "periodic", "force"),
+            Map.of(),
+            null,
+            java.util.Set.of()),
+        answer -> {
+          com.fasterxml.jackson.databind.JsonNode eval = answer.json().path("EvalID");
+          if (!eval.isTextual()) {
+            throw new dev.laborchestrator.http.UnexpectedShape(
+                "the periodic force answer has no EvalID");
+          }
+          return eval.asText();
+        });
+  }
+
+  @Override
   public String toString() {
     return "NomadHttpClient[" + api + "]";
   }

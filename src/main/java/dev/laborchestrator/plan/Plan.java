@@ -9,10 +9,26 @@ import java.util.Optional;
  * The rollout to perform: waves in ascending rebootOrder, each with its hosts in start order
  * (dependencies first, hostname breaking ties), and at most {@code maxParallel} hosts out of
  * service at once.
+ *
+ * @param warnings what the operator should know before the run (printed by {@code plan})
+ * @param successorNodes the names of the other nodes that could run the controller when it hands
+ *     its own node over (see {@link Planner.Options#successorNodes})
  */
-public record Plan(List<Wave> waves, int maxParallel) {
+public record Plan(
+    List<Wave> waves, int maxParallel, List<String> warnings, List<String> successorNodes) {
   public Plan {
     waves = List.copyOf(waves);
+    warnings = List.copyOf(warnings);
+    successorNodes = List.copyOf(successorNodes);
+  }
+
+  public Plan(List<Wave> waves, int maxParallel) {
+    this(waves, maxParallel, List.of(), List.of());
+  }
+
+  /** The controller's own host, if the plan has it. */
+  public Optional<PlannedHost> ownHost() {
+    return hosts().stream().filter(h -> h.role() == Role.OWN_NODE).findFirst();
   }
 
   /** One rebootOrder value's hosts, in the order they may start. */
@@ -100,6 +116,7 @@ public record Plan(List<Wave> waves, int maxParallel) {
         lines.add(String.format("  %d. %-20s %s%s", position++, host.hostname(), what, node));
       }
     }
+    warnings.forEach(w -> lines.add("Warning: " + w));
     return lines;
   }
 }

@@ -29,17 +29,32 @@ public final class Planner {
    * Options that shape the plan. {@code ineligibleHosts} says what to do with cordoned nodes;
    * {@code ownNodeId} is the node this controller runs on ({@code NOMAD_NODE_ID}), if any; {@code
    * servers} and {@code leaders} are the hosts that run Nomad or Consul servers and the current
-   * leaders among them.
+   * leaders among them; {@code withoutBootId} the hosts whose node publishes no {@code
+   * lab.boot-id}; {@code successorNodes} the other nodes that could run the controller (ready,
+   * eligible, not draining, with the java driver) and so take over when only its own node is left.
    */
   public record Options(
       int maxParallel,
       IneligibleHosts ineligibleHosts,
       String ownNodeId,
       Set<String> servers,
-      Set<String> leaders) {
+      Set<String> leaders,
+      Set<String> withoutBootId,
+      List<String> successorNodes) {
     public Options {
       servers = Set.copyOf(servers);
       leaders = Set.copyOf(leaders);
+      withoutBootId = Set.copyOf(withoutBootId);
+      successorNodes = List.copyOf(successorNodes);
+    }
+
+    public Options(
+        int maxParallel,
+        IneligibleHosts ineligibleHosts,
+        String ownNodeId,
+        Set<String> servers,
+        Set<String> leaders) {
+      this(maxParallel, ineligibleHosts, ownNodeId, servers, leaders, Set.of(), List.of());
     }
 
     public Options(int maxParallel, IneligibleHosts ineligibleHosts) {
@@ -138,11 +153,33 @@ public final class Planner {
               options,
               roleOf));
     }
+    List<String> warnings = new ArrayList<>();
     if (own != null) {
       HostSpec host = byName.get(own);
       waves.add(wave(host.rebootOrder(), List.of(host), matched, byName, options, roleOf));
+      if (options.successorNodes().isEmpty()) {
+        warnings.add(
+            "no other node can run the controller (none is ready, eligible, not draining and has"
+                + " the java driver): "
+                + own
+                + ", the node it runs on, is left for last and not rolled by this run. Make"
+                + " another such node available, or run lab-orchestrator from outside the"
+                + " cluster, to roll "
+                + own);
+      }
     }
-    return new Plan(waves, options.maxParallel());
+    hosts.stream()
+        .map(HostSpec::hostname)
+        .filter(options.withoutBootId()::contains)
+        .sorted()
+        .forEach(
+            h ->
+                warnings.add(
+                    h
+                        + " publishes no lab.boot-id: its reboot counts only once Nomad shows the"
+                        + " node leaving ready or registering again after being down; publish the"
+                        + " boot id (lab.machine) for a certain proof"));
+    return new Plan(waves, options.maxParallel(), warnings, options.successorNodes());
   }
 
   private static Wave wave(
@@ -160,7 +197,17 @@ public final class Planner {
               .map(n -> "node was marked ineligible by an operator before the rollout")
               .orElse(null);
       Role role = roleOf.apply(host);
-      placed.add(new PlannedHost(host, node, skip, reason(host, order, byName, node, role), role));
+      String reason = reason(host, order, byName, node, role);
+      if (role == Role.OWN_NODE) {
+        reason +=
+            options.successorNodes().isEmpty()
+                ? "; NOT rolled by this run: no other node can run the controller"
+                : "; handed over first: made ineligible (not drained), a successor run is started"
+                    + " on another node ("
+                    + String.join(", ", options.successorNodes())
+                    + " can run it) and rolls it";
+      }
+      placed.add(new PlannedHost(host, node, skip, reason, role));
     }
     return new Wave(order, placed);
   }

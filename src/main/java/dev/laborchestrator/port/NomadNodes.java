@@ -22,4 +22,13 @@ public interface NomadNodes {
 
   /** {@code POST /v1/node/:id/eligibility}. Nomad refuses it while the node is draining. */
   void setEligibility(String nodeId, boolean eligible);
+
+  /**
+   * {@code POST /v1/job/:job_id/periodic/force}: launches a child of the periodic job {@code jobId}
+   * now, even while another child runs ({@code prohibit_overlap} is only checked for scheduled
+   * launches). Sent once: a repeat would launch a second child. Returns the evaluation's ID.
+   */
+  default String forcePeriodicLaunch(String jobId) {
+    throw new UnsupportedOperationException("forcing a periodic launch is not supported here");
+  }
 }

@@ -47,6 +47,13 @@ public final class ConsoleReporter implements RolloutListener {
     out.flush();
   }
 
+  @Override
+  public synchronized void note(String host, String message) {
+    String time = TIME.format(clock.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    out.printf(Locale.ROOT, "%s  %-16s %s%n", time, host, message);
+    out.flush();
+  }
+
   /** The final table: host, result, time drained, time down, time to healthy, total. */
   public void summary(RolloutResult result) {
     out.println();

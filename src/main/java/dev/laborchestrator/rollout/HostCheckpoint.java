@@ -11,6 +11,8 @@ import java.util.Map;
  * @param failedIn the state a FAILED host failed in, where {@code --retry-failed} resumes it
  * @param maintenanceOn this rollout put the host's Consul agent into maintenance mode
  * @param rollbackOf the verification failure that made this host roll back, while it does
+ * @param nodeIndexBefore the node's raft index read right before the trigger: a "Node
+ *     re-registered" event created after it proves a restart of a node without a boot id
  */
 public record HostCheckpoint(
     String hostname,
@@ -27,7 +29,8 @@ public record HostCheckpoint(
     Instant updatedAt,
     String revisionBefore,
     boolean maintenanceOn,
-    String rollbackOf) {
+    String rollbackOf,
+    long nodeIndexBefore) {
 
   public HostCheckpoint {
     timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
@@ -50,6 +53,7 @@ public record HostCheckpoint(
         now,
         null,
         false,
-        null);
+        null,
+        0);
   }
 }

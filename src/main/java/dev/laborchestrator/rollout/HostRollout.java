@@ -103,6 +103,12 @@ final class HostRollout {
 
   private long seenStatusUpdatedAt;
 
+  /** The node's raft index at the latest read: re-registration events after it are new. */
+  private long seenNodeIndex;
+
+  /** The node's raft index right before the trigger: the baseline of "re-registered since". */
+  private long nodeIndexBefore;
+
   HostRollout(PlannedHost host, Context context, String position, HostCheckpoint resume) {
     this.host = host;
     this.node = host.requireNode();
@@ -160,7 +166,8 @@ final class HostRollout {
         ports.clock().now(),
         revisionBefore,
         maintenanceOn,
-        rollbackOf);
+        rollbackOf,
+        nodeIndexBefore);
   }
 
   void skip() {
@@ -247,6 +254,7 @@ final class HostRollout {
     healthDeadline = resume.healthDeadline();
     maintenanceOn = resume.maintenanceOn();
     rollbackOf = resume.rollbackOf();
+    nodeIndexBefore = resume.nodeIndexBefore();
     HostState from = resume.state();
     if (from == HostState.ROLLED_BACK) {
       // --retry-failed after a rollback: the host runs again from the start.
@@ -496,14 +504,26 @@ final class HostRollout {
         seen.ready() ? "rebooted (" + evidence(seen) + ")" : "node is " + seen.status());
   }
 
+  /**
+   * A restart is proven by the boot id changing, by the node seen out of {@code ready}, or, for a
+   * node without a boot id, by Nomad recording after the trigger that its client registered again
+   * after being down. StatusUpdatedAt proves nothing: Nomad moves it on drain and eligibility
+   * updates too.
+   */
   private boolean restarted(NomadNode n) {
-    return !n.ready() || bootChanged(n) || n.statusUpdatedAt() > statusUpdatedBefore;
+    return !n.ready() || bootChanged(n) || bootIdBefore == null && reregistered(n).isPresent();
+  }
+
+  private Optional<NomadNode.NodeEvent> reregistered(NomadNode n) {
+    return nodeIndexBefore > 0 ? n.reregisteredAfter(nodeIndexBefore) : Optional.empty();
   }
 
   private String evidence(NomadNode seen) {
     return bootChanged(seen)
         ? NomadNode.BOOT_ID_META + " changed"
-        : "status changed since the trigger";
+        : reregistered(seen)
+            .map(e -> "Nomad recorded \"" + e.message() + "\" at " + e.timestamp())
+            .orElse("status changed since the trigger");
   }
 
   private boolean bootChanged(NomadNode current) {
@@ -731,6 +751,7 @@ final class HostRollout {
         retrying(deadline, () -> ports.nomad().readNode(node.id(), query(index, deadline)));
     seenBootId = read.value().bootId();
     seenStatusUpdatedAt = read.value().statusUpdatedAt();
+    seenNodeIndex = Math.max(seenNodeIndex, read.index());
     return read;
   }
 
@@ -794,6 +815,9 @@ final class HostRollout {
     enteredState = now;
     if (next == HostState.REBUILDING || next == HostState.ROLLING_BACK) {
       triggeredAt = now;
+      if (seenNodeIndex > 0 && !resumedInRebuild) {
+        nodeIndexBefore = seenNodeIndex;
+      }
     }
     // Nomad moves StatusUpdatedAt on drain and eligibility updates too: the baseline for "the
     // status changed since the trigger" is taken after the drain, right before the trigger.

@@ -37,6 +37,12 @@ public final class RolloutEngine {
 
   private RolloutState current;
 
+  /** Set when this run handed its own node over to a successor. */
+  private volatile RolloutState.Handoff handoff;
+
+  /** Set when this run left its own node's host unrolled: no other node could run a successor. */
+  private volatile String leftBehind;
+
   public RolloutEngine(
       Ports ports, RolloutSettings settings, RolloutListener listener, Checkpoints checkpoints) {
     this.ports = ports;
@@ -109,7 +115,11 @@ public final class RolloutEngine {
               ? null
               : resume
                   .host(host.hostname())
-                  .filter(c -> c.state() != HostState.PENDING || !c.timeIn().isEmpty())
+                  .filter(
+                      c ->
+                          c.state() != HostState.PENDING
+                              || !c.timeIn().isEmpty()
+                              || handedOver(resume, c.hostname()))
                   .orElse(null);
       rollouts.put(host.hostname(), new HostRollout(host, context, position, checkpoint));
     }
@@ -136,7 +146,10 @@ public final class RolloutEngine {
     List<HostReport> reports = new ArrayList<>();
     rollouts.values().forEach(r -> reports.add(r.report()));
     RolloutResult result = new RolloutResult(rolloutId, reports);
-    boolean stopped = rollouts.values().stream().anyMatch(HostRollout::stopped);
+    boolean stopped =
+        rollouts.values().stream().anyMatch(HostRollout::stopped)
+            || handoff != null
+            || leftBehind != null;
     if (!stopped) {
       RolloutState.Status status =
           result.succeeded() ? RolloutState.Status.DONE : RolloutState.Status.FAILED;
@@ -146,6 +159,80 @@ public final class RolloutEngine {
       }
     }
     return result;
+  }
+
+  /** The handoff this run made of its own node, if it made one. */
+  public java.util.Optional<RolloutState.Handoff> handoff() {
+    return java.util.Optional.ofNullable(handoff);
+  }
+
+  /** The host of the controller's own node, when this run left it unrolled (no successor). */
+  public java.util.Optional<String> leftBehind() {
+    return java.util.Optional.ofNullable(leftBehind);
+  }
+
+  /** A handed-over host keeps its checkpoint: its eligibility before the rollout is in there. */
+  private static boolean handedOver(RolloutState state, String hostname) {
+    return state.handoff() != null && state.handoff().hostname().equals(hostname);
+  }
+
+  /**
+   * Only the controller's own node is left. Nomad does not migrate a batch allocation off a
+   * draining node (nomad/drainer/watch_jobs.go handleTaskGroup skips batch jobs; they are stopped
+   * at the drain's deadline and, with {@code reschedule { attempts = 0 }}, not replaced), so
+   * draining it would stall for the deadline and then kill this run. Instead: if another node could
+   * run the controller, record the handoff, mark the node ineligible (not drained) so that Nomad
+   * must place the successor elsewhere, and let the caller start the successor; else leave the host
+   * unrolled.
+   */
+  private void handOver(PlannedHost host) {
+    String nodeId = host.requireNode().id();
+    List<String> successors;
+    try {
+      List<dev.laborchestrator.port.NomadNode> nodes = new ArrayList<>();
+      for (dev.laborchestrator.port.NodeStub stub :
+          Patience.DEFAULT.call(() -> ports.nomad().listNodes())) {
+        nodes.add(
+            Patience.DEFAULT.call(
+                () ->
+                    ports
+                        .nomad()
+                        .readNode(stub.id(), dev.laborchestrator.port.BlockingQuery.NONE)
+                        .value()));
+      }
+      successors = Successors.among(nodes, nodeId);
+    } catch (dev.laborchestrator.port.ApiException e) {
+      leftBehind = host.hostname();
+      listener.note(
+          host.hostname(),
+          "left unrolled: could not read the nodes to hand over: " + e.getMessage());
+      return;
+    }
+    if (successors.isEmpty()) {
+      leftBehind = host.hostname();
+      listener.note(
+          host.hostname(),
+          "left unrolled: it runs this controller and no other node can run it (none is ready,"
+              + " eligible, not draining and has the java driver)");
+      return;
+    }
+    RolloutState.Handoff made =
+        new RolloutState.Handoff(host.hostname(), nodeId, ports.clock().now(), successors);
+    synchronized (this) {
+      current = current.with(made, made.at());
+      checkpoints.save(current);
+    }
+    Patience.DEFAULT.call(
+        () -> {
+          ports.nomad().setEligibility(nodeId, false);
+          return null;
+        });
+    handoff = made;
+    listener.note(
+        host.hostname(),
+        "handed over: node marked ineligible (not drained); a successor run on another node ("
+            + String.join(", ", successors)
+            + " can run it) rolls it");
   }
 
   private synchronized void record(HostCheckpoint host) {
@@ -192,6 +279,11 @@ public final class RolloutEngine {
         for (PlannedHost next : startable(pending, running.values(), finished, maxParallel)) {
           pending.remove(next);
           HostRollout rollout = rollouts.get(next.hostname());
+          if (next.role() == dev.laborchestrator.plan.Plan.Role.OWN_NODE) {
+            handOver(next);
+            stopping = true;
+            break;
+          }
           busy.add(next.hostname());
           running.put(done.submit(rollout::run), next);
         }

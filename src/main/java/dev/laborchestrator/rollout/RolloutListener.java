@@ -16,4 +16,7 @@ public interface RolloutListener {
       Duration inPrevious,
       Duration sinceStart,
       String detail);
+
+  /** Something happened to {@code host} that is not a state transition (a handoff, say). */
+  default void note(String host, String message) {}
 }

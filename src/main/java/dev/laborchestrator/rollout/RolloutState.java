@@ -8,6 +8,8 @@ import java.util.Optional;
 /**
  * The checkpoint of a whole rollout, written after every state transition (before the new state
  * acts) and read by the next run to resume exactly where this one stopped.
+ *
+ * @param handoff set when a run handed its own node over to a successor run; null otherwise
  */
 public record RolloutState(
     String rolloutId,
@@ -15,7 +17,31 @@ public record RolloutState(
     String targetRevision,
     Instant startedAt,
     Instant updatedAt,
-    List<HostCheckpoint> hosts) {
+    List<HostCheckpoint> hosts,
+    Handoff handoff) {
+
+  /**
+   * A run left its own node's host to a successor: it marked the node ineligible (so that Nomad
+   * places the successor elsewhere) without draining it. The host's checkpoint keeps the
+   * eligibility it had before the rollout, which the successor restores.
+   *
+   * @param successors the nodes that could run the successor when it was started
+   */
+  public record Handoff(String hostname, String nodeId, Instant at, List<String> successors) {
+    public Handoff {
+      successors = List.copyOf(successors);
+    }
+  }
+
+  public RolloutState(
+      String rolloutId,
+      Status status,
+      String targetRevision,
+      Instant startedAt,
+      Instant updatedAt,
+      List<HostCheckpoint> hosts) {
+    this(rolloutId, status, targetRevision, startedAt, updatedAt, hosts, null);
+  }
 
   public enum Status {
     /** Under way, or stopped by a crash or a signal: the next run resumes it. */
@@ -37,11 +63,15 @@ public record RolloutState(
   RolloutState with(HostCheckpoint host, Instant now) {
     List<HostCheckpoint> updated = new ArrayList<>(hosts);
     updated.replaceAll(h -> h.hostname().equals(host.hostname()) ? host : h);
-    return new RolloutState(rolloutId, status, targetRevision, startedAt, now, updated);
+    return new RolloutState(rolloutId, status, targetRevision, startedAt, now, updated, handoff);
   }
 
   RolloutState with(Status newStatus, Instant now) {
-    return new RolloutState(rolloutId, newStatus, targetRevision, startedAt, now, hosts);
+    return new RolloutState(rolloutId, newStatus, targetRevision, startedAt, now, hosts, handoff);
+  }
+
+  RolloutState with(Handoff newHandoff, Instant now) {
+    return new RolloutState(rolloutId, status, targetRevision, startedAt, now, hosts, newHandoff);
   }
 
   public List<HostCheckpoint> failed() {

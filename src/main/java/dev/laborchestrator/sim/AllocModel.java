@@ -30,6 +30,12 @@ final class AllocModel {
   long modifyIndex;
   long modifyTimeNanos;
 
+  /**
+   * A batch allocation that ends only when its task exits (the controller itself), not after a
+   * modelled amount of work: on a draining node it runs until the drain's deadline.
+   */
+  boolean runsUntilExit;
+
   /** Wall-clock millis at which a pending allocation starts running; -1 when not pending. */
   long startAt = -1;
 

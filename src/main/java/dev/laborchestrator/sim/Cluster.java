@@ -166,6 +166,10 @@ final class Cluster {
     a.put("cpu.arch", "amd64");
     a.put("cpu.numcores", "4");
     a.put("driver.exec", "1");
+    if (node.javaDriver) {
+      a.put("driver.java", "1");
+      a.put("driver.java.version", "21.0.5");
+    }
     a.put("driver.raw_exec", "1");
     a.put("kernel.name", "linux");
     a.put("nomad.advertise.address", node.httpAddr());
@@ -478,6 +482,103 @@ final class Cluster {
     }
   }
 
+  // ---- the controller's own job ----
+
+  /** The periodic jobs the lab knows: the controller's, as jobs/lab-orchestrator.nomad names it. */
+  static final String CONTROLLER_JOB = "lab-orchestrator";
+
+  /** A periodic child placed by a forced launch: its job, allocation and node. */
+  record Launch(String jobId, String allocId, String nodeName, String nodeId) {}
+
+  /** The answer of a forced launch; {@code launch} is null while its evaluation is blocked. */
+  record Forced(String evalId, long index, Launch launch) {}
+
+  /**
+   * A periodic child of the controller's job running on {@code nodeName}: a batch allocation that
+   * runs until {@link #allocExited} (on a draining node, until the drain's deadline stops it).
+   */
+  Launch startControllerAlloc(String nodeName) {
+    return locked(
+        c -> {
+          NodeModel node = requireNamed(nodeName);
+          long now = clock.getAsLong();
+          AllocModel alloc = newAlloc(node, childJobId(now), BATCH, "", now);
+          alloc.clientStatus = AllocModel.RUNNING;
+          alloc.startAt = -1;
+          alloc.runsUntilExit = true;
+          record(node, SimEvent.Type.ALLOC_PLACED, alloc.name + " (the controller)", now);
+          return new Launch(alloc.jobId, alloc.id, node.name, node.id);
+        });
+  }
+
+  /** The task of allocation {@code allocId} exited: the allocation is complete (or failed). */
+  void allocExited(String allocId, boolean success) {
+    locked(
+        c -> {
+          AllocModel alloc =
+              allocs.stream()
+                  .filter(a -> a.id.equals(allocId))
+                  .findFirst()
+                  .orElseThrow(() -> new IllegalArgumentException("no allocation " + allocId));
+          if (alloc.active()) {
+            long now = clock.getAsLong();
+            alloc.clientStatus = success ? AllocModel.COMPLETE : "failed";
+            commitAlloc(alloc, now);
+            record(byId.get(alloc.nodeId), SimEvent.Type.ALLOC_COMPLETED, alloc.name, now);
+          }
+          return null;
+        });
+  }
+
+  /**
+   * nomad/periodic_endpoint.go {@code Force} -> nomad/periodic.go {@code ForceRun}: the child
+   * {@code <job>/periodic-<unix seconds>} is created and evaluated at once. Only the scheduled
+   * launch ({@code dispatch}) checks {@code prohibit_overlap} through {@code RunningChildren}; a
+   * forced one runs even while another child still runs (CLI docs: "even if it violates the job's
+   * prohibit_overlap setting"). The batch scheduler places the child on a ready, eligible,
+   * non-draining node with the java driver (the task's driver; structs.go Node.Ready); when none
+   * fits, the evaluation is blocked and nothing runs until one does (not modelled further: the
+   * launch stays unplaced).
+   */
+  Forced forcePeriodic(String jobId) {
+    lock.lock();
+    try {
+      if (!CONTROLLER_JOB.equals(jobId)) {
+        throw new ApiError(404, "job not found");
+      }
+      long now = clock.getAsLong();
+      NodeModel target =
+          byName.values().stream()
+              .filter(n -> n.schedulable() && n.javaDriver)
+              .min(
+                  Comparator.comparingLong(
+                      n -> allocsOnLocked(n.id).stream().filter(AllocModel::active).count()))
+              .orElse(null);
+      String child = childJobId(now);
+      Launch launch = null;
+      if (target != null) {
+        AllocModel alloc = newAlloc(target, child, BATCH, "", now);
+        alloc.runsUntilExit = true;
+        record(target, SimEvent.Type.ALLOC_PLACED, alloc.name + " (forced launch)", now);
+        launch = new Launch(child, alloc.id, target.name, target.id);
+      }
+      recordSubject(
+          SimEvent.Type.PERIODIC_FORCED,
+          jobId,
+          child + (target == null ? ": evaluation blocked, no node fits" : " on " + target.name),
+          now);
+      long index = commit();
+      signalIfDirty();
+      return new Forced(newId(), index, launch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private String childJobId(long now) {
+    return CONTROLLER_JOB + "/periodic-" + now / 1000;
+  }
+
   // ---- the control endpoint ----
 
   enum RebootOutcome {
@@ -711,8 +812,13 @@ final class Cluster {
             : faultValue(node, SimFaults::returnsRevision)
                 .or(() -> Optional.ofNullable(reboot.revision));
     revision.ifPresent(r -> node.meta.put(NodeModel.META_REVISION, r));
-    // node_endpoint.go UpdateStatus: leaving "down" adds "Node reregistered by heartbeat".
-    setStatus(node, NodeModel.INITIALIZING, "Node reregistered by heartbeat", now);
+    // A booted client registers afresh (client/client.go registerAndHeartbeat -> Node.Register,
+    // status initializing); nomad/state/state_store.go upsertNodeTxn appends "Node re-registered"
+    // because the stored node was down. ("Node reregistered by heartbeat", node_endpoint.go
+    // UpdateStatus, is a client that was marked down heartbeating again without a restart.) A
+    // client that re-registers while up (dynamic metadata, client.go watchNodeUpdates) leaves
+    // the events alone: only the down -> up transition adds one.
+    setStatus(node, NodeModel.INITIALIZING, "Node re-registered", now);
     node.checks = freshChecks(node, CheckModel.CRITICAL);
     node.checksPassAt = now + timing.checksPassAfter().toMillis();
     long critical = node.checks.stream().filter(c -> !c.passing()).count();
@@ -818,7 +924,7 @@ final class Cluster {
     }
     if (now >= drain.batchDoneAt) {
       for (AllocModel alloc : allocsOnLocked(node.id)) {
-        if (alloc.active() && BATCH.equals(alloc.jobType)) {
+        if (alloc.active() && BATCH.equals(alloc.jobType) && !alloc.runsUntilExit) {
           alloc.clientStatus = AllocModel.COMPLETE;
           commitAlloc(alloc, now);
           record(node, SimEvent.Type.ALLOC_COMPLETED, alloc.name, now);

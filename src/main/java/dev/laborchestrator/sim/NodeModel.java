@@ -70,10 +70,14 @@ final class NodeModel {
     this.publishesBootId = spec.publishesBootId();
     this.checkSpecs = List.copyOf(spec.checks());
     this.eligible = spec.eligible();
+    this.javaDriver = spec.javaDriver();
     this.createIndex = index;
     this.modifyIndex = index;
     this.statusUpdatedAt = nowMillis / 1000;
   }
+
+  /** The client fingerprinted the java driver, which the controller's job needs. */
+  final boolean javaDriver;
 
   boolean ready() {
     return READY.equals(status);

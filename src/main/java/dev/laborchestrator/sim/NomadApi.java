@@ -31,6 +31,8 @@ final class NomadApi extends ApiServer {
   private static final String ALLOCATION_PREFIX = "/v1/allocation/";
   private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
   private static final String ROLLBACK_PREFIX = "/sim/v1/rollback/";
+  private static final String JOB_PREFIX = "/v1/job/";
+  private static final String PERIODIC_FORCE = "/periodic/force";
 
   private final String token;
   private final String workloadToken;
@@ -164,6 +166,11 @@ final class NomadApi extends ApiServer {
       requireMethod(call, "GET");
       return Reply.json(200, "127.0.0.1:4647", Map.of());
     }
+    if (path.startsWith(JOB_PREFIX) && path.endsWith(PERIODIC_FORCE)) {
+      requireMethod(call, "PUT", "POST");
+      return forcePeriodic(
+          call, path.substring(JOB_PREFIX.length(), path.length() - PERIODIC_FORCE.length()));
+    }
     if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
       return Reply.text(404, ""); // http.go handleRootFallthrough
     }
@@ -186,6 +193,32 @@ final class NomadApi extends ApiServer {
     }
     requireMethod(call, "GET");
     return nodeQuery(call, rest);
+  }
+
+  /** Called with every forced launch that was placed (the lab's hook; may be replaced). */
+  volatile java.util.function.Consumer<Cluster.Launch> onLaunch = launch -> {};
+
+  /** Whether the workload token's policy grants {@code submit-job} (the shipped policy does). */
+  volatile boolean workloadMaySubmitJobs = true;
+
+  /**
+   * api-docs/jobs.mdx "Force New Periodic Instance": {@code {"EvalID", "EvalCreateIndex",
+   * "Index"}}. nomad/periodic_endpoint.go {@code Force} checks {@code submit-job} (or {@code
+   * force-periodic-job} in newer Nomad) on the job's namespace: "Permission denied" (403) without.
+   */
+  private Reply forcePeriodic(Call call, String jobId) {
+    if (!management(call) && !workloadMaySubmitJobs) {
+      return Reply.text(403, "Permission denied");
+    }
+    Cluster.Forced forced = cluster.forcePeriodic(jobId);
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.put("EvalID", forced.evalId());
+    body.put("EvalCreateIndex", forced.index());
+    body.put("Index", forced.index());
+    if (forced.launch() != null) {
+      onLaunch.accept(forced.launch());
+    }
+    return Reply.json(200, body, Map.of("X-Nomad-Index", Long.toString(forced.index())));
   }
 
   /**

@@ -89,6 +89,11 @@ public record SimEvent(
     LOCK_RELEASED,
     /** The holder stopped renewing: the lease is lost, the lock delay starts. */
     LOCK_EXPIRED,
+    /**
+     * {@code POST /v1/job/:id/periodic/force} launched a child of a periodic job; node: the job,
+     * detail: the child and where it was placed (or that its evaluation is blocked).
+     */
+    PERIODIC_FORCED,
     /** Nomad's and Consul's autopilot health turned unhealthy; detail: why. */
     AUTOPILOT_UNHEALTHY,
     AUTOPILOT_HEALTHY

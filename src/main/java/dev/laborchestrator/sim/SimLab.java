@@ -223,6 +223,37 @@ public final class SimLab implements AutoCloseable {
   }
 
   /** A snapshot of one host. */
+  /** A periodic child of the controller's job placed on a node, as the lab reports it. */
+  public record Launch(String jobId, String allocId, String nodeName, String nodeId) {}
+
+  /**
+   * The controller's own allocation: a periodic child of {@code lab-orchestrator} running on {@code
+   * node} as a batch allocation until {@link #allocExited} (on a draining node Nomad does not
+   * migrate it: it runs until the drain's deadline stops it).
+   */
+  public Launch startController(String node) {
+    Cluster.Launch l = cluster.startControllerAlloc(node);
+    return new Launch(l.jobId(), l.allocId(), l.nodeName(), l.nodeId());
+  }
+
+  /** The task of allocation {@code allocId} exited (0: complete, else failed). */
+  public void allocExited(String allocId, boolean success) {
+    cluster.allocExited(allocId, success);
+  }
+
+  /**
+   * Called (on the API's thread) for every forced launch of the controller's periodic job that
+   * Nomad placed: a test starts the successor process there, with the node it was placed on.
+   */
+  public void onPeriodicLaunch(java.util.function.Consumer<Launch> hook) {
+    nomad.onLaunch = l -> hook.accept(new Launch(l.jobId(), l.allocId(), l.nodeName(), l.nodeId()));
+  }
+
+  /** Whether the workload token's policy grants {@code submit-job} (default true, as shipped). */
+  public void workloadMaySubmitJobs(boolean allowed) {
+    nomad.workloadMaySubmitJobs = allowed;
+  }
+
   public SimNodeState node(String name) {
     return cluster.state(name);
   }
@@ -370,6 +401,17 @@ public final class SimLab implements AutoCloseable {
 
     public Builder node(SimNode node) {
       nodes.add(Objects.requireNonNull(node));
+      return this;
+    }
+
+    /** Changes the node {@code name} added before (no java driver, no boot id, ...). */
+    public Builder editNode(String name, java.util.function.Consumer<SimNode> edit) {
+      SimNode node =
+          nodes.stream()
+              .filter(n -> n.name().equals(name))
+              .findFirst()
+              .orElseThrow(() -> new IllegalArgumentException("no node named " + name));
+      edit.accept(node);
       return this;
     }
 

@@ -23,6 +23,7 @@ public final class SimNode {
   private final Map<String, String> meta = new LinkedHashMap<>();
   private String revision = "initial";
   private boolean publishesBootId = true;
+  private boolean javaDriver = true;
   private boolean eligible = true;
   private boolean server;
   private int serviceAllocs;
@@ -74,6 +75,15 @@ public final class SimNode {
   /** Whether the host publishes {@code Meta["lab.boot-id"]}, renewed on every real reboot. */
   public SimNode publishesBootId(boolean publishesBootId) {
     this.publishesBootId = publishesBootId;
+    return this;
+  }
+
+  /**
+   * Whether the client fingerprinted the java driver ({@code Attributes["driver.java"] = "1"}): the
+   * controller's task needs it, so only such nodes can run the controller.
+   */
+  public SimNode javaDriver(boolean javaDriver) {
+    this.javaDriver = javaDriver;
     return this;
   }
 
@@ -149,6 +159,10 @@ public final class SimNode {
 
   boolean eligible() {
     return eligible;
+  }
+
+  boolean javaDriver() {
+    return javaDriver;
   }
 
   int serviceAllocs() {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -366,25 +367,148 @@ class FaultInjectionIT {
   }
 
   @Test
-  void theControllersOwnNodeGoesLastAndASuccessorFinishesIt() throws Exception {
-    demo = DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), config());
-    String ownNode = demo.lab().node("a").id();
-    Controller onA = Controller.start(dir, "on-a", Map.of("NOMAD_NODE_ID", ownNode), run());
-    assertThat(onA.awaitLine(Pattern.compile("\\sa\\s+DRAINING\\s"), Duration.ofSeconds(60)))
-        .isTrue();
-    // Nomad stops the allocation on a draining node with SIGTERM and places it elsewhere.
-    Controller.Run stopped = onA.terminate();
-    Controller.Run successor = Controller.start(dir, "elsewhere", Map.of(), run()).await();
+  void theControllersOwnNodeIsHandedToASuccessorThatNomadPlacesOnAnotherNode() throws Exception {
+    demo = DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), patientRebuild());
+    SimLab lab = demo.lab();
+    String ownNode = lab.node("a").id();
+    Map<String, String> periodicChild = Map.of("NOMAD_JOB_PARENT_ID", "lab-orchestrator");
+    List<SimLab.Launch> launches = new CopyOnWriteArrayList<>();
+    List<Controller> successors = new CopyOnWriteArrayList<>();
+    // Nomad places the forced child on a node it may use; the test then runs it there.
+    lab.onPeriodicLaunch(
+        launch -> {
+          launches.add(launch);
+          Map<String, String> env = new LinkedHashMap<>(periodicChild);
+          env.put("NOMAD_NODE_ID", launch.nodeId());
+          try {
+            successors.add(Controller.start(dir, "successor", env, run()));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    SimLab.Launch first = lab.startController("a");
+    Map<String, String> env = new LinkedHashMap<>(periodicChild);
+    env.put("NOMAD_NODE_ID", ownNode);
+    Controller.Run onA = Controller.start(dir, "on-a", env, run()).await();
+    lab.allocExited(first.allocId(), onA.exitCode() == 0);
 
-    assertThat(stopped.stdout())
-        .contains("(node ")
-        .contains("the controller's own node: last of all, alone");
-    assertThat(SafetyRules.rebootOrder(demo.lab().events())).containsExactly("b", "a");
-    assertThat(stopped.stderr()).contains("Stopping on a signal");
+    assertThat(onA.exitCode()).as(onA.all()).isZero();
+    assertThat(onA.stdout())
+        .contains("the controller's own node: last of all, alone; handed over first")
+        .contains("Handed over: a runs this controller")
+        .doesNotContainPattern("\\sa\\s+DRAINING\\s");
+    assertThat(launches).hasSize(1);
+    assertThat(launches.get(0).nodeName()).isNotEqualTo("a");
+    Controller.Run successor = successors.get(0).await();
+    lab.allocExited(launches.get(0).allocId(), successor.exitCode() == 0);
     assertThat(successor.exitCode()).as(successor.all()).isZero();
     assertThat(successor.stdout()).contains("Resuming rollout");
-    assertCleanRecord(demo.lab(), List.of("a", "b"));
+    // Never drained while the controller ran on it: its drain comes after the successor's launch.
+    List<SimEvent> events = lab.events();
+    int forced = indexOf(events, e -> e.type() == SimEvent.Type.PERIODIC_FORCED);
+    int drainedA =
+        indexOf(events, e -> e.node().equals("a") && e.type() == SimEvent.Type.DRAIN_STARTED);
+    assertThat(forced).isNotNegative();
+    assertThat(drainedA).isGreaterThan(forced);
+    assertThat(SafetyRules.rebootOrder(events)).containsExactly("b", "a");
+    assertThat(lab.node("a").eligible()).as("eligible again, as before the rollout").isTrue();
+    assertCleanRecord(lab, List.of("a", "b"));
     FIGURES.add(
-        "own node: handled last; SIGTERM while draining it; the successor resumed and finished it");
+        "own node: made ineligible, not drained; a forced periodic launch on "
+            + launches.get(0).nodeName()
+            + " resumed and rolled it");
+  }
+
+  @Test
+  void whenNoOtherNodeCanRunTheControllerItsOwnNodeIsLeftUnrolledWithAClearMessage()
+      throws Exception {
+    demo =
+        DemoLab.start(
+            dir,
+            TWO,
+            Set.of(),
+            b ->
+                b.editNode("b", n -> n.javaDriver(false))
+                    .editNode(DemoLab.SPARE, n -> n.javaDriver(false)),
+            patientRebuild());
+    SimLab lab = demo.lab();
+    Map<String, String> env =
+        Map.of("NOMAD_NODE_ID", lab.node("a").id(), "NOMAD_JOB_PARENT_ID", "lab-orchestrator");
+    SimLab.Launch first = lab.startController("a");
+    Controller.Run plan = Controller.run(dir, env, "plan", "--config=" + demo.config());
+    Controller.Run onA = Controller.start(dir, "on-a", env, run()).await();
+    lab.allocExited(first.allocId(), onA.exitCode() == 0);
+
+    assertThat(plan.stdout())
+        .contains("NOT rolled by this run: no other node can run the controller")
+        .contains("Warning: no other node can run the controller");
+    assertThat(onA.exitCode()).as(onA.all()).isEqualTo(1);
+    assertThat(onA.stderr()).contains("a was not rolled: it runs this controller");
+    assertThat(count(lab, "a", SimEvent.Type.DRAIN_STARTED)).isZero();
+    assertThat(lab.node("a").reboots()).isZero();
+    assertThat(lab.node("a").eligible()).isTrue();
+    assertThat(SafetyRules.rebootOrder(lab.events())).containsExactly("b");
+    FIGURES.add("own node, no other node for the controller: left unrolled, exit 1, said why");
+  }
+
+  @Test
+  void withoutABootIdStatusUpdatesAreNotTakenForAReboot() throws Exception {
+    demo =
+        DemoLab.start(
+            dir,
+            TWO,
+            Set.of(),
+            b -> b.editNode("a", n -> n.publishesBootId(false)),
+            config -> {
+              patientRebuild().apply(config);
+              @SuppressWarnings("unchecked")
+              Map<String, Object> timeouts = (Map<String, Object>) config.get("timeouts");
+              timeouts.put("reboot", "20s");
+              return config;
+            });
+    SimLab lab = demo.lab();
+    lab.faults("a").fakeReboot(true);
+    Controller.Run plan = Controller.run(dir, Map.of(), "plan", "--config=" + demo.config());
+    Controller controller = Controller.start(dir, "fake", Map.of(), run());
+    assertThat(
+            controller.awaitLine(Pattern.compile("\\sa\\s+REBOOTING\\s"), Duration.ofSeconds(60)))
+        .isTrue();
+    // StatusUpdatedAt has a resolution of one second: let the next one begin, then an operator's
+    // eligibility changes move it (node_endpoint.go UpdateEligibility), as drains do.
+    Thread.sleep(1100);
+    lab.operatorSetEligibility("a", true);
+    lab.operatorSetEligibility("a", false);
+    Controller.Run run = controller.await();
+
+    assertThat(plan.stdout()).contains("Warning: a publishes no lab.boot-id");
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+    assertThat(run.stdout()).contains("no reboot seen");
+    assertThat(lab.node("a").reboots()).isZero();
+    assertThat(count(lab, "b", SimEvent.Type.DRAIN_STARTED)).isZero();
+    FIGURES.add("no boot id, fake reboot, StatusUpdatedAt moved: FAILED, no reboot seen");
+  }
+
+  /**
+   * The tests' config with a rebuild timeout that a loaded machine cannot overrun (the trigger
+   * starts a JVM): these tests are about what happens after the trigger.
+   */
+  private static UnaryOperator<Map<String, Object>> patientRebuild() {
+    return c -> {
+      config().apply(c);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> rebuild = new LinkedHashMap<>((Map<String, Object>) c.get("rebuild"));
+      rebuild.put("timeout", "60s");
+      c.put("rebuild", rebuild);
+      return c;
+    };
+  }
+
+  private static int indexOf(List<SimEvent> events, java.util.function.Predicate<SimEvent> test) {
+    for (int i = 0; i < events.size(); i++) {
+      if (test.test(events.get(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

@@ -43,6 +43,14 @@ class JobspecTest {
   }
 
   @Test
+  void policyLetsTheJobLaunchItsSuccessorRun() {
+    // POST /v1/job/:id/periodic/force needs submit-job (or force-periodic-job) in the namespace.
+    assertThat(map(map(policy, "namespace"), "default").get("capabilities"))
+        .asInstanceOf(LIST)
+        .contains("submit-job");
+  }
+
+  @Test
   void failsInsteadOfRetryingARollout() {
     Map<String, Object> restart = map(group, "restart");
     assertThat(restart.get("mode")).isEqualTo("fail");

@@ -163,6 +163,51 @@ class PlannerTest {
   }
 
   @Test
+  void saysWhoTakesOverTheControllersOwnNodeOrThatNoOneCanAndWarnsOfMissingBootIds() {
+    List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "ready", "eligible"));
+    List<HostSpec> hosts = List.of(host("a", 1), host("b", 1));
+    Plan handedOver =
+        Planner.plan(
+            hosts,
+            nodes,
+            new Planner.Options(
+                1,
+                IneligibleHosts.SKIP,
+                "id-a-ready",
+                java.util.Set.of(),
+                java.util.Set.of(),
+                java.util.Set.of("b"),
+                List.of("b")));
+    Plan stuck =
+        Planner.plan(
+            hosts,
+            nodes,
+            new Planner.Options(
+                1,
+                IneligibleHosts.SKIP,
+                "id-a-ready",
+                java.util.Set.of(),
+                java.util.Set.of(),
+                java.util.Set.of(),
+                List.of()));
+
+    assertThat(handedOver.ownHost().orElseThrow().reason())
+        .contains("handed over first")
+        .contains("b can run it");
+    assertThat(handedOver.describe())
+        .contains(
+            "Warning: b publishes no lab.boot-id: its reboot counts only once Nomad shows"
+                + " the node leaving ready or registering again after being down; publish the boot id"
+                + " (lab.machine) for a certain proof")
+        .noneMatch(line -> line.contains("no other node can run the controller"));
+    assertThat(stuck.ownHost().orElseThrow().reason())
+        .contains("NOT rolled by this run: no other node can run the controller");
+    assertThat(stuck.describe())
+        .anyMatch(line -> line.startsWith("Warning: no other node can run the controller"))
+        .noneMatch(line -> line.contains("lab.boot-id"));
+  }
+
+  @Test
   void refusesADependencyOnTheControllersOwnNode() {
     List<NodeStub> nodes = List.of(node("a", "ready", "eligible"), node("b", "ready", "eligible"));
     assertThatThrownBy(

@@ -253,7 +253,7 @@ class SimRebootTest {
     assertThat(events.get(0).findValuesAsText("Message"))
         .contains(
             "Node heartbeat missed",
-            "Node reregistered by heartbeat",
+            "Node re-registered",
             "Node marked as eligible for scheduling");
   }
 
