@@ -203,6 +203,14 @@ public final class SimLab implements AutoCloseable {
     return cluster.state(name);
   }
 
+  /**
+   * A node's Meta as the Nomad servers have it ({@code GET /v1/node/:id}): static meta and the
+   * dynamic metadata its client has registered.
+   */
+  public Map<String, String> nodeMeta(String name) {
+    return cluster.nodeMeta(name);
+  }
+
   /** The record, in order. */
   public List<SimEvent> events() {
     return cluster.events();
@@ -323,6 +331,16 @@ public final class SimLab implements AutoCloseable {
 
     public Builder node(SimNode node) {
       nodes.add(Objects.requireNonNull(node));
+      return this;
+    }
+
+    /** Changes the node named {@code name} that was added before (a test's variation on a lab). */
+    public Builder editNode(String name, java.util.function.Consumer<SimNode> edit) {
+      edit.accept(
+          nodes.stream()
+              .filter(n -> n.name().equals(name))
+              .findFirst()
+              .orElseThrow(() -> new IllegalArgumentException("no node named " + name)));
       return this;
     }
 
