@@ -9,9 +9,11 @@ import dev.laborchestrator.rollout.ConsoleReporter;
 import dev.laborchestrator.rollout.Gates;
 import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.HostState;
+import dev.laborchestrator.rollout.NodeMetaReporter;
 import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutEngine;
+import dev.laborchestrator.rollout.RolloutListener;
 import dev.laborchestrator.rollout.RolloutResult;
 import dev.laborchestrator.rollout.RolloutSettings;
 import dev.laborchestrator.rollout.RolloutState;
@@ -20,7 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +46,9 @@ import picocli.CommandLine.Option;
     description =
         "Roll the fleet: each host is drained, rebuilt, rebooted, verified and re-enabled in plan order.")
 final class RunCommand extends ClusterCommand {
+  /** How long the end of a run waits for the last node metadata writes (the clearing of DONE). */
+  private static final Duration NODE_META_FLUSH = Duration.ofSeconds(10);
+
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -192,8 +200,19 @@ final class RunCommand extends ClusterCommand {
       context.out().println("Rollout " + rolloutId + " starting");
     }
     ConsoleReporter reporter = new ConsoleReporter(context.out(), Clock.system());
+    NodeMetaReporter nodeMeta =
+        new NodeMetaReporter(
+            session.nomad,
+            nodeIds(plan),
+            rolloutId,
+            Clock.system(),
+            line -> context.err().println("warning: " + line));
     RolloutEngine engine =
-        new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
+        new RolloutEngine(
+            ports,
+            RolloutSettings.from(session.config),
+            RolloutListener.all(List.of(reporter, nodeMeta)),
+            session.state);
     Duration period = session.config.lockTtl().dividedBy(3);
     renewer.scheduleAtFixedRate(
         () -> renew(session, lease, engine),
@@ -220,7 +239,11 @@ final class RunCommand extends ClusterCommand {
     Runtime.getRuntime().addShutdownHook(hook);
     RolloutResult result;
     try {
-      result = engine.run(plan, rolloutId, resume);
+      try {
+        result = engine.run(plan, rolloutId, resume);
+      } finally {
+        nodeMeta.close(NODE_META_FLUSH);
+      }
       reporter.summary(result);
     } finally {
       finished.countDown();
@@ -310,6 +333,12 @@ final class RunCommand extends ClusterCommand {
             Math.min(2000, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
       }
     }
+  }
+
+  private static Map<String, String> nodeIds(Plan plan) {
+    Map<String, String> ids = new HashMap<>();
+    plan.hosts().forEach(h -> h.node().ifPresent(n -> ids.put(h.hostname(), n.id())));
+    return ids;
   }
 
   static Set<String> busy(RolloutState state) {

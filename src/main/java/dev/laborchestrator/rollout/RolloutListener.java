@@ -1,6 +1,7 @@
 package dev.laborchestrator.rollout;
 
 import java.time.Duration;
+import java.util.List;
 
 /** Told of every state transition, once; implementations must be thread-safe. */
 public interface RolloutListener {
@@ -16,4 +17,11 @@ public interface RolloutListener {
       Duration inPrevious,
       Duration sinceStart,
       String detail);
+
+  /** One listener that tells each of {@code listeners}, in order. */
+  static RolloutListener all(List<RolloutListener> listeners) {
+    List<RolloutListener> copy = List.copyOf(listeners);
+    return (host, from, to, inPrevious, sinceStart, detail) ->
+        copy.forEach(l -> l.transition(host, from, to, inPrevious, sinceStart, detail));
+  }
 }
