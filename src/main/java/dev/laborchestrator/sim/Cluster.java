@@ -618,13 +618,7 @@ final class Cluster {
   Map<String, Map<String, String>> applyNodeMeta(String nodeId, Map<String, String> changes) {
     return locked(
         c -> {
-          NodeModel node = byId.get(nodeId);
-          if (node == null) {
-            throw new ApiError(500, "Unknown node " + nodeId);
-          }
-          if (NodeModel.DOWN.equals(node.status)) {
-            throw new ApiError(404, "No path to node");
-          }
+          NodeModel node = connectedClient(nodeId);
           Map<String, String> registered = node.clientMeta();
           changes.forEach(
               (k, v) -> {
@@ -642,17 +636,19 @@ final class Cluster {
 
   /** client/meta_endpoint.go {@code Read}: the client's merged Meta, Dynamic and Static. */
   Map<String, Map<String, String>> readNodeMeta(String nodeId) {
-    return locked(
-        c -> {
-          NodeModel node = byId.get(nodeId);
-          if (node == null) {
-            throw new ApiError(500, "Unknown node " + nodeId);
-          }
-          if (NodeModel.DOWN.equals(node.status)) {
-            throw new ApiError(404, "No path to node");
-          }
-          return nodeMetaReply(node);
-        });
+    return locked(c -> nodeMetaReply(connectedClient(nodeId)));
+  }
+
+  /** The node whose client a server can forward a client RPC to. */
+  private NodeModel connectedClient(String nodeId) {
+    NodeModel node = byId.get(nodeId);
+    if (node == null) {
+      throw new ApiError(500, "Unknown node " + nodeId);
+    }
+    if (NodeModel.DOWN.equals(node.status)) {
+      throw new ApiError(404, "No path to node");
+    }
+    return node;
   }
 
   private static Map<String, Map<String, String>> nodeMetaReply(NodeModel node) {
