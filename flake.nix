@@ -31,6 +31,7 @@
     {
       overlays.default = final: _prev: {
         lab-orchestrator = final.callPackage ./nix/package.nix { };
+        lab-orchestrator-tarball = final.callPackage ./nix/tarball.nix { };
       };
 
       packages = forAllSystems (
@@ -41,6 +42,8 @@
         {
           inherit (pkgs) lab-orchestrator;
           default = pkgs.lab-orchestrator;
+          # The closure as a .tar.gz for jobs/lab-orchestrator-exec.nomad.
+          tarball = pkgs.lab-orchestrator-tarball;
         }
       );
 

@@ -5,7 +5,9 @@
 #   2. nix/lib/inventory.nix evaluates on the stand-in nixosConfigurations
 #      (nix/tests/inventory-standin.nix), without nixpkgs;
 #   3. the controller accepts that inventory (`check-inventory` uses the same
-#      reader as `run`), so the module's output and the Java reader agree.
+#      reader as `run`), so the module's output and the Java reader agree;
+#   4. nix/tarball.nix evaluates (nix/tests/tarball-standin.nix) and the
+#      command it puts in the tarball is the one the exec jobspec runs.
 # Building the package, the flake and the VM test needs nixpkgs: not done here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,14 @@ nix-instantiate "${nix_flags[@]}" --eval --strict --json \
   --expr 'import ./nix/lib/inventory.nix (import ./nix/tests/inventory-standin.nix)' \
   >target/nix-inventory.json
 echo "nix-check: nix/lib/inventory.nix on the stand-in -> target/nix-inventory.json"
+
+command=$(nix-instantiate "${nix_flags[@]}" --eval --strict --json \
+  --expr 'import ./nix/tests/tarball-standin.nix')
+if ! grep -Fq "command = ${command}" jobs/lab-orchestrator-exec.nomad; then
+  echo "nix-check: jobs/lab-orchestrator-exec.nomad does not run ${command}, which nix/tarball.nix ships" >&2
+  exit 1
+fi
+echo "nix-check: nix/tarball.nix evaluates; the exec jobspec runs ${command}"
 
 jar=target/lab-orchestrator.jar
 if [[ ! -f $jar ]]; then

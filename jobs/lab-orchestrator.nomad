@@ -15,6 +15,10 @@
 #          -var 'artifact_checksum=sha256:<hex>' \
 #          jobs/lab-orchestrator.nomad
 #      (`nomad job periodic force lab-orchestrator` starts a run now.)
+#
+# lab-orchestrator-exec.nomad is the same job run by the exec driver from the
+# flake's closure tarball; apart from how the task is started the two must
+# agree (JobspecTest checks it): change both.
 
 variable "datacenters" {
   type        = list(string)

@@ -11,9 +11,11 @@ import dev.laborchestrator.rollout.FencedPorts;
 import dev.laborchestrator.rollout.Gates;
 import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.HostState;
+import dev.laborchestrator.rollout.NodeMetaReporter;
 import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutEngine;
+import dev.laborchestrator.rollout.RolloutListener;
 import dev.laborchestrator.rollout.RolloutResult;
 import dev.laborchestrator.rollout.RolloutSettings;
 import dev.laborchestrator.rollout.RolloutState;
@@ -22,7 +24,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +49,9 @@ import picocli.CommandLine.Option;
     description =
         "Roll the fleet: each host is drained, rebuilt, rebooted, verified and re-enabled in plan order.")
 final class RunCommand extends ClusterCommand {
+  /** How long the end of a run waits for the last node metadata writes (the clearing of DONE). */
+  private static final Duration NODE_META_FLUSH = Duration.ofSeconds(10);
+
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -270,8 +278,19 @@ final class RunCommand extends ClusterCommand {
       context.out().println("Rollout " + rolloutId + " starting");
     }
     ConsoleReporter reporter = new ConsoleReporter(context.out(), Clock.system());
+    NodeMetaReporter nodeMeta =
+        new NodeMetaReporter(
+            session.nomad,
+            nodeIds(plan),
+            rolloutId,
+            Clock.system(),
+            line -> context.err().println("warning: " + line));
     RolloutEngine engine =
-        new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
+        new RolloutEngine(
+            ports,
+            RolloutSettings.from(session.config),
+            RolloutListener.all(List.of(reporter, nodeMeta)),
+            session.state);
     new Renewal(session, lease, fence, engine, renewer).schedule(Duration.ZERO);
 
     CountDownLatch finished = new CountDownLatch(1);
@@ -293,7 +312,11 @@ final class RunCommand extends ClusterCommand {
     Runtime.getRuntime().addShutdownHook(hook);
     RolloutResult result;
     try {
-      result = engine.run(plan, rolloutId, resume);
+      try {
+        result = engine.run(plan, rolloutId, resume);
+      } finally {
+        nodeMeta.close(NODE_META_FLUSH);
+      }
       if (engine.handoff().isEmpty()) {
         reporter.summary(result);
       }
@@ -499,6 +522,12 @@ final class RunCommand extends ClusterCommand {
                   + "); it counts as alive until its lock expires");
       return Optional.empty();
     }
+  }
+
+  private static Map<String, String> nodeIds(Plan plan) {
+    Map<String, String> ids = new HashMap<>();
+    plan.hosts().forEach(h -> h.node().ifPresent(n -> ids.put(h.hostname(), n.id())));
+    return ids;
   }
 
   static Set<String> busy(RolloutState state) {

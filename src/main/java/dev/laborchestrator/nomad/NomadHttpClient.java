@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.laborchestrator.config.OrchestratorConfig.ApiSettings;
 import dev.laborchestrator.http.HttpApi;
+import dev.laborchestrator.http.HttpApi.Exchange;
 import dev.laborchestrator.http.HttpApi.Retries;
 import dev.laborchestrator.http.HttpOptions;
 import dev.laborchestrator.http.JsonShapes;
@@ -18,11 +19,12 @@ import dev.laborchestrator.port.NomadNodes;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@link NomadNodes} over Nomad's HTTP API ({@code /v1/nodes}, {@code /v1/node/:id}, its {@code
- * allocations}, {@code drain} and {@code eligibility}). Reads and eligibility updates are retried
- * on transient failures; a drain is sent once.
+ * allocations}, {@code drain} and {@code eligibility}; {@code /v1/client/metadata}). Reads,
+ * eligibility and metadata updates are retried on transient failures; a drain is sent once.
  */
 public final class NomadHttpClient implements NomadNodes {
   private static final String[] NODE_FIELDS = {"ID", "Name", "Status"};
@@ -107,6 +109,19 @@ public final class NomadHttpClient implements NomadNodes {
     api.post(List.of("v1", "node", nodeId, "eligibility"), body, Retries.TRANSIENT_FAILURES);
   }
 
+  /**
+   * Sent through the server ({@code node_id}), which forwards it to the node's client; retried on
+   * transient failures, as a repeated write sets the same values.
+   */
+  @Override
+  public void setNodeMeta(String nodeId, Map<String, String> meta) {
+    Exchange exchange =
+        new Exchange(
+                "POST", List.of("v1", "client", "metadata"), Map.of(), new MetaBody(meta), Set.of())
+            .query("node_id", nodeId);
+    api.retry().run(() -> api.send(exchange, answer -> null));
+  }
+
   @Override
   public String forcePeriodicLaunch(String jobId) {
     return api.send(
@@ -141,6 +156,9 @@ public final class NomadHttpClient implements NomadNodes {
   record DrainSpec(
       @JsonProperty("Deadline") long deadline,
       @JsonProperty("IgnoreSystemJobs") boolean ignoreSystemJobs) {}
+
+  /** structs.NodeMetaApplyRequest: a null value unsets its key, so nulls are sent as such. */
+  record MetaBody(@JsonProperty("Meta") Map<String, String> meta) {}
 
   record EligibilityBody(@JsonProperty("Eligibility") String eligibility) {}
 }

@@ -1,6 +1,7 @@
 package dev.laborchestrator.port;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Nomad's node API as the controller uses it. Implementations turn HTTP and shape problems into
@@ -30,5 +31,17 @@ public interface NomadNodes {
    */
   default String forcePeriodicLaunch(String jobId) {
     throw new UnsupportedOperationException("forcing a periodic launch is not supported here");
+  }
+
+  /**
+   * {@code POST /v1/client/metadata?node_id=}: sets the node's dynamic metadata (Nomad 1.5+, needs
+   * {@code node:write}). Only the keys given change; a null value unsets its key. The node's client
+   * applies it and re-registers the node, so the write fails while the client is down. Idempotent.
+   *
+   * <p>A default that refuses, so that fakes which never show progress on the node need not
+   * implement it; callers treat any runtime exception as a failed write.
+   */
+  default void setNodeMeta(String nodeId, Map<String, String> meta) {
+    throw new UnsupportedOperationException("dynamic node metadata is not supported here");
   }
 }

@@ -704,6 +704,112 @@ final class Cluster {
         });
   }
 
+  // ---- dynamic node metadata ----
+
+  /**
+   * client/meta_endpoint.go {@code Apply} on the node's client (reached through a server with
+   * {@code node_id}): merges {@code changes} into the client's dynamic metadata (a null value
+   * unsets its key; a null for a key of the static meta is kept, so the removal persists) and
+   * triggers a re-registration, which {@link #tick} carries out. The reply is the client's view:
+   * merged Meta, Dynamic and Static.
+   *
+   * <p>Through a server, command/agent/meta_endpoint.go answers 404 with {@code ErrNoNodeConn} ("No
+   * path to node") while the client is not connected: here, while the node is down.
+   */
+  Map<String, Map<String, String>> applyNodeMeta(String nodeId, Map<String, String> changes) {
+    return locked(
+        c -> {
+          NodeModel node = connectedClient(nodeId);
+          Map<String, String> registered = node.clientMeta();
+          changes.forEach(
+              (k, v) -> {
+                boolean isStatic = registered.containsKey(k) && !node.dynamicMeta.containsKey(k);
+                if (v == null && !isStatic) {
+                  node.dynamicMeta.remove(k);
+                } else {
+                  node.dynamicMeta.put(k, v);
+                }
+                node.unregisteredMeta.put(k, v);
+              });
+          return nodeMetaReply(node);
+        });
+  }
+
+  /** client/meta_endpoint.go {@code Read}: the client's merged Meta, Dynamic and Static. */
+  Map<String, Map<String, String>> readNodeMeta(String nodeId) {
+    return locked(c -> nodeMetaReply(connectedClient(nodeId)));
+  }
+
+  /** The node whose client a server can forward a client RPC to. */
+  private NodeModel connectedClient(String nodeId) {
+    NodeModel node = byId.get(nodeId);
+    if (node == null) {
+      throw new ApiError(500, "Unknown node " + nodeId);
+    }
+    if (NodeModel.DOWN.equals(node.status)) {
+      throw new ApiError(404, "No path to node");
+    }
+    return node;
+  }
+
+  private static Map<String, Map<String, String>> nodeMetaReply(NodeModel node) {
+    Map<String, String> merged = node.clientMeta();
+    Map<String, String> statics = new LinkedHashMap<>(merged);
+    statics.keySet().removeAll(node.dynamicMeta.keySet());
+    Map<String, Map<String, String>> reply = new LinkedHashMap<>();
+    reply.put("Meta", merged);
+    reply.put("Dynamic", new LinkedHashMap<>(node.dynamicMeta));
+    reply.put("Static", statics);
+    return reply;
+  }
+
+  /** The node's Meta as the servers have it ({@code GET /v1/node/:id}). */
+  Map<String, String> nodeMeta(String name) {
+    lock.lock();
+    try {
+      return new LinkedHashMap<>(requireNamed(name).meta);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The client re-registers a node whose metadata changed (client.go {@code watchNodeUpdates} ->
+   * {@code retryRegisterNode}; several changes in a row make one registration). What a
+   * re-registration of a node that stays up changes, and what it does not:
+   *
+   * <ul>
+   *   <li>nomad/node_endpoint.go {@code Register} sets {@code StatusUpdatedAt} to the time of the
+   *       registration, and keeps the node's status ("Don't allow the Register method to update the
+   *       node status. Only the UpdateStatus method should be able to do this.");
+   *   <li>nomad/state/state_store.go {@code upsertNodeTxn} moves the node's ModifyIndex and the
+   *       nodes index, keeps eligibility, drain strategy, LastDrain and the node's Events, and adds
+   *       an Event ("Node re-registered") only when the node was {@code down}: none here.
+   * </ul>
+   *
+   * A node that is down registers its metadata when it comes back ({@link #comeBack}).
+   */
+  private void registerNodeMeta(NodeModel node, long now) {
+    if (node.unregisteredMeta.isEmpty() || NodeModel.DOWN.equals(node.status)) {
+      return;
+    }
+    commitNode(node);
+    node.statusUpdatedAt = now / 1000;
+    applyUnregisteredMeta(node);
+    record(
+        node,
+        SimEvent.Type.NODE_META_UPDATED,
+        new java.util.TreeMap<>(node.dynamicMeta).toString(),
+        now);
+  }
+
+  private static void applyUnregisteredMeta(NodeModel node) {
+    Map<String, String> merged = node.clientMeta();
+    node.meta.clear();
+    node.meta.putAll(merged);
+    node.unregisteredMeta.clear();
+  }
+
   // ---- autopilot ----
 
   void forceAutopilotUnhealthy(boolean unhealthy) {
@@ -725,6 +831,7 @@ final class Cluster {
       for (NodeModel node : byName.values()) {
         advanceReboot(node, now);
         advanceChecks(node, now);
+        registerNodeMeta(node, now);
       }
       advanceAllocs(now);
       for (NodeModel node : byName.values()) {
@@ -812,6 +919,9 @@ final class Cluster {
             : faultValue(node, SimFaults::returnsRevision)
                 .or(() -> Optional.ofNullable(reboot.revision));
     revision.ifPresent(r -> node.meta.put(NodeModel.META_REVISION, r));
+    // The client registers with the dynamic metadata it persisted (client/meta_endpoint.go
+    // stateDB.PutNodeMeta), including changes it could not register before it went down.
+    applyUnregisteredMeta(node);
     // A booted client registers afresh (client/client.go registerAndHeartbeat -> Node.Register,
     // status initializing); nomad/state/state_store.go upsertNodeTxn appends "Node re-registered"
     // because the stored node was down. ("Node reregistered by heartbeat", node_endpoint.go

@@ -55,6 +55,19 @@ final class NodeModel {
   /** The reason of Consul node maintenance on this host's agent; null while it is off. */
   String maintenanceReason;
 
+  /**
+   * Dynamic metadata the client holds (client/meta_endpoint.go {@code metaDynamic}): set through
+   * {@code /v1/client/metadata}, persisted by the client, so it outlives a reboot. A null value
+   * unsets a key of the static (agent configuration) meta.
+   */
+  final Map<String, String> dynamicMeta = new LinkedHashMap<>();
+
+  /**
+   * Meta changes the client has applied but not yet registered with the servers (null: removed).
+   * The client re-registers the node a moment later (client.go {@code watchNodeUpdates}).
+   */
+  final Map<String, String> unregisteredMeta = new LinkedHashMap<>();
+
   /** Null while the Consul agent is deregistered (the host is rebooting). */
   List<CheckModel> checks;
 
@@ -95,6 +108,20 @@ final class NodeModel {
   /** The Consul agent runs (and its HTTP API answers) from its return until the host goes down. */
   boolean agentRunning() {
     return checks != null;
+  }
+
+  /** The node's Meta as its client sees it: the registered Meta with the unregistered changes. */
+  Map<String, String> clientMeta() {
+    Map<String, String> merged = new LinkedHashMap<>(meta);
+    unregisteredMeta.forEach(
+        (k, v) -> {
+          if (v == null) {
+            merged.remove(k);
+          } else {
+            merged.put(k, v);
+          }
+        });
+    return merged;
   }
 
   String httpAddr() {

@@ -27,6 +27,7 @@ final class NomadApi extends ApiServer {
   static final String INVALID_METHOD = "Invalid method";
 
   private static final String NODE_PREFIX = "/v1/node/";
+  private static final String CLIENT_METADATA = "/v1/client/metadata";
   private static final String AUTOPILOT_HEALTH = "/v1/operator/autopilot/health";
   private static final String ALLOCATION_PREFIX = "/v1/allocation/";
   private static final String REBOOT_PREFIX = "/sim/v1/reboot/";
@@ -101,6 +102,9 @@ final class NomadApi extends ApiServer {
 
   @Override
   NodeModel namedNodeLocked(Cluster c, Call call) {
+    if (call.path().equals(CLIENT_METADATA) && call.param("node_id") != null) {
+      return c.nodeByIdLocked(call.param("node_id"));
+    }
     if (!call.path().startsWith(NODE_PREFIX)) {
       return null;
     }
@@ -170,6 +174,9 @@ final class NomadApi extends ApiServer {
       requireMethod(call, "PUT", "POST");
       return forcePeriodic(
           call, path.substring(JOB_PREFIX.length(), path.length() - PERIODIC_FORCE.length()));
+    }
+    if (path.equals(CLIENT_METADATA)) {
+      return clientMetadata(call);
     }
     if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
       return Reply.text(404, ""); // http.go handleRootFallthrough
@@ -361,6 +368,89 @@ final class NomadApi extends ApiServer {
             bodyNodeId.isEmpty() ? pathNodeId : bodyNodeId, stringField(body, "Eligibility"));
     return Reply.json(
         200, NomadViews.writeReply(result), Map.of("X-Nomad-Index", Long.toString(result.index())));
+  }
+
+  /**
+   * api-docs/client.mdx "Read / Update Dynamic Node Metadata", as a server agent answers them (the
+   * sim's API is a server without a client of its own, so {@code node_id} is needed:
+   * command/agent/meta_endpoint.go "No local Node and node_id not provided"). GET reads; PUT and
+   * POST apply a {@code structs.NodeMetaApplyRequest} whose {@code Meta} values are strings or null
+   * (unset); the query's node_id wins over the body's NodeID (http.go parseNode). Keys are checked
+   * as nomad/structs NodeMetaApplyRequest.Validate does. ACLs: node:read to read, node:write to
+   * apply (client/meta_endpoint.go); both of the sim's tokens carry them.
+   */
+  private Reply clientMetadata(Call call) {
+    String nodeId = call.param("node_id");
+    if ("GET".equals(call.method())) {
+      if (nodeId == null || nodeId.isEmpty()) {
+        throw new ApiError(400, "No local Node and node_id not provided");
+      }
+      return Reply.json(200, cluster.readNodeMeta(nodeId), Map.of());
+    }
+    requireMethod(call, "PUT", "POST");
+    JsonNode body = requestObject(jsonBody(call), "structs.NodeMetaApplyRequest");
+    if (nodeId == null || nodeId.isEmpty()) {
+      nodeId = stringField(body, "NodeID");
+    }
+    if (nodeId.isEmpty()) {
+      throw new ApiError(400, "No local Node and node_id not provided");
+    }
+    Map<String, String> changes = nullableStringMap(field(body, "Meta"));
+    if (changes.isEmpty()) {
+      throw new ApiError(400, "missing required Meta object");
+    }
+    for (String key : changes.keySet()) {
+      if (key.isEmpty()) {
+        throw new ApiError(400, "metadata keys must not be empty");
+      }
+      for (String part : key.split("\\.", -1)) {
+        if (!hclIdentifier(part)) {
+          throw new ApiError(
+              400,
+              "\"" + key + "\" is invalid; metadata keys must be valid dotted hcl identifiers");
+        }
+      }
+    }
+    return Reply.json(200, cluster.applyNodeMeta(nodeId, changes), Map.of());
+  }
+
+  /** {@code map[string]*string}: string values, or null for a key to unset. */
+  private static Map<String, String> nullableStringMap(JsonNode value) {
+    Map<String, String> map = new java.util.LinkedHashMap<>();
+    if (value == null || value.isNull()) {
+      return map;
+    }
+    if (!value.isObject()) {
+      throw typeError("Meta", "map[string]*string", value);
+    }
+    value
+        .fields()
+        .forEachRemaining(
+            entry -> {
+              JsonNode v = entry.getValue();
+              if (!v.isNull() && !v.isTextual()) {
+                throw typeError("Meta", "string", v);
+              }
+              map.put(entry.getKey(), v.isNull() ? null : v.asText());
+            });
+    return map;
+  }
+
+  /**
+   * hclsyntax.ValidIdentifier (hcl/v2 hclsyntax/spec.md "Identifiers"): a letter or underscore,
+   * then letters, digits, underscores and dashes.
+   */
+  static boolean hclIdentifier(String part) {
+    if (part.isEmpty()) {
+      return false;
+    }
+    int first = part.codePointAt(0);
+    if (!Character.isUnicodeIdentifierStart(first) && first != '_') {
+      return false;
+    }
+    return part.codePoints()
+        .skip(1)
+        .allMatch(cp -> Character.isUnicodeIdentifierPart(cp) || cp == '-');
   }
 
   private static String strip(String rest, String suffix) {

@@ -73,6 +73,12 @@ public record SimEvent(
      * revision it will come back ({@code revision <rev>}, {@code rollback to <rev>}).
      */
     REBOOT_STARTED,
+    /**
+     * The node re-registered with changed dynamic metadata ({@code /v1/client/metadata}); detail:
+     * its dynamic metadata after the change, sorted by key, e.g. {@code
+     * {lab.rollout.state=DRAINING}}.
+     */
+    NODE_META_UPDATED,
     /** Detail: the new Nomad status. */
     STATUS_CHANGED,
     CHECKS_CHANGED,

@@ -258,6 +258,14 @@ public final class SimLab implements AutoCloseable {
     return cluster.state(name);
   }
 
+  /**
+   * A node's Meta as the Nomad servers have it ({@code GET /v1/node/:id}): static meta and the
+   * dynamic metadata its client has registered.
+   */
+  public Map<String, String> nodeMeta(String name) {
+    return cluster.nodeMeta(name);
+  }
+
   /** The record, in order. */
   public List<SimEvent> events() {
     return cluster.events();

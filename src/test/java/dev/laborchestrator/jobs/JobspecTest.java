@@ -17,6 +17,12 @@ import org.junit.jupiter.api.Test;
  */
 class JobspecTest {
   private static final Path JOBSPEC = Path.of("jobs/lab-orchestrator.nomad");
+  private static final Path EXEC_JOBSPEC = Path.of("jobs/lab-orchestrator-exec.nomad");
+
+  /** What the exec jobspec may change: how the task is started. */
+  private static final List<String> HOW_IT_STARTS =
+      List.of("driver", "config", "artifact", "constraint");
+
   private static final Path POLICY = Path.of("jobs/lab-orchestrator.policy.hcl");
   private static final String VARIABLES_PATH = "nomad/jobs/lab-orchestrator";
 
@@ -24,14 +30,74 @@ class JobspecTest {
   private static Map<String, Object> group;
   private static Map<String, Object> task;
   private static Map<String, Object> policy;
+  private static Map<String, Object> execJob;
+  private static Map<String, Object> execTask;
 
   @BeforeAll
   static void parse() throws Exception {
-    Map<String, Object> spec = new HCLParser().parse(JOBSPEC.toFile(), "UTF-8");
-    job = map(map(spec, "job"), "lab-orchestrator");
+    job = job(JOBSPEC);
     group = map(map(job, "group"), "orchestrator");
     task = map(map(group, "task"), "lab-orchestrator");
     policy = new HCLParser().parse(POLICY.toFile(), "UTF-8");
+    execJob = job(EXEC_JOBSPEC);
+    execTask = map(map(map(map(execJob, "group"), "orchestrator"), "task"), "lab-orchestrator");
+  }
+
+  private static Map<String, Object> job(Path jobspec) throws Exception {
+    Map<String, Object> spec = new HCLParser().parse(jobspec.toFile(), "UTF-8");
+    return map(map(spec, "job"), "lab-orchestrator");
+  }
+
+  /**
+   * The exec jobspec is the same job (periodic, restart and reschedule, identity, env, templates,
+   * resources, kill timeout) but for how the task starts; HCL cannot share them, so this pins it.
+   */
+  @Test
+  void theExecJobspecIsTheSameJobButForHowTheTaskStarts() {
+    assertThat(withoutHowItStarts(execJob)).isEqualTo(withoutHowItStarts(job));
+  }
+
+  @Test
+  void theExecJobspecRunsTheWrapperOfTheUnpackedClosureWithTheSameArguments() {
+    assertThat(execTask.get("driver")).isEqualTo("exec");
+    Map<String, Object> config = map(execTask, "config");
+    assertThat(config.get("command")).isEqualTo("/bin/lab-orchestrator");
+    assertThat(config.get("args")).isEqualTo(map(task, "config").get("args"));
+    // the java driver's jvm_options, for the java launcher in the closure
+    assertThat(map(task, "config").get("jvm_options"))
+        .asInstanceOf(LIST)
+        .containsExactly("-Xmx256m");
+    assertThat(map(execTask, "env").get("JDK_JAVA_OPTIONS")).isEqualTo("-Xmx256m");
+  }
+
+  @Test
+  void theExecJobspecUnpacksTheChecksummedTarballAtTheRootOfTheChroot() {
+    Map<String, Object> artifact = map(execTask, "artifact");
+    // The task directory is the chroot's root: the closure's nix/store lands at /nix/store.
+    assertThat(artifact.get("destination")).isEqualTo(".");
+    assertThat(artifact).doesNotContainKey("mode");
+    Map<String, Object> options = map(artifact, "options");
+    assertThat(options.get("archive")).isEqualTo("tar.gz");
+    assertThat(options).containsKey("checksum");
+    assertThat(map(execTask, "constraint").get("attribute")).asString().contains("attr.cpu.arch");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> withoutHowItStarts(Map<String, Object> job) {
+    Map<String, Object> copy = deepCopy(job);
+    Map<String, Object> task =
+        map(map(map(map(copy, "group"), "orchestrator"), "task"), "lab-orchestrator");
+    HOW_IT_STARTS.forEach(task::remove);
+    ((Map<String, Object>) task.get("env")).remove("JDK_JAVA_OPTIONS");
+    return copy;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> deepCopy(Map<String, Object> map) {
+    Map<String, Object> copy = new java.util.LinkedHashMap<>();
+    map.forEach(
+        (k, v) -> copy.put(k, v instanceof Map<?, ?> m ? deepCopy((Map<String, Object>) m) : v));
+    return copy;
   }
 
   @Test

@@ -246,6 +246,60 @@ class NomadHttpClientTest {
   }
 
   @Test
+  void setNodeMetaPostsTheMetaThroughTheServerWithNullsToUnset() {
+    nomad.stubFor(
+        post(urlPathEqualTo("/v1/client/metadata"))
+            .willReturn(okJson(Fixtures.read("nomad/client-metadata-response.json"))));
+    Map<String, String> meta = new java.util.LinkedHashMap<>();
+    meta.put("lab.rollout.state", "DRAINING");
+    meta.put("lab.rollout.since", null);
+
+    client.setNodeMeta(NODE_ID, meta);
+
+    nomad.verify(
+        1,
+        postRequestedFor(urlEqualTo("/v1/client/metadata?node_id=" + NODE_ID))
+            .withHeader("X-Nomad-Token", equalTo(TOKEN))
+            .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8"))
+            .withRequestBody(
+                equalToJson(
+                    "{\"Meta\":{\"lab.rollout.state\":\"DRAINING\","
+                        + "\"lab.rollout.since\":null}}")));
+  }
+
+  @Test
+  void setNodeMetaIsRetriedOnATransientFailure() {
+    nomad.stubFor(
+        post(urlPathEqualTo("/v1/client/metadata"))
+            .inScenario("meta")
+            .whenScenarioStateIs(Scenario.STARTED)
+            .willReturn(aResponse().withStatus(503))
+            .willSetStateTo("up"));
+    nomad.stubFor(
+        post(urlPathEqualTo("/v1/client/metadata"))
+            .inScenario("meta")
+            .whenScenarioStateIs("up")
+            .willReturn(okJson(Fixtures.read("nomad/client-metadata-response.json"))));
+
+    client.setNodeMeta(NODE_ID, Map.of("lab.rollout.state", "DONE"));
+
+    nomad.verify(2, postRequestedFor(urlEqualTo("/v1/client/metadata?node_id=" + NODE_ID)));
+  }
+
+  @Test
+  void setNodeMetaOnANodeWithoutAConnectedClientFails() {
+    // command/agent/meta_endpoint.go nodeMetaApply: ErrNoNodeConn is answered 404.
+    nomad.stubFor(
+        post(urlPathEqualTo("/v1/client/metadata"))
+            .willReturn(aResponse().withStatus(404).withBody("No path to node")));
+
+    assertThatThrownBy(() -> client.setNodeMeta(NODE_ID, Map.of("lab.rollout.state", "REBOOTING")))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("404")
+        .hasMessageNotContaining(TOKEN);
+  }
+
+  @Test
   void setEligibilitySendsEligibleOrIneligible() {
     nomad.stubFor(
         post(NODE_PATH + "/eligibility")
