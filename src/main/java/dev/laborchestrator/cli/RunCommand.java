@@ -12,15 +12,19 @@ import dev.laborchestrator.rollout.HostState;
 import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutEngine;
+import dev.laborchestrator.rollout.RolloutListener;
 import dev.laborchestrator.rollout.RolloutResult;
 import dev.laborchestrator.rollout.RolloutSettings;
 import dev.laborchestrator.rollout.RolloutState;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -58,6 +62,22 @@ final class RunCommand extends ClusterCommand {
       description =
           "wait this long for another rollout's lock instead of exiting with code 3 (e.g. 2m)")
   String waitForLock;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "write a JSON report of the run to FILE (schema: schemas/report.schema.json in the jar)")
+  Path report;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description = "serve /metrics on PORT while the run lasts (overrides metrics.port)")
+  Integer metricsPort;
+
+  /** Notifications, metrics and the report: set up before the lock, closed when the run ends. */
+  private Operator operator = Operator.NONE;
 
   RunCommand(Main.Context context) {
     super(context);
@@ -99,10 +119,22 @@ final class RunCommand extends ClusterCommand {
         && !retryFailed) {
       return refuseFailed(previous.get());
     }
+    operator = Operator.open(session.config, metricsPort, report, context.err());
+    try {
+      return locked(session, plan, previous, lockWait);
+    } finally {
+      operator.close();
+      operator = Operator.NONE;
+    }
+  }
+
+  private int locked(Session session, Plan plan, Optional<RolloutState> previous, Duration lockWait)
+      throws InterruptedException {
     Optional<RolloutLock.Lease> lease = acquire(session, lockWait);
     if (lease.isEmpty()) {
       return ExitCodes.LOCKED;
     }
+    operator.lockHeld(true);
     ScheduledExecutorService renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -122,6 +154,7 @@ final class RunCommand extends ClusterCommand {
       renewer.shutdownNow();
       try {
         session.lock.release(lease.get());
+        operator.lockHeld(false);
       } catch (ApiException e) {
         context
             .err()
@@ -192,8 +225,9 @@ final class RunCommand extends ClusterCommand {
       context.out().println("Rollout " + rolloutId + " starting");
     }
     ConsoleReporter reporter = new ConsoleReporter(context.out(), Clock.system());
+    RolloutListener listener = operator.listening(reporter);
     RolloutEngine engine =
-        new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
+        new RolloutEngine(ports, RolloutSettings.from(session.config), listener, session.state);
     Duration period = session.config.lockTtl().dividedBy(3);
     renewer.scheduleAtFixedRate(
         () -> renew(session, lease, engine),
@@ -219,9 +253,14 @@ final class RunCommand extends ClusterCommand {
             "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     RolloutResult result;
+    Instant startedAt = Instant.now();
+    listener.started(rolloutId, startingStates(plan, resume), resume != null);
     try {
       result = engine.run(plan, rolloutId, resume);
       reporter.summary(result);
+      listener.finished(result);
+      operator.writeReport(
+          result, session.config.rebuild().expectRevision(), startedAt, Instant.now());
     } finally {
       finished.countDown();
       try {
@@ -310,6 +349,19 @@ final class RunCommand extends ClusterCommand {
             Math.min(2000, Math.max(1, Duration.between(Instant.now(), until).toMillis())));
       }
     }
+  }
+
+  /** Every planned host and the state it starts this run in. */
+  private static Map<String, HostState> startingStates(Plan plan, RolloutState resume) {
+    Map<String, HostState> states = new LinkedHashMap<>();
+    for (Plan.PlannedHost host : plan.hosts()) {
+      HostState state =
+          resume == null
+              ? HostState.PENDING
+              : resume.host(host.hostname()).map(HostCheckpoint::state).orElse(HostState.PENDING);
+      states.put(host.hostname(), state);
+    }
+    return states;
   }
 
   static Set<String> busy(RolloutState state) {

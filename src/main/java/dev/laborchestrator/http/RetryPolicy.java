@@ -110,6 +110,7 @@ public final class RetryPolicy {
   private Long pauseBeforeRetry(Integer failedAttempts, Either<Throwable, Object> outcome) {
     Duration pause = backoffAfter(failedAttempts);
     Throwable failure = outcome.isLeft() ? outcome.getLeft() : null;
+    HttpApi.retrying();
     LOG.warn(
         "{}; retrying in {} ms (attempt {} of {})",
         failure == null ? "unexpected result" : failure.getMessage(),
