@@ -81,6 +81,20 @@ job "lab-orchestrator" {
       unlimited = false
     }
 
+    # /metrics while a rollout runs, on a dynamic port. Registered as a Nomad
+    # service so Prometheus finds it with nomad_sd_configs; a batch job can end
+    # between two scrapes, so set metrics.pushgateway in the config as well.
+    network {
+      port "metrics" {}
+    }
+
+    service {
+      provider = "nomad"
+      name     = "lab-orchestrator-metrics"
+      port     = "metrics"
+      tags     = ["metrics"]
+    }
+
     task "lab-orchestrator" {
       driver = "java"
 
@@ -108,7 +122,10 @@ job "lab-orchestrator" {
       config {
         jar_path    = "local/lab-orchestrator.jar"
         jvm_options = ["-Xmx256m"]
-        args        = ["run", "--config", "${NOMAD_SECRETS_DIR}/config.yaml"]
+        args = [
+          "run", "--config", "${NOMAD_SECRETS_DIR}/config.yaml",
+          "--metrics-port", "${NOMAD_PORT_metrics}",
+        ]
       }
 
       # NOMAD_TOKEN: the workload identity, which the job's ACL policy

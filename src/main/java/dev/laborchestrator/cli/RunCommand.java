@@ -19,6 +19,7 @@ import dev.laborchestrator.rollout.RolloutListener;
 import dev.laborchestrator.rollout.RolloutResult;
 import dev.laborchestrator.rollout.RolloutSettings;
 import dev.laborchestrator.rollout.RolloutState;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -72,6 +74,22 @@ final class RunCommand extends ClusterCommand {
 
   /** The handoff of this run's own node, made under the lock; the successor starts after it. */
   private RolloutState.Handoff handedOver;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "write a JSON report of the run to FILE (schema: schemas/report.schema.json in the jar)")
+  Path report;
+
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "PORT",
+      description = "serve /metrics on PORT while the run lasts (overrides metrics.port)")
+  Integer metricsPort;
+
+  /** Notifications, metrics and the report: set up before the lock, closed when the run ends. */
+  private Operator operator = Operator.NONE;
 
   RunCommand(Main.Context context) {
     super(context);
@@ -119,6 +137,17 @@ final class RunCommand extends ClusterCommand {
       // A successor may start before its predecessor has let go of the lock.
       lockWait = session.config.lockTtl().multipliedBy(2);
     }
+    operator = Operator.open(session.config, metricsPort, report, context.err());
+    try {
+      return locked(session, plan, previous, lockWait);
+    } finally {
+      operator.close();
+      operator = Operator.NONE;
+    }
+  }
+
+  private int locked(Session session, Plan plan, Optional<RolloutState> previous, Duration lockWait)
+      throws InterruptedException {
     Clock clock = Clock.system();
     Optional<Acquired> acquired = acquire(session, lockWait, clock);
     if (acquired.isEmpty()) {
@@ -126,6 +155,7 @@ final class RunCommand extends ClusterCommand {
     }
     Optional<RolloutLock.Lease> lease = Optional.of(acquired.get().lease());
     Fence fence = new Fence(clock, session.config.lockTtl(), acquired.get().sentAt());
+    operator.lockHeld(true);
     ScheduledExecutorService renewer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -146,6 +176,7 @@ final class RunCommand extends ClusterCommand {
       renewer.shutdownNow();
       try {
         session.lock.release(lease.get());
+        operator.lockHeld(false);
       } catch (ApiException e) {
         context
             .err()
@@ -285,12 +316,10 @@ final class RunCommand extends ClusterCommand {
             rolloutId,
             Clock.system(),
             line -> context.err().println("warning: " + line));
+    RolloutListener listener =
+        operator.listening(RolloutListener.all(List.of(reporter, nodeMeta)));
     RolloutEngine engine =
-        new RolloutEngine(
-            ports,
-            RolloutSettings.from(session.config),
-            RolloutListener.all(List.of(reporter, nodeMeta)),
-            session.state);
+        new RolloutEngine(ports, RolloutSettings.from(session.config), listener, session.state);
     new Renewal(session, lease, fence, engine, renewer).schedule(Duration.ZERO);
 
     CountDownLatch finished = new CountDownLatch(1);
@@ -311,6 +340,8 @@ final class RunCommand extends ClusterCommand {
             "shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     RolloutResult result;
+    Instant startedAt = Instant.now();
+    listener.started(rolloutId, startingStates(plan, resume), resume != null);
     try {
       try {
         result = engine.run(plan, rolloutId, resume);
@@ -320,6 +351,9 @@ final class RunCommand extends ClusterCommand {
       if (engine.handoff().isEmpty()) {
         reporter.summary(result);
       }
+      listener.finished(result);
+      operator.writeReport(
+          result, session.config.rebuild().expectRevision(), startedAt, Instant.now());
     } finally {
       finished.countDown();
       try {
@@ -528,6 +562,17 @@ final class RunCommand extends ClusterCommand {
     Map<String, String> ids = new HashMap<>();
     plan.hosts().forEach(h -> h.node().ifPresent(n -> ids.put(h.hostname(), n.id())));
     return ids;
+  /** Every planned host and the state it starts this run in. */
+  private static Map<String, HostState> startingStates(Plan plan, RolloutState resume) {
+    Map<String, HostState> states = new LinkedHashMap<>();
+    for (Plan.PlannedHost host : plan.hosts()) {
+      HostState state =
+          resume == null
+              ? HostState.PENDING
+              : resume.host(host.hostname()).map(HostCheckpoint::state).orElse(HostState.PENDING);
+      states.put(host.hostname(), state);
+    }
+    return states;
   }
 
   static Set<String> busy(RolloutState state) {

@@ -1,10 +1,12 @@
 package dev.laborchestrator.cli;
 
+import dev.laborchestrator.report.RolloutReport;
 import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.RolloutState;
 import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** Prints the recorded rollout state and who holds the lock; changes nothing. */
 @Command(
@@ -13,12 +15,28 @@ import picocli.CommandLine.Command;
     description =
         "Show the recorded rollout (from Nomad Variables) and the lock holder; changes nothing.")
 final class StatusCommand extends ClusterCommand {
+  @Option(
+      names = "--json",
+      description =
+          "print the recorded rollout as JSON (schema: schemas/report.schema.json in the jar)")
+  boolean json;
+
   StatusCommand(Main.Context context) {
     super(context);
   }
 
   @Override
   int run(Session session) {
+    if (json) {
+      Optional<RolloutState> recorded = session.state.load();
+      if (recorded.isEmpty()) {
+        context.err().println("No rollout recorded.");
+        return ExitCodes.FAILED;
+      }
+      context.out().print(RolloutReport.ofCheckpoint(recorded.get()).toJson());
+      context.out().flush();
+      return ExitCodes.DONE;
+    }
     session
         .lock
         .holder()

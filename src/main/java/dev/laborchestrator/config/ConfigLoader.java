@@ -95,7 +95,9 @@ public final class ConfigLoader {
         ineligibleHosts(raw.ineligibleHosts()),
         onUnhealthy(raw.onUnhealthy()),
         raw.consulMaintenance() != null && raw.consulMaintenance(),
-        lockTtl(raw.lock()));
+        lockTtl(raw.lock()),
+        OperatorKeys.notifications(raw.notifications()),
+        OperatorKeys.metrics(raw.metrics()));
   }
 
   private ApiSettings api(String key, RawApi raw, ApiEnv names, String fallback, Path base) {
@@ -333,7 +335,20 @@ public final class ConfigLoader {
       String ineligibleHosts,
       String onUnhealthy,
       Boolean consulMaintenance,
-      RawLock lock) {}
+      RawLock lock,
+      @com.fasterxml.jackson.annotation.JsonProperty("notify") List<RawNotify> notifications,
+      RawMetrics metrics) {}
+
+  record RawNotify(String url, String format, List<String> events) {
+    @Override
+    public String toString() {
+      return "RawNotify[format=" + format + ", events=" + events + "]";
+    }
+  }
+
+  record RawMetrics(Integer port, RawPushgateway pushgateway) {}
+
+  record RawPushgateway(String url, String job) {}
 
   record RawLock(String ttl) {}
 

@@ -3,6 +3,7 @@ package dev.laborchestrator.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The controller's configuration after loading: defaults applied, durations parsed, paths resolved.
@@ -20,7 +21,14 @@ public record OrchestratorConfig(
     IneligibleHosts ineligibleHosts,
     OnUnhealthy onUnhealthy,
     boolean consulMaintenance,
-    Duration lockTtl) {
+    Duration lockTtl,
+    List<NotifySettings> notifications,
+    MetricsSettings metrics) {
+
+  public OrchestratorConfig {
+    notifications = notifications == null ? List.of() : List.copyOf(notifications);
+    metrics = metrics == null ? MetricsSettings.OFF : metrics;
+  }
 
   /**
    * Address, token and TLS settings of one API. The token never appears in {@link #toString()}. The
@@ -176,5 +184,82 @@ public record OrchestratorConfig(
     SKIP,
     /** Update it too, and leave it ineligible afterwards. */
     UPDATE
+  }
+
+  // --- notifications and metrics (issue 10) ---
+
+  /**
+   * One notification target. The URL may carry a secret (a Slack webhook's path, an ntfy topic,
+   * user:password): {@link #toString()} and {@link #redactedUrl()} show only scheme, host and port.
+   */
+  public record NotifySettings(java.net.URI url, NotifyFormat format, Set<NotifyEvent> events) {
+    public NotifySettings {
+      events = Set.copyOf(events);
+    }
+
+    /** {@code https://hooks.example.com:443/…}: enough to tell targets apart, no secret. */
+    public String redactedUrl() {
+      return url.getScheme()
+          + "://"
+          + url.getHost()
+          + (url.getPort() < 0 ? "" : ":" + url.getPort())
+          + "/…";
+    }
+
+    @Override
+    public String toString() {
+      return "NotifySettings[url="
+          + redactedUrl()
+          + ", format="
+          + format
+          + ", events="
+          + events
+          + "]";
+    }
+  }
+
+  /** How a notification is written: JSON per the published schema, a Slack webhook, ntfy. */
+  public enum NotifyFormat {
+    JSON,
+    SLACK,
+    NTFY
+  }
+
+  /** The moments of a rollout a notification can be sent for. */
+  public enum NotifyEvent {
+    STARTED("started"),
+    HOST_DONE("host-done"),
+    HOST_FAILED("host-failed"),
+    PAUSED("paused"),
+    DONE("done");
+
+    private final String wire;
+
+    NotifyEvent(String wire) {
+      this.wire = wire;
+    }
+
+    /** The name in the config and in the JSON payload: {@code host-done}. */
+    public String wire() {
+      return wire;
+    }
+  }
+
+  /**
+   * The {@code /metrics} endpoint and an optional Pushgateway.
+   *
+   * @param port where {@code /metrics} listens while a run lasts; null: no endpoint
+   * @param pushgateway null: no push
+   */
+  public record MetricsSettings(Integer port, Pushgateway pushgateway) {
+    public static final MetricsSettings OFF = new MetricsSettings(null, null);
+  }
+
+  /** A Prometheus Pushgateway: {@code address} as {@code host:port}, with its scheme. */
+  public record Pushgateway(java.net.URI url, String job) {
+    @Override
+    public String toString() {
+      return "Pushgateway[url=" + url.getScheme() + "://" + url.getHost() + ", job=" + job + "]";
+    }
   }
 }

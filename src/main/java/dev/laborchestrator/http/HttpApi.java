@@ -75,6 +75,25 @@ public final class HttpApi {
   private final HttpOptions options;
   private final OkHttpClient client;
 
+  private static volatile ApiCallObserver observer = ApiCallObserver.NONE;
+  private static final ThreadLocal<String> LAST_API = new ThreadLocal<>();
+
+  /** Where every attempt and retry of every API in this process is reported (metrics). */
+  public static void observe(ApiCallObserver replacement) {
+    observer = replacement == null ? ApiCallObserver.NONE : replacement;
+  }
+
+  /** A retry is about to happen on this thread: of the API whose exchange just failed here. */
+  static void retrying() {
+    String api = LAST_API.get();
+    observer.retry(api == null ? "unknown" : api);
+  }
+
+  /** {@code nomad} for {@code X-Nomad-Index}, {@code consul} for {@code X-Consul-Index}. */
+  private String apiName() {
+    return indexHeader.toLowerCase(java.util.Locale.ROOT).replace("x-", "").replace("-index", "");
+  }
+
   private HttpApi(Builder builder) {
     this.address = builder.address == null ? null : builder.address.strip();
     this.socket = unixSocket(address);
@@ -339,7 +358,9 @@ public final class HttpApi {
     String path = request.url().encodedPath();
     Call call = client.newCall(request);
     call.timeout().timeout(request.tag(Deadlines.class).call().toMillis(), TimeUnit.MILLISECONDS);
+    LAST_API.set(apiName());
     try (Response response = call.execute()) {
+      observer.attempt(apiName(), response.code() / 100 + "xx");
       String body = response.body() == null ? "" : response.body().string();
       if (!response.isSuccessful() && !answering.contains(response.code())) {
         throw redacted(
@@ -356,6 +377,7 @@ public final class HttpApi {
               ? ApiException.unreachable(method, path, e)
               : ApiException.tls(method, path, kind, e));
     } catch (IOException e) {
+      observer.attempt(apiName(), "error");
       throw redacted(ApiException.unreachable(method, path, reported(e)));
     }
   }

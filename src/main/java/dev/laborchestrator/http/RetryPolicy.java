@@ -162,6 +162,7 @@ public final class RetryPolicy {
   private Long pauseBeforeRetry(Integer failedAttempts, Either<Throwable, Object> outcome) {
     Duration pause = backoffAfter(failedAttempts);
     Throwable failure = outcome.isLeft() ? outcome.getLeft() : null;
+    HttpApi.retrying();
     if (firstOfItsKind(failure)) {
       notices.accept(
           (failure == null ? "unexpected result" : failure.getMessage())

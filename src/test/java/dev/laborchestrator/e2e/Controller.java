@@ -86,6 +86,10 @@ final class Controller {
         "no line matching " + line + " within " + timeout + "; output so far:\n" + read(stdout));
   }
 
+  boolean alive() {
+    return process.isAlive();
+  }
+
   /** SIGKILL: the process gets no chance to clean up. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

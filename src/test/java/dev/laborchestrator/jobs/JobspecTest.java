@@ -155,6 +155,18 @@ class JobspecTest {
   }
 
   @Test
+  void registersItsMetricsPortAsANomadServiceAndPassesItIn() {
+    assertThat(map(map(group, "network"), "port")).containsKey("metrics");
+    Map<String, Object> service = map(group, "service");
+    assertThat(service.get("provider")).isEqualTo("nomad");
+    assertThat(service.get("port")).isEqualTo("metrics");
+    List<?> args = (List<?>) map(task, "config").get("args");
+    int flag = args.indexOf("--metrics-port");
+    assertThat(flag).as("args pass --metrics-port").isNotNegative();
+    assertThat(args.get(flag + 1)).asString().contains("NOMAD_PORT_metrics");
+  }
+
+  @Test
   void policyLetsTheJobDrainNodesAndKeepStateUnderItsOwnVariablesPath() {
     assertThat(map(policy, "node").get("policy")).isEqualTo("write");
     Map<String, Object> paths =
