@@ -562,6 +562,8 @@ final class RunCommand extends ClusterCommand {
     Map<String, String> ids = new HashMap<>();
     plan.hosts().forEach(h -> h.node().ifPresent(n -> ids.put(h.hostname(), n.id())));
     return ids;
+  }
+
   /** Every planned host and the state it starts this run in. */
   private static Map<String, HostState> startingStates(Plan plan, RolloutState resume) {
     Map<String, HostState> states = new LinkedHashMap<>();

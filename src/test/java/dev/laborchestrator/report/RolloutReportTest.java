@@ -102,7 +102,8 @@ class RolloutReportTest {
             updated,
             "rev-1",
             false,
-            null);
+            null,
+            0);
     RolloutState state =
         new RolloutState("r-2", RolloutState.Status.DONE, null, T0, updated, List.of(done));
 
