@@ -70,6 +70,18 @@ job "lab-orchestrator" {
       unlimited = false
     }
 
+    # /metrics while a rollout runs (as in lab-orchestrator.nomad).
+    network {
+      port "metrics" {}
+    }
+
+    service {
+      provider = "nomad"
+      name     = "lab-orchestrator-metrics"
+      port     = "metrics"
+      tags     = ["metrics"]
+    }
+
     task "lab-orchestrator" {
       driver = "exec"
 
@@ -100,7 +112,10 @@ job "lab-orchestrator" {
 
       config {
         command = "/bin/lab-orchestrator"
-        args    = ["run", "--config", "${NOMAD_SECRETS_DIR}/config.yaml"]
+        args = [
+          "run", "--config", "${NOMAD_SECRETS_DIR}/config.yaml",
+          "--metrics-port", "${NOMAD_PORT_metrics}",
+        ]
       }
 
       identity {

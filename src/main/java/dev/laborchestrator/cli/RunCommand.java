@@ -27,8 +27,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -316,8 +316,7 @@ final class RunCommand extends ClusterCommand {
             rolloutId,
             Clock.system(),
             line -> context.err().println("warning: " + line));
-    RolloutListener listener =
-        operator.listening(RolloutListener.all(List.of(reporter, nodeMeta)));
+    RolloutListener listener = operator.listening(RolloutListener.all(List.of(reporter, nodeMeta)));
     RolloutEngine engine =
         new RolloutEngine(ports, RolloutSettings.from(session.config), listener, session.state);
     new Renewal(session, lease, fence, engine, renewer).schedule(Duration.ZERO);
