@@ -99,6 +99,9 @@ final class RunCommand extends ClusterCommand {
         && !retryFailed) {
       return refuseFailed(previous.get());
     }
+    if (outsideWindow(session, plan, previous)) {
+      return ExitCodes.DONE;
+    }
     Optional<RolloutLock.Lease> lease = acquire(session, lockWait);
     if (lease.isEmpty()) {
       return ExitCodes.LOCKED;
@@ -193,7 +196,8 @@ final class RunCommand extends ClusterCommand {
     }
     ConsoleReporter reporter = new ConsoleReporter(context.out(), Clock.system());
     RolloutEngine engine =
-        new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state);
+        new RolloutEngine(ports, RolloutSettings.from(session.config), reporter, session.state)
+            .withStartHold(Holds.of(session, context.env()));
     Duration period = session.config.lockTtl().dividedBy(3);
     renewer.scheduleAtFixedRate(
         () -> renew(session, lease, engine),
@@ -239,7 +243,51 @@ final class RunCommand extends ClusterCommand {
                   + "the next run resumes it.");
       return ExitCodes.FAILED;
     }
+    if (engine.heldStop().isPresent() && result.failed().isEmpty()) {
+      long left = result.hosts().stream().filter(h -> !h.state().terminal()).count();
+      context
+          .out()
+          .println(
+              "Paused: "
+                  + engine.heldStop().get()
+                  + ". "
+                  + left
+                  + (left == 1 ? " host is" : " hosts are")
+                  + " left; the checkpoint is kept and the next run resumes the rollout.");
+      return ExitCodes.DONE;
+    }
     return result.succeeded() ? ExitCodes.DONE : ExitCodes.FAILED;
+  }
+
+  /**
+   * Outside the maintenance window a run changes nothing, not even the lock: it says when the
+   * window opens and exits 0, so that a periodic job may start it as often as it likes.
+   */
+  private boolean outsideWindow(Session session, Plan plan, Optional<RolloutState> previous) {
+    var window = session.config.holds().window();
+    if (window == null) {
+      return false;
+    }
+    Instant now = Holds.windowClock(context.env()).now();
+    if (window.contains(now)) {
+      return false;
+    }
+    long left =
+        previous
+            .filter(s -> s.status() == RolloutState.Status.RUNNING)
+            .map(s -> s.hosts().stream().filter(h -> !h.state().terminal()).count())
+            .orElse(plan.hosts().stream().filter(h -> !h.skipped()).count());
+    context
+        .out()
+        .println(
+            "Paused: outside the "
+                + Holds.describe(window, now)
+                    .replaceFirst("^Maintenance window", "maintenance window")
+                + ". Nothing was started; "
+                + left
+                + (left == 1 ? " host is" : " hosts are")
+                + " left for a run inside the window.");
+    return true;
   }
 
   private void renew(Session session, RolloutLock.Lease lease, RolloutEngine engine) {
