@@ -143,6 +143,10 @@ class WindowPauseIT {
     assertThat(outside.stdout()).contains("Nothing was started");
     assertThat(drained(lab)).isEqualTo(startedBeforeClose);
 
+    Controller.Run plan = cli(env, "plan");
+    assertThat(plan.stdout())
+        .contains("Maintenance window: sat 02:00-06:00 UTC, next opens 2026-12-12T02:00Z");
+
     Files.writeString(now, "2026-12-12T02:00:00Z");
     Controller.Run next = cli(env, "run");
     assertThat(next.exitCode()).as(next.all()).isZero();
