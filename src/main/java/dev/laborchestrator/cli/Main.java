@@ -38,6 +38,8 @@ public final class Main implements Runnable {
     line.addSubcommand(new StatusCommand(context));
     line.addSubcommand(new ResetCommand(context));
     line.addSubcommand(new UnlockCommand(context));
+    line.addSubcommand(new PauseCommand(context));
+    line.addSubcommand(new ResumeCommand(context));
     line.addSubcommand(new CheckInventoryCommand(context));
     line.setOut(new PrintWriter(context.out(), true));
     line.setErr(new PrintWriter(context.err(), true));
@@ -49,7 +51,7 @@ public final class Main implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "name a command: plan, run, status, reset, unlock, demo or check-inventory");
+        "name a command: plan, run, status, pause, resume, reset, unlock, demo or check-inventory");
   }
 
   /** Streams and environment of one invocation. */

@@ -16,6 +16,16 @@ final class PlanCommand extends ClusterCommand {
   @Override
   int run(Session session) {
     session.plan(Set.of()).describe().forEach(context.out()::println);
+    var window = session.config.holds().window();
+    if (window != null) {
+      context.out().println(Holds.describe(window, Holds.windowClock(context.env()).now()));
+    }
+    session
+        .pause
+        .read(dev.laborchestrator.port.BlockingQuery.NONE)
+        .value()
+        .ifPresent(
+            p -> context.out().println("Rollouts are " + p + " ('lab-orchestrator resume')"));
     return ExitCodes.DONE;
   }
 }

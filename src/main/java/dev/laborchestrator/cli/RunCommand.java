@@ -131,6 +131,9 @@ final class RunCommand extends ClusterCommand {
         && !retryFailed) {
       return refuseFailed(previous.get());
     }
+    if (outsideWindow(session, plan, previous)) {
+      return ExitCodes.DONE;
+    }
     if (lockWait.isZero()
         && previous.filter(s -> s.status() == RolloutState.Status.RUNNING).isPresent()
         && previous.get().handoff() != null) {
@@ -318,7 +321,8 @@ final class RunCommand extends ClusterCommand {
             line -> context.err().println("warning: " + line));
     RolloutListener listener = operator.listening(RolloutListener.all(List.of(reporter, nodeMeta)));
     RolloutEngine engine =
-        new RolloutEngine(ports, RolloutSettings.from(session.config), listener, session.state);
+        new RolloutEngine(ports, RolloutSettings.from(session.config), listener, session.state)
+            .withStartHold(Holds.of(session, context.env()));
     new Renewal(session, lease, fence, engine, renewer).schedule(Duration.ZERO);
 
     CountDownLatch finished = new CountDownLatch(1);
@@ -386,6 +390,19 @@ final class RunCommand extends ClusterCommand {
               "Stopped before the rollout finished; its state is kept in Nomad Variables and "
                   + "the next run resumes it.");
       return ExitCodes.FAILED;
+    }
+    if (engine.heldStop().isPresent() && result.failed().isEmpty()) {
+      long left = result.hosts().stream().filter(h -> !h.state().terminal()).count();
+      context
+          .out()
+          .println(
+              "Paused: "
+                  + engine.heldStop().get()
+                  + ". "
+                  + left
+                  + (left == 1 ? " host is" : " hosts are")
+                  + " left; the checkpoint is kept and the next run resumes the rollout.");
+      return ExitCodes.DONE;
     }
     return result.succeeded() ? ExitCodes.DONE : ExitCodes.FAILED;
   }
@@ -480,6 +497,37 @@ final class RunCommand extends ClusterCommand {
       }
       engine.stop();
     }
+  }
+
+  /**
+   * Outside the maintenance window a run changes nothing, not even the lock: it says when the
+   * window opens and exits 0, so that a periodic job may start it as often as it likes.
+   */
+  private boolean outsideWindow(Session session, Plan plan, Optional<RolloutState> previous) {
+    var window = session.config.holds().window();
+    if (window == null) {
+      return false;
+    }
+    Instant now = Holds.windowClock(context.env()).now();
+    if (window.contains(now)) {
+      return false;
+    }
+    long left =
+        previous
+            .filter(s -> s.status() == RolloutState.Status.RUNNING)
+            .map(s -> s.hosts().stream().filter(h -> !h.state().terminal()).count())
+            .orElse(plan.hosts().stream().filter(h -> !h.skipped()).count());
+    context
+        .out()
+        .println(
+            "Paused: outside the "
+                + Holds.describe(window, now)
+                    .replaceFirst("^Maintenance window", "maintenance window")
+                + ". Nothing was started; "
+                + left
+                + (left == 1 ? " host is" : " hosts are")
+                + " left for a run inside the window.");
+    return true;
   }
 
   /** A lease, and when the acquire that took it was sent (on the fence's monotonic scale). */

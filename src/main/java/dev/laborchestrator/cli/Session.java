@@ -59,6 +59,8 @@ final class Session {
   final HostExecutor executor;
   final RolloutLock lock;
   final RolloutStateStore state;
+  final dev.laborchestrator.nomad.NomadPauseFlag pause;
+  final NomadVariables stateVariable;
   private final Autopilot nomadAutopilot;
   private final Autopilot consulAutopilot;
   private final ConsulNodeMaintenance maintenance;
@@ -85,7 +87,9 @@ final class Session {
     this.nomad = new NomadHttpClient(nomadApi);
     this.consul = new ConsulHttpClient(consulApi);
     this.lock = new NomadVariableLock(nomadApi, Clock.system());
-    this.state = new RolloutStateStore(new NomadVariables(nomadApi));
+    this.stateVariable = new NomadVariables(nomadApi);
+    this.state = new RolloutStateStore(stateVariable);
+    this.pause = new dev.laborchestrator.nomad.NomadPauseFlag(nomadApi);
     this.nomadAutopilot = new NomadAutopilot(nomadApi);
     this.consulAutopilot = new ConsulAutopilot(consulApi);
     this.maintenance = new ConsulNodeMaintenance(consulApi);

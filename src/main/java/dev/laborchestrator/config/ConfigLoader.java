@@ -97,7 +97,59 @@ public final class ConfigLoader {
         raw.consulMaintenance() != null && raw.consulMaintenance(),
         lockTtl(raw.lock()),
         OperatorKeys.notifications(raw.notifications()),
-        OperatorKeys.metrics(raw.metrics()));
+        OperatorKeys.metrics(raw.metrics()),
+        holds(raw));
+  }
+
+  // ---- window, pause and alert gate ----
+
+  private static OrchestratorConfig.HoldSettings holds(RawConfig raw) {
+    RawWindow w = raw.window();
+    MaintenanceWindow window =
+        w == null ? null : MaintenanceWindow.parse(w.days(), w.start(), w.end(), w.timeZone());
+    Duration pauseMaxWait =
+        positive(
+            duration(raw.pause() == null ? null : raw.pause().maxWait(), "pause.maxWait", "1h"),
+            "pause.maxWait");
+    RawPrometheus p = raw.gates() == null ? null : raw.gates().prometheus();
+    return new OrchestratorConfig.HoldSettings(window, pauseMaxWait, p == null ? null : gate(p));
+  }
+
+  private static OrchestratorConfig.PrometheusGate gate(RawPrometheus raw) {
+    String url = raw.url() == null ? "" : raw.url().strip();
+    java.net.URI parsed;
+    try {
+      parsed = new java.net.URI(url);
+    } catch (java.net.URISyntaxException e) {
+      parsed = null;
+    }
+    if (parsed == null
+        || parsed.getHost() == null
+        || !("http".equalsIgnoreCase(parsed.getScheme())
+            || "https".equalsIgnoreCase(parsed.getScheme()))) {
+      throw new InvalidInputException(
+          "gates.prometheus.url: '"
+              + url
+              + "' is not an http(s) URL (e.g. http://prometheus:9090)");
+    }
+    java.util.regex.Pattern filter = null;
+    if (raw.alertFilter() != null && !raw.alertFilter().isEmpty()) {
+      try {
+        filter = java.util.regex.Pattern.compile(raw.alertFilter());
+      } catch (java.util.regex.PatternSyntaxException e) {
+        throw new InvalidInputException(
+            "gates.prometheus.alertFilter is not a regular expression: " + e.getDescription());
+      }
+    }
+    return new OrchestratorConfig.PrometheusGate(
+        stripSlash(url),
+        filter,
+        raw.firingOnly() != null && raw.firingOnly(),
+        positive(
+            duration(raw.maxWait(), "gates.prometheus.maxWait", "1h"), "gates.prometheus.maxWait"),
+        positive(
+            duration(raw.interval(), "gates.prometheus.interval", "30s"),
+            "gates.prometheus.interval"));
   }
 
   private ApiSettings api(String key, RawApi raw, ApiEnv names, String fallback, Path base) {
@@ -337,7 +389,10 @@ public final class ConfigLoader {
       Boolean consulMaintenance,
       RawLock lock,
       @com.fasterxml.jackson.annotation.JsonProperty("notify") List<RawNotify> notifications,
-      RawMetrics metrics) {}
+      RawMetrics metrics,
+      RawWindow window,
+      RawPause pause,
+      RawGates gates) {}
 
   record RawNotify(String url, String format, List<String> events) {
     @Override
@@ -349,6 +404,16 @@ public final class ConfigLoader {
   record RawMetrics(Integer port, RawPushgateway pushgateway) {}
 
   record RawPushgateway(String url, String job) {}
+
+
+  record RawWindow(List<String> days, String start, String end, String timeZone) {}
+
+  record RawPause(String maxWait) {}
+
+  record RawGates(RawPrometheus prometheus) {}
+
+  record RawPrometheus(
+      String url, String alertFilter, Boolean firingOnly, String maxWait, String interval) {}
 
   record RawLock(String ttl) {}
 

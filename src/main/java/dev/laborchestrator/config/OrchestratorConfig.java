@@ -23,11 +23,13 @@ public record OrchestratorConfig(
     boolean consulMaintenance,
     Duration lockTtl,
     List<NotifySettings> notifications,
-    MetricsSettings metrics) {
+    MetricsSettings metrics,
+    HoldSettings holds) {
 
   public OrchestratorConfig {
     notifications = notifications == null ? List.of() : List.copyOf(notifications);
     metrics = metrics == null ? MetricsSettings.OFF : metrics;
+    holds = holds == null ? HoldSettings.NONE : holds;
   }
 
   /**
@@ -262,4 +264,34 @@ public record OrchestratorConfig(
       return "Pushgateway[url=" + url.getScheme() + "://" + url.getHost() + ", job=" + job + "]";
     }
   }
+
+  /**
+   * What may hold back the start of a host: the maintenance window ({@code window}), how long a run
+   * waits while an operator has paused it ({@code pause.maxWait}), and the alert gate ({@code
+   * gates.prometheus}).
+   *
+   * @param window null: always open
+   * @param prometheus null: no alert gate
+   */
+  public record HoldSettings(
+      MaintenanceWindow window, Duration pauseMaxWait, PrometheusGate prometheus) {
+    public static final HoldSettings NONE = new HoldSettings(null, Duration.ofHours(1), null);
+  }
+
+  /**
+   * kured's {@code --prometheus-url}: no host starts while an alert of Prometheus's {@code ALERTS}
+   * series is active, except those whose {@code alertname} matches {@code alertFilter} (kured's
+   * {@code --alert-filter-regexp} excludes matches as well). An unreachable Prometheus holds too.
+   *
+   * @param alertFilter alert names to ignore, or null
+   * @param firingOnly ignore pending alerts (kured's {@code --alert-firing-only})
+   * @param maxWait how long a run waits for the gate to open before it ends (checkpoint kept)
+   * @param interval how often a held run asks Prometheus again
+   */
+  public record PrometheusGate(
+      String url,
+      java.util.regex.Pattern alertFilter,
+      boolean firingOnly,
+      Duration maxWait,
+      Duration interval) {}
 }

@@ -252,6 +252,23 @@ public final class HttpApi {
     }
   }
 
+  /**
+   * Sends a {@code GET} {@code exchange} once as a blocking query ({@code ?index=&wait=}, with a
+   * timeout that allows for the wait) and reads its answer together with the index header, which is
+   * required also on the statuses the exchange accepts as answers (Nomad sets it on a 404 for a
+   * variable that does not exist, so that one can block until it does).
+   */
+  public <T> Indexed<T> sendIndexed(
+      Exchange exchange, BlockingQuery query, AnswerReader<T> reader) {
+    Request request =
+        request(exchange.method(), url(exchange.path(), exchange.query(), query), null, query);
+    return exchange(
+        request,
+        exchange.answering(),
+        (response, answer) ->
+            new Indexed<>(reader.read(new Answer(response.code(), answer)), index(response)));
+  }
+
   /** How this API's idempotent requests are retried. */
   public RetryPolicy retry() {
     return options.retry();

@@ -42,6 +42,19 @@ public final class NomadVariables implements StateStore {
   }
 
   /**
+   * Reads the variable as a blocking query: returns when its index passes {@code query.index()} or
+   * after the wait (a return does not guarantee a change), with the index to block on next. Nomad
+   * answers a missing variable with the variables table's index, so this also waits for it to
+   * appear.
+   */
+  public dev.laborchestrator.port.Indexed<Optional<Stored>> load(
+      dev.laborchestrator.port.BlockingQuery query) {
+    var read = variable.read(query);
+    return new dev.laborchestrator.port.Indexed<>(
+        read.value().map(NomadVariables::stored), read.index());
+  }
+
+  /**
    * @throws IllegalArgumentException when {@code items} is empty (Nomad refuses an empty variable)
    */
   @Override

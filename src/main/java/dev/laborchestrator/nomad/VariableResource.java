@@ -69,6 +69,20 @@ final class VariableResource {
     return Optional.ofNullable(reply.status() == 404 ? null : reply.variable());
   }
 
+  /**
+   * {@code GET /v1/var/:path} as a blocking query: the variable (empty on 404) and the index to
+   * block on next. Nomad answers a 404 with the variables table's index, so one can wait for a
+   * variable to appear (nomad/variables_endpoint.go Read: {@code replySetIndex(TableVariables)}).
+   */
+  dev.laborchestrator.port.Indexed<Optional<Variable>> read(
+      dev.laborchestrator.port.BlockingQuery query) {
+    return api.sendIndexed(
+        Exchange.get(segments).query("namespace", namespace).answering(404),
+        query,
+        answer ->
+            answer.status() == 404 ? Optional.empty() : Optional.ofNullable(read(answer.json())));
+  }
+
   /** {@code PUT /v1/var/:path?cas=<index>} with the items; 409 is answered, not thrown. */
   Reply casWrite(Map<String, String> items, long expectedIndex) {
     return send(

@@ -28,7 +28,7 @@ import okhttp3.Response;
  * never stops or slows the rollout; each notification that could not be delivered is reported once,
  * by the redacted URL of its target, never with the URL's secret.
  *
- * <p>{@link #paused(String, int)} is the call for the window and pause features.
+ * <p>{@link #held(String, boolean, int)} is where the window, pause and alert holds arrive.
  */
 public final class Notifier implements RolloutListener, AutoCloseable {
   /** Attempts per notification, and the pause after the n-th failed attempt. */
@@ -124,7 +124,7 @@ public final class Notifier implements RolloutListener, AutoCloseable {
    * from any thread; returns at once.
    */
   @Override
-  public void paused(String reason, int hostsLeft) {
+  public void held(String reason, boolean endsRun, int hostsLeft) {
     send(
         Notification.of(NotifyEvent.PAUSED, rolloutId, clock.now())
             .hostsLeft(hostsLeft)

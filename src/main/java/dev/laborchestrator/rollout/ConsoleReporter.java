@@ -54,6 +54,25 @@ public final class ConsoleReporter implements RolloutListener {
     out.flush();
   }
 
+  @Override
+  public synchronized void held(String reason, boolean endsRun, int hostsLeft) {
+    String time = TIME.format(clock.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    out.printf(
+        Locale.ROOT,
+        "%s  %s: no new host starts%s%n",
+        time,
+        reason,
+        endsRun ? "; hosts in flight finish, then this run ends" : " until this clears");
+    out.flush();
+  }
+
+  @Override
+  public synchronized void holdLifted() {
+    String time = TIME.format(clock.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    out.printf(Locale.ROOT, "%s  hold lifted: hosts start again%n", time);
+    out.flush();
+  }
+
   /** The final table: host, result, time drained, time down, time to healthy, total. */
   public void summary(RolloutResult result) {
     out.println();
@@ -61,7 +80,7 @@ public final class ConsoleReporter implements RolloutListener {
         Locale.ROOT,
         "Rollout %s: %s%n",
         result.rolloutId(),
-        result.succeeded() ? "done" : "FAILED");
+        result.succeeded() ? "done" : result.failed().isEmpty() ? "unfinished" : "FAILED");
     String format = "%-16s %-8s %9s %9s %11s %9s  %s%n";
     out.printf(
         Locale.ROOT, format, "HOST", "RESULT", "DRAINED", "DOWN", "TO HEALTHY", "TOTAL", "NOTE");

@@ -28,6 +28,13 @@ public final class RolloutEngine {
   private final Checkpoints checkpoints;
   private volatile boolean stopping;
   private volatile ExecutorService pool;
+  private volatile StartHold startHold = StartHold.NONE;
+
+  /** Why a {@link StartHold} ended this run early (checkpoint kept, status RUNNING), or null. */
+  private volatile String heldStop;
+
+  /** The hold last reported to the listener, so that it is said once, not on every re-check. */
+  private String reportedHold;
 
   /**
    * Hosts this rollout has taken (or may have taken) out of service: the gates do not hold them
@@ -53,6 +60,23 @@ public final class RolloutEngine {
 
   public RolloutEngine(Ports ports, RolloutSettings settings, RolloutListener listener) {
     this(ports, settings, listener, Checkpoints.NONE);
+  }
+
+  /**
+   * Asked before any host starts (maintenance window, pause flag, alert gate); {@link
+   * StartHold#NONE} by default.
+   */
+  public RolloutEngine withStartHold(StartHold hold) {
+    this.startHold = java.util.Objects.requireNonNull(hold, "hold");
+    return this;
+  }
+
+  /**
+   * Why a {@link StartHold} stopped this run before every host was rolled (hosts in flight
+   * finished; the checkpoint is kept with status RUNNING), or empty.
+   */
+  public java.util.Optional<String> heldStop() {
+    return java.util.Optional.ofNullable(heldStop);
   }
 
   /** A new rollout of {@code plan}. */
@@ -136,7 +160,7 @@ public final class RolloutEngine {
       Set<String> finished = new HashSet<>();
       for (Wave wave : plan.waves()) {
         failed = runWave(wave, plan.maxParallel(), rollouts, finished, pool);
-        if (failed || stopping) {
+        if (failed || stopping || heldStop != null) {
           break;
         }
       }
@@ -147,7 +171,8 @@ public final class RolloutEngine {
     rollouts.values().forEach(r -> reports.add(r.report()));
     RolloutResult result = new RolloutResult(rolloutId, reports);
     boolean stopped =
-        rollouts.values().stream().anyMatch(HostRollout::stopped)
+        heldStop != null
+            || rollouts.values().stream().anyMatch(HostRollout::stopped)
             || handoff != null
             || leftBehind != null;
     if (!stopped) {
@@ -275,20 +300,34 @@ public final class RolloutEngine {
     Map<Future<HostReport>, PlannedHost> running = new LinkedHashMap<>();
     boolean failed = false;
     while (!pending.isEmpty() || !running.isEmpty()) {
-      if (!failed && !stopping) {
-        for (PlannedHost next : startable(pending, running.values(), finished, maxParallel)) {
-          pending.remove(next);
-          HostRollout rollout = rollouts.get(next.hostname());
-          if (next.role() == dev.laborchestrator.plan.Plan.Role.OWN_NODE) {
-            handOver(next);
-            stopping = true;
-            break;
+      boolean held = false;
+      if (!failed && !stopping && heldStop == null) {
+        List<PlannedHost> next = startable(pending, running.values(), finished, maxParallel);
+        StartHold.Hold hold = next.isEmpty() ? StartHold.Hold.GO : startHold.check();
+        reportHold(hold, rollouts);
+        if (hold.kind() == StartHold.Hold.Kind.STOP) {
+          heldStop = hold.reason();
+        } else if (hold.kind() == StartHold.Hold.Kind.HOLD) {
+          held = true;
+        } else {
+          for (PlannedHost host : next) {
+            pending.remove(host);
+            if (host.role() == dev.laborchestrator.plan.Plan.Role.OWN_NODE) {
+              handOver(host);
+              stopping = true;
+              break;
+            }
+            HostRollout rollout = rollouts.get(host.hostname());
+            busy.add(host.hostname());
+            running.put(done.submit(rollout::run), host);
           }
-          busy.add(next.hostname());
-          running.put(done.submit(rollout::run), next);
         }
       }
       if (running.isEmpty()) {
+        if (held) {
+          startHold.await();
+          continue;
+        }
         break;
       }
       Future<HostReport> completed = done.take();
@@ -312,6 +351,22 @@ public final class RolloutEngine {
       }
     }
     return failed;
+  }
+
+  /** Tells the listener of a new hold or stop, and of a hold lifted; each once. */
+  private void reportHold(StartHold.Hold hold, Map<String, HostRollout> rollouts) {
+    if (hold.kind() == StartHold.Hold.Kind.GO) {
+      if (reportedHold != null) {
+        reportedHold = null;
+        listener.holdLifted();
+      }
+      return;
+    }
+    if (!hold.reason().equals(reportedHold)) {
+      reportedHold = hold.reason();
+      int left = (int) rollouts.values().stream().filter(r -> !r.state().terminal()).count();
+      listener.held(hold.reason(), hold.kind() == StartHold.Hold.Kind.STOP, left);
+    }
   }
 
   /**

@@ -34,17 +34,22 @@ public interface RolloutListener {
    */
   default void started(String rolloutId, Map<String, HostState> hosts, boolean resumed) {}
 
-  /**
-   * The rollout starts no new host for now (outside its window, or paused by an operator); hosts in
-   * flight finish.
-   *
-   * @param reason for the operator, e.g. "outside the maintenance window"
-   * @param hostsLeft hosts not yet done
-   */
-  default void paused(String reason, int hostsLeft) {}
-
   /** The run ends, with its result (also when it stopped before the rollout finished). */
   default void finished(RolloutResult result) {}
+
+  /**
+   * No new host starts, for {@code reason} (outside the maintenance window, paused by an operator,
+   * an alert firing); hosts in flight finish. Said once per reason, not on every re-check. This is
+   * where a {@code paused} notification belongs.
+   *
+   * @param endsRun the run ends once the hosts in flight are done (the next run resumes); otherwise
+   *     it waits for the hold to lift
+   * @param hostsLeft hosts of the plan not yet in a final state
+   */
+  default void held(String reason, boolean endsRun, int hostsLeft) {}
+
+  /** A hold reported by {@link #held} has lifted: hosts start again. */
+  default void holdLifted() {}
 
   /** One listener that tells each of {@code listeners}, in order. */
   static RolloutListener all(List<RolloutListener> listeners) {
@@ -67,13 +72,18 @@ public interface RolloutListener {
       }
 
       @Override
-      public void paused(String reason, int hostsLeft) {
-        each.forEach(l -> l.paused(reason, hostsLeft));
+      public void finished(RolloutResult result) {
+        each.forEach(l -> l.finished(result));
       }
 
       @Override
-      public void finished(RolloutResult result) {
-        each.forEach(l -> l.finished(result));
+      public void held(String reason, boolean endsRun, int hostsLeft) {
+        each.forEach(l -> l.held(reason, endsRun, hostsLeft));
+      }
+
+      @Override
+      public void holdLifted() {
+        each.forEach(RolloutListener::holdLifted);
       }
 
       @Override

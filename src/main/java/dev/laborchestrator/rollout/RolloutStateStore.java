@@ -72,6 +72,11 @@ public final class RolloutStateStore implements Checkpoints {
     return items;
   }
 
+  /** The rollout in a stored variable's items, as {@link #load} reads it. */
+  public static RolloutState fromItems(Map<String, String> items) {
+    return parse(items);
+  }
+
   static RolloutState parse(Map<String, String> items) {
     String json = items.get(ROLLOUT_ITEM);
     if (json == null) {

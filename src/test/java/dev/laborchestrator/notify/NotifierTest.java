@@ -83,7 +83,7 @@ class NotifierTest {
         Duration.ofSeconds(4),
         Duration.ofSeconds(9),
         "did not return to ready within 4s");
-    notifier.paused("outside the maintenance window", 1);
+    notifier.held("outside the maintenance window", true, 1);
     notifier.finished(
         new RolloutResult(
             "r-1",
