@@ -405,7 +405,6 @@ public final class ConfigLoader {
 
   record RawPushgateway(String url, String job) {}
 
-
   record RawWindow(List<String> days, String start, String end, String timeZone) {}
 
   record RawPause(String maxWait) {}
