@@ -1,6 +1,7 @@
 package dev.laborchestrator.cli;
 
 import dev.laborchestrator.config.Durations;
+import dev.laborchestrator.nomad.NomadVariableLock;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.Clock;
@@ -177,9 +178,14 @@ final class RunCommand extends ClusterCommand {
       code = rollout(session, plan, current, lease.get(), fence, renewer);
     } finally {
       renewer.shutdownNow();
+      operator.lockHeld(false);
       try {
-        session.lock.release(lease.get());
-        operator.lockHeld(false);
+        // A lost lease is not released: its ID may still be on the variable while Nomad holds it
+        // for the lock delay (nomad/locks.go), and Nomad's own release at the end of that delay
+        // carries no lock ID, so it would take the lock from a run that took it in the meantime.
+        if (fence.lost().isEmpty()) {
+          session.lock.release(lease.get());
+        }
       } catch (ApiException e) {
         context
             .err()
@@ -564,8 +570,14 @@ final class RunCommand extends ClusterCommand {
                       + holder.get().holder()
                       + ", which is dead ("
                       + dead.get()
-                      + "): taking the lock over.");
+                      + "): taking the lock over after Nomad's lock delay ("
+                      + Durations.format(NomadVariableLock.DEFAULT_LOCK_DELAY)
+                      + ").");
           session.lock.forceRelease();
+          // If the dead holder's TTL had already run out, Nomad releases "its" lock once more at
+          // the end of the lock delay, without a lock ID (nomad/locks.go invalidateVariableLock),
+          // which would take the lock from whoever holds it then. Take it only after that.
+          Thread.sleep(NomadVariableLock.DEFAULT_LOCK_DELAY.toMillis());
           tookOver = true;
           continue;
         }
