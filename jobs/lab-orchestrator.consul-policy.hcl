@@ -11,6 +11,9 @@
 # With node read alone a node shows serfHealth passing and hides every service
 # check. The controller fails a host on such an answer, and pre-flight refuses
 # a token that lacks any of the rules below (exit 2, nothing changed).
+#
+# Written from Consul's source and docs and exercised against the simulated lab
+# (which enforces these rules); not yet tried on a real cluster.
 
 # GET /v1/health/node/:node: node checks such as serfHealth.
 node_prefix "" {
