@@ -12,8 +12,8 @@
 # check. The controller fails a host on such an answer, and pre-flight refuses
 # a token that lacks any of the rules below (exit 2, nothing changed).
 #
-# Written from Consul's source and docs and exercised against the simulated lab
-# (which enforces these rules); not yet tried on a real cluster.
+# Written from Consul's source and docs; the simulated lab checks the parts of it the controller
+# uses. Not yet tried on a real cluster.
 
 # GET /v1/health/node/:node: node checks such as serfHealth.
 node_prefix "" {

@@ -4,8 +4,8 @@
 #   nomad acl policy apply -namespace default -job lab-orchestrator \
 #     lab-orchestrator jobs/lab-orchestrator.policy.hcl
 #
-# Written from Nomad's source and docs and exercised against the simulated lab
-# (which enforces these rules); not yet tried on a real cluster.
+# Written from Nomad's source and docs; the simulated lab checks the parts of it the controller
+# uses. Not yet tried on a real cluster.
 
 # Read nodes and the Node event stream; drain, mark eligible, and read the
 # lab.* and nixos.revision node meta.
