@@ -156,6 +156,8 @@ final class Session {
     } else {
       ClusterInventory.mismatches(inventory, full).forEach(warn);
     }
+    // Reached first, so that a Consul that does not answer is said once, naming its address.
+    reach("Consul");
     consulPreflight.requireReads();
     Set<String> servers = new HashSet<>();
     Set<String> leaders = new HashSet<>();
