@@ -116,22 +116,7 @@ public final class ConfigLoader {
   }
 
   private static OrchestratorConfig.PrometheusGate gate(RawPrometheus raw) {
-    String url = raw.url() == null ? "" : raw.url().strip();
-    java.net.URI parsed;
-    try {
-      parsed = new java.net.URI(url);
-    } catch (java.net.URISyntaxException e) {
-      parsed = null;
-    }
-    if (parsed == null
-        || parsed.getHost() == null
-        || !("http".equalsIgnoreCase(parsed.getScheme())
-            || "https".equalsIgnoreCase(parsed.getScheme()))) {
-      throw new InvalidInputException(
-          "gates.prometheus.url: '"
-              + url
-              + "' is not an http(s) URL (e.g. http://prometheus:9090)");
-    }
+    String url = OperatorKeys.httpUrl(raw.url(), "gates.prometheus.url").toString();
     java.util.regex.Pattern filter = null;
     if (raw.alertFilter() != null && !raw.alertFilter().isEmpty()) {
       try {

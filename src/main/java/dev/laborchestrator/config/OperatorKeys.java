@@ -65,7 +65,8 @@ final class OperatorKeys {
     return new MetricsSettings(port, push);
   }
 
-  private static URI httpUrl(String text, String key) {
+  /** An absolute http(s) URL with a host; the message names {@code key}, never the URL itself. */
+  static URI httpUrl(String text, String key) {
     if (text == null || text.isBlank()) {
       throw new InvalidInputException(key + " is missing: an http:// or https:// URL");
     }
