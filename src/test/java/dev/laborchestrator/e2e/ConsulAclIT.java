@@ -3,14 +3,12 @@ package dev.laborchestrator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laborchestrator.cli.DemoLab;
-import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.sim.SimConsulAcl.Permission;
 import dev.laborchestrator.sim.SimEvent;
 import dev.laborchestrator.sim.SimLab;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -26,11 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * token write the node.
  */
 class ConsulAclIT {
-  private static final List<HostSpec> TWO =
-      List.of(
-          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
-          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
-
   @TempDir Path dir;
   private DemoLab demo;
 
@@ -55,7 +48,7 @@ class ConsulAclIT {
   }
 
   private DemoLab start(UnaryOperator<SimLab.Builder> lab, boolean maintenance) {
-    demo = DemoLab.start(dir, TWO, Set.of(), lab, config(maintenance));
+    demo = DemoLab.start(dir, Labs.TWO, Set.of(), lab, config(maintenance));
     return demo;
   }
 

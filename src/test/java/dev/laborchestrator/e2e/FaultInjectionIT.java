@@ -76,11 +76,6 @@ class FaultInjectionIT {
     };
   }
 
-  private static final List<HostSpec> TWO =
-      List.of(
-          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
-          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
-
   private String[] run(String... extra) {
     List<String> args = new ArrayList<>(List.of("run", "--config=" + demo.config()));
     args.addAll(List.of(extra));
@@ -129,7 +124,7 @@ class FaultInjectionIT {
       // Slower steps and a reboot delay on "a", so that a kill timed from a progress line lands in
       // its state.
       List<HostSpec> hosts =
-          List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 2), TWO.get(1));
+          List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 2), Labs.TWO.get(1));
       demo =
           DemoLab.start(
               work,
@@ -212,7 +207,8 @@ class FaultInjectionIT {
   @Test
   void twoRunsStartedTogetherExactlyOneProceeds() throws Exception {
     // A reboot delay keeps the winner's rollout, and its lock, well past the other JVM's start.
-    List<HostSpec> hosts = List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 5), TWO.get(1));
+    List<HostSpec> hosts =
+        List.of(DemoLab.host("a", "app", 1, List.of(), "medium", 5), Labs.TWO.get(1));
     demo = DemoLab.start(dir, hosts, Set.of(), UnaryOperator.identity(), config());
     Controller one = Controller.start(dir, "one", Map.of(), run());
     Controller two = Controller.start(dir, "two", Map.of(), run());
@@ -233,7 +229,7 @@ class FaultInjectionIT {
 
   @Test
   void aStaleLockFromADeadHolderIsTakenOverAfterItsTtl() throws Exception {
-    demo = DemoLab.start(dir, TWO, Set.of(), b -> b.lockTimeScale(0.5), config());
+    demo = DemoLab.start(dir, Labs.TWO, Set.of(), b -> b.lockTimeScale(0.5), config());
     @SuppressWarnings("unchecked")
     Map<String, Object> nomad =
         (Map<String, Object>)
@@ -368,7 +364,7 @@ class FaultInjectionIT {
 
   @Test
   void theControllersOwnNodeIsHandedToASuccessorThatNomadPlacesOnAnotherNode() throws Exception {
-    demo = DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), patientRebuild());
+    demo = DemoLab.start(dir, Labs.TWO, Set.of(), UnaryOperator.identity(), patientRebuild());
     SimLab lab = demo.lab();
     String ownNode = lab.node("a").id();
     Map<String, String> periodicChild = Map.of("NOMAD_JOB_PARENT_ID", "lab-orchestrator");
@@ -425,7 +421,7 @@ class FaultInjectionIT {
     demo =
         DemoLab.start(
             dir,
-            TWO,
+            Labs.TWO,
             Set.of(),
             b ->
                 b.editNode("b", n -> n.javaDriver(false))
@@ -456,7 +452,7 @@ class FaultInjectionIT {
     demo =
         DemoLab.start(
             dir,
-            TWO,
+            Labs.TWO,
             Set.of(),
             b -> b.editNode("a", n -> n.publishesBootId(false)),
             config -> {

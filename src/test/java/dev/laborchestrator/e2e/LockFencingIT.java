@@ -44,11 +44,6 @@ class LockFencingIT {
           DemoLab.host("a", "app", 1, List.of(), "medium", 4),
           DemoLab.host("b", "app", 2, List.of(), "medium", 0));
 
-  private static final List<HostSpec> QUICK =
-      List.of(
-          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
-          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
-
   @TempDir Path dir;
   private DemoLab demo;
 
@@ -194,7 +189,7 @@ class LockFencingIT {
   @Test
   void aHolderWhoseAllocationEndedIsTakenOverAtOnce() throws Exception {
     for (String status : List.of("complete", "failed")) {
-      demo = DemoLab.start(dir.resolve(status), QUICK, Set.of(), b -> b, config());
+      demo = DemoLab.start(dir.resolve(status), Labs.TWO, Set.of(), b -> b, config());
       String alloc =
           demo.lab().registerAllocation(DemoLab.SPARE, "lab-orchestrator/periodic-1", status);
       lockHeldFromAllocation(alloc);
@@ -215,7 +210,7 @@ class LockFencingIT {
 
   @Test
   void aHolderWhoseAllocationRunsKeepsTheLock() throws Exception {
-    demo = DemoLab.start(dir, QUICK, Set.of(), b -> b, config());
+    demo = DemoLab.start(dir, Labs.TWO, Set.of(), b -> b, config());
     String alloc =
         demo.lab().registerAllocation(DemoLab.SPARE, "lab-orchestrator/periodic-1", "running");
     lockHeldFromAllocation(alloc);

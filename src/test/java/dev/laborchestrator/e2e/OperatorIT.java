@@ -41,11 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OperatorIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<HostSpec> TWO =
-      List.of(
-          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
-          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
-
   @TempDir Path dir;
   private DemoLab demo;
   private final MockWebServer receiver = new MockWebServer();
@@ -60,7 +55,7 @@ class OperatorIT {
   }
 
   private SimLab lab(UnaryOperator<Map<String, Object>> edits) {
-    demo = DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), edits);
+    demo = DemoLab.start(dir, Labs.TWO, Set.of(), UnaryOperator.identity(), edits);
     return demo.lab();
   }
 
@@ -205,7 +200,7 @@ class OperatorIT {
     Controller.Run run = cli("run", "--config=" + demo.config());
 
     assertThat(run.exitCode()).as(run.all()).isZero();
-    for (HostSpec host : TWO) {
+    for (HostSpec host : Labs.TWO) {
       assertThat(lab.node(host.hostname()).revision()).isEqualTo(DemoLab.NEW_REVISION);
       assertThat(lab.node(host.hostname()).eligible()).isTrue();
     }

@@ -3,7 +3,6 @@ package dev.laborchestrator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laborchestrator.cli.DemoLab;
-import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.sim.SimRequest;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,7 +11,6 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,11 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * address, the error and the setting to fix; a TLS certificate problem is not retried at all.
  */
 class UnreachableApiIT {
-  private static final List<HostSpec> TWO =
-      List.of(
-          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
-          DemoLab.host("b", "app", 2, List.of(), "medium", 0));
-
   @TempDir Path dir;
   private DemoLab demo;
 
@@ -134,7 +127,7 @@ class UnreachableApiIT {
   }
 
   private DemoLab lab(UnaryOperator<Map<String, Object>> edits) {
-    return DemoLab.start(dir, TWO, Set.of(), UnaryOperator.identity(), edits);
+    return DemoLab.start(dir, Labs.TWO, Set.of(), UnaryOperator.identity(), edits);
   }
 
   /** {@code config} with {@code api}'s map changed by the key/value pairs. */
