@@ -294,7 +294,7 @@ final class RunCommand extends ClusterCommand {
     Ports ports = FencedPorts.of(session.ports(), fence);
     Set<String> busy = busy(resume);
     Optional<String> refusal =
-        Patience.DEFAULT.call(() -> new Gates(ports, plan).beforeStart(busy));
+        Patience.DEFAULT.call(() -> Gates.reading(ports, plan).beforeStart(busy));
     if (refusal.isPresent()) {
       context
           .err()

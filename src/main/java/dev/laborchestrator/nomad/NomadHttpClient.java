@@ -57,6 +57,14 @@ public final class NomadHttpClient implements NomadNodes {
   }
 
   @Override
+  public Indexed<List<NodeStub>> listNodes(BlockingQuery query) {
+    return api.getIndexed(
+        List.of("v1", "nodes"),
+        query,
+        body -> JsonShapes.listOf(body, "node", NodeStub.class, NODE_FIELDS));
+  }
+
+  @Override
   public Indexed<NomadNode> readNode(String nodeId, BlockingQuery query) {
     return api.getIndexed(
         List.of("v1", "node", nodeId),

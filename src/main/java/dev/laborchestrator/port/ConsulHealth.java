@@ -13,8 +13,8 @@ public interface ConsulHealth {
 
   /**
    * {@code GET /v1/health/state/any}: every check of every node, blocking when {@code query} asks
-   * for it; one query watches the health of all hosts of a rollout. A filtered answer
-   * ({@code X-Consul-Results-Filtered-By-ACLs}) is refused as for {@link #nodeChecks}.
+   * for it; one query watches the health of all hosts of a rollout. A filtered answer ({@code
+   * X-Consul-Results-Filtered-By-ACLs}) is refused as for {@link #nodeChecks}.
    */
   default Indexed<List<HealthCheck>> allChecks(BlockingQuery query) {
     throw new UnsupportedOperationException("reading every check at once is not supported here");

@@ -12,7 +12,19 @@ public record NodeStub(
     @JsonProperty("Datacenter") String datacenter,
     @JsonProperty("Status") String status,
     @JsonProperty("SchedulingEligibility") String schedulingEligibility,
-    @JsonProperty("Drain") boolean drain) {
+    @JsonProperty("Drain") boolean drain,
+    @JsonProperty("ModifyIndex") long modifyIndex) {
+
+  public NodeStub(
+      String id,
+      String name,
+      String address,
+      String datacenter,
+      String status,
+      String schedulingEligibility,
+      boolean drain) {
+    this(id, name, address, datacenter, status, schedulingEligibility, drain, 0);
+  }
 
   public boolean eligible() {
     return NomadNode.ELIGIBLE.equals(schedulingEligibility);

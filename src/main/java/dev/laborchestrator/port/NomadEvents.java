@@ -5,9 +5,9 @@ import java.util.List;
 /**
  * Nomad's event stream, {@code GET /v1/event/stream}: ndjson frames, one per raft apply, and an
  * empty frame {@code {}} as heartbeat (at once on connect, then every 30 s). Nomad keeps the last
- * {@code event_buffer_size} (100) frames per server, and a resume from an index that aged out starts
- * silently at the oldest frame it still has: a consumer that resumes must re-list when the first
- * frame's index is above the one it asked for (fleet-facts §1; nomad/stream/event_buffer.go).
+ * {@code event_buffer_size} (100) frames per server, and a resume from an index that aged out
+ * starts silently at the oldest frame it still has: a consumer that resumes must re-list when the
+ * first frame's index is above the one it asked for (fleet-facts §1; nomad/stream/event_buffer.go).
  */
 public interface NomadEvents {
   /** The topics the controller reads: node status, drain, eligibility; allocation placement. */
@@ -48,12 +48,12 @@ public interface NomadEvents {
   }
 
   /**
-   * One event. {@code node} is set for topic {@code Node} (the payload's {@code Node}),
-   * {@code allocation} for topic {@code Allocation} (the payload's {@code Allocation}, whose
-   * {@code Job} Nomad strips, so its job type is unknown); either may be null for other topics.
-   * Types on the wire: NodeRegistration, NodeDeregistration, NodeEligibility, NodeDrain,
-   * NodeStreamEvent (status changes; the docs' "NodeEvent" is never sent), PlanResult,
-   * AllocationUpdated, AllocationUpdateDesiredStatus, ... (nomad/state/events.go).
+   * One event. {@code node} is set for topic {@code Node} (the payload's {@code Node}), {@code
+   * allocation} for topic {@code Allocation} (the payload's {@code Allocation}, whose {@code Job}
+   * Nomad strips, so its job type is unknown); either may be null for other topics. Types on the
+   * wire: NodeRegistration, NodeDeregistration, NodeEligibility, NodeDrain, NodeStreamEvent (status
+   * changes; the docs' "NodeEvent" is never sent), PlanResult, AllocationUpdated,
+   * AllocationUpdateDesiredStatus, ... (nomad/state/events.go).
    */
   record Event(
       String topic, String type, String key, long index, NomadNode node, Allocation allocation) {}

@@ -12,6 +12,14 @@ public interface NomadNodes {
   /** {@code GET /v1/nodes}. */
   List<NodeStub> listNodes();
 
+  /**
+   * {@code GET /v1/nodes}, blocking when {@code query} asks for it: returns once any node changed.
+   * Each stub's {@code ModifyIndex} tells which nodes did. The default reads at once (index 0).
+   */
+  default Indexed<List<NodeStub>> listNodes(BlockingQuery query) {
+    return new Indexed<>(listNodes(), 0);
+  }
+
   /** {@code GET /v1/node/:id}, blocking when {@code query} asks for it. */
   Indexed<NomadNode> readNode(String nodeId, BlockingQuery query);
 

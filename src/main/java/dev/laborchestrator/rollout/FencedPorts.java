@@ -29,13 +29,19 @@ public final class FencedPorts {
         ports.clock(),
         ports.nomadAutopilot(),
         ports.consulAutopilot(),
-        ports.maintenance() == null ? null : new Maintenance(ports.maintenance(), fence));
+        ports.maintenance() == null ? null : new Maintenance(ports.maintenance(), fence),
+        ports.events());
   }
 
   private record Nodes(NomadNodes delegate, Fence fence) implements NomadNodes {
     @Override
     public List<NodeStub> listNodes() {
       return delegate.listNodes();
+    }
+
+    @Override
+    public Indexed<List<NodeStub>> listNodes(BlockingQuery query) {
+      return delegate.listNodes(query);
     }
 
     @Override

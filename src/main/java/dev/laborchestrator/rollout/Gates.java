@@ -5,8 +5,10 @@ import dev.laborchestrator.plan.Plan.PlannedHost;
 import dev.laborchestrator.port.Autopilot;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.HealthCheck;
+import dev.laborchestrator.port.Indexed;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
+import dev.laborchestrator.watch.ClusterWatch;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,12 +24,68 @@ import java.util.stream.Collectors;
  * against it.
  */
 public final class Gates {
+  /** Where the gates see the plan's nodes and their checks. */
+  public interface View {
+    /** The node, or null when Nomad does not know it (any more). */
+    NomadNode node(String nodeId);
+
+    /** The node's checks, or null while Consul's answer is not known. */
+    List<HealthCheck> checks(String consulName);
+  }
+
   private final Ports ports;
   private final Plan plan;
+  private final View view;
 
-  public Gates(Ports ports, Plan plan) {
+  public Gates(Ports ports, Plan plan, View view) {
     this.ports = ports;
     this.plan = plan;
+    this.view = view;
+  }
+
+  /** Gates that read the shared view: no request but the autopilots'. */
+  public static Gates watching(Ports ports, Plan plan, ClusterWatch watch) {
+    return new Gates(
+        ports,
+        plan,
+        new View() {
+          @Override
+          public NomadNode node(String nodeId) {
+            Indexed<NomadNode> node = watch.node(nodeId);
+            return node == null ? null : node.value();
+          }
+
+          @Override
+          public List<HealthCheck> checks(String consulName) {
+            return watch.checks(consulName);
+          }
+        });
+  }
+
+  /** Gates that ask Nomad and Consul on each check: for the one check before a run starts. */
+  public static Gates reading(Ports ports, Plan plan) {
+    return new Gates(
+        ports,
+        plan,
+        new View() {
+          private Map<String, NodeStub> nodes;
+
+          @Override
+          public NomadNode node(String nodeId) {
+            if (nodes == null) {
+              nodes = new HashMap<>();
+              ports.nomad().listNodes().forEach(n -> nodes.put(n.id(), n));
+            }
+            return nodes.containsKey(nodeId)
+                ? ports.nomad().readNode(nodeId, BlockingQuery.NONE).value()
+                : null;
+          }
+
+          @Override
+          public List<HealthCheck> checks(String consulName) {
+            return ports.consul().nodeChecks(consulName, BlockingQuery.NONE).value();
+          }
+        });
   }
 
   /** Why nothing may start at all, or empty. {@code busy}: hosts the rollout already has out. */
@@ -42,8 +100,6 @@ public final class Gates {
 
   private Optional<String> refusal(PlannedHost host, Set<String> busy) {
     List<String> problems = new ArrayList<>();
-    Map<String, NodeStub> nodes = new HashMap<>();
-    ports.nomad().listNodes().forEach(n -> nodes.put(n.id(), n));
     for (PlannedHost other : plan.hosts()) {
       if (other.skipped()
           || other.node().isEmpty()
@@ -51,17 +107,18 @@ public final class Gates {
           || host != null && other.hostname().equals(host.hostname())) {
         continue;
       }
-      NodeStub stub = nodes.get(other.requireNode().id());
-      if (stub == null || !NomadNode.READY.equals(stub.status())) {
+      NomadNode node = view.node(other.requireNode().id());
+      if (node == null || !node.ready()) {
         problems.add(
-            other.hostname() + " is " + (stub == null ? "gone from Nomad" : stub.status()));
+            other.hostname() + " is " + (node == null ? "gone from Nomad" : node.status()));
         continue;
       }
-      NomadNode node = ports.nomad().readNode(stub.id(), BlockingQuery.NONE).value();
-      List<HealthCheck> failing =
-          ports.consul().nodeChecks(node.consulName(), BlockingQuery.NONE).value().stream()
-              .filter(c -> !c.passing())
-              .toList();
+      List<HealthCheck> checks = view.checks(node.consulName());
+      if (checks == null) {
+        problems.add("Consul's health of " + other.hostname() + " is not known right now");
+        continue;
+      }
+      List<HealthCheck> failing = checks.stream().filter(c -> !c.passing()).toList();
       if (!failing.isEmpty()) {
         problems.add(
             "checks failing on "

@@ -56,4 +56,71 @@ public record HostCheckpoint(
         null,
         0);
   }
+
+  /** This progress with {@code edit} applied to a draft of it. */
+  HostCheckpoint with(java.util.function.Consumer<Draft> edit) {
+    Draft draft = new Draft(this);
+    edit.accept(draft);
+    return draft.build();
+  }
+
+  /** A host's progress while it is edited: the one place its fields are copied. */
+  static final class Draft {
+    private final String hostname;
+    private final String nodeId;
+    private final boolean eligibleBefore;
+    HostState state;
+    String bootIdBefore;
+    long statusUpdatedBefore;
+    Instant triggeredAt;
+    Instant healthDeadline;
+    HostState failedIn;
+    String reason;
+    Map<HostState, Duration> timeIn;
+    Instant updatedAt;
+    String revisionBefore;
+    boolean maintenanceOn;
+    String rollbackOf;
+    long nodeIndexBefore;
+
+    private Draft(HostCheckpoint c) {
+      hostname = c.hostname;
+      nodeId = c.nodeId;
+      eligibleBefore = c.eligibleBefore;
+      state = c.state;
+      bootIdBefore = c.bootIdBefore;
+      statusUpdatedBefore = c.statusUpdatedBefore;
+      triggeredAt = c.triggeredAt;
+      healthDeadline = c.healthDeadline;
+      failedIn = c.failedIn;
+      reason = c.reason;
+      timeIn = new java.util.EnumMap<>(HostState.class);
+      timeIn.putAll(c.timeIn);
+      updatedAt = c.updatedAt;
+      revisionBefore = c.revisionBefore;
+      maintenanceOn = c.maintenanceOn;
+      rollbackOf = c.rollbackOf;
+      nodeIndexBefore = c.nodeIndexBefore;
+    }
+
+    private HostCheckpoint build() {
+      return new HostCheckpoint(
+          hostname,
+          nodeId,
+          state,
+          eligibleBefore,
+          bootIdBefore,
+          statusUpdatedBefore,
+          triggeredAt,
+          healthDeadline,
+          failedIn,
+          reason,
+          timeIn,
+          updatedAt,
+          revisionBefore,
+          maintenanceOn,
+          rollbackOf,
+          nodeIndexBefore);
+    }
+  }
 }

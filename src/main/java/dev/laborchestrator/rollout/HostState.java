@@ -22,6 +22,17 @@ public enum HostState {
     return this == DONE || this == FAILED || this == SKIPPED || this == ROLLED_BACK;
   }
 
+  /**
+   * Whether entering this state is checkpointed. A state that only watches (PREPARING checks and
+   * waits, REBOOTING and RETURNING wait for the node, ENABLING re-checks before its idempotent
+   * writes) resumes exactly as well from the state before it, so its entry costs no write: a run
+   * that crashes in REBOOTING resumes in REBUILDING, which first looks whether the trigger took
+   * effect; one that crashes in ENABLING verifies again.
+   */
+  public boolean persisted() {
+    return this != PREPARING && this != REBOOTING && this != RETURNING && this != ENABLING;
+  }
+
   /** Whether the node is (or may be) out of service in this state. */
   public boolean outOfService() {
     return !terminal() && this != PENDING && this != PREPARING;

@@ -3,18 +3,23 @@ package dev.laborchestrator.rollout;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
 import dev.laborchestrator.plan.Plan.Wave;
+import dev.laborchestrator.watch.ClusterWatch;
+import dev.laborchestrator.watch.PolledWatch;
+import dev.laborchestrator.watch.StreamedWatch;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingDeque;
 
 /**
  * Runs a plan: wave after wave; within a wave, hosts in plan order as soon as their dependencies
@@ -43,6 +48,16 @@ public final class RolloutEngine {
   private final Set<String> busy = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private RolloutState current;
+
+  /** The one view of the cluster the hosts and the gates share, for the length of a run. */
+  private ClusterWatch watch;
+
+  private Gates gates;
+
+  /** Hosts that finished (or stopped) and that the engine has not looked at yet. */
+  private final BlockingDeque<Finished> finishedHosts = new LinkedBlockingDeque<>();
+
+  private record Finished(HostRollout rollout, HostReport report, RuntimeException crash) {}
 
   /** Set when this run handed its own node over to a successor. */
   private volatile RolloutState.Handoff handoff;
@@ -116,6 +131,8 @@ public final class RolloutEngine {
           .filter(h -> h.state().outOfService() || h.state() == HostState.FAILED)
           .forEach(h -> busy.add(h.hostname()));
     }
+    watch = startWatch(plan, resume);
+    gates = Gates.watching(ports, plan, watch);
     HostRollout.Context context =
         new HostRollout.Context(
             ports,
@@ -123,8 +140,9 @@ public final class RolloutEngine {
             listener,
             rolloutId,
             this::record,
-            new Gates(ports, plan),
-            () -> Set.copyOf(busy));
+            gates,
+            () -> Set.copyOf(busy),
+            watch);
     Map<String, HostRollout> rollouts = new LinkedHashMap<>();
     List<PlannedHost> all = plan.hosts();
     int toRoll = (int) all.stream().filter(h -> !h.skipped()).count();
@@ -166,6 +184,7 @@ public final class RolloutEngine {
       }
     } finally {
       pool.shutdownNow();
+      watch.close();
     }
     List<HostReport> reports = new ArrayList<>();
     rollouts.values().forEach(r -> reports.add(r.report()));
@@ -184,6 +203,41 @@ public final class RolloutEngine {
       }
     }
     return result;
+  }
+
+  /**
+   * Follows the plan's nodes: through Nomad's event stream where the ports have it (a real run),
+   * else by polling on the ports' clock (the engine's unit tests).
+   */
+  private ClusterWatch startWatch(Plan plan, RolloutState resume) throws InterruptedException {
+    List<String> nodeIds =
+        plan.hosts().stream()
+            .filter(h -> h.node().isPresent() && (!h.skipped() || underWay(resume, h.hostname())))
+            .map(h -> h.requireNode().id())
+            .distinct()
+            .toList();
+    if (ports.events() == null) {
+      return PolledWatch.start(
+          ports.nomad(), ports.consul(), nodeIds, ports.clock(), settings.minPoll());
+    }
+    return Patience.DEFAULT.call(
+        () ->
+            StreamedWatch.start(
+                ports.nomad(),
+                ports.events(),
+                ports.consul(),
+                nodeIds,
+                ports.clock(),
+                message -> listener.note("cluster watch", message)));
+  }
+
+  /** Whether a resumed rollout had started {@code hostname} (skipped in today's plan or not). */
+  private static boolean underWay(RolloutState resume, String hostname) {
+    return resume != null
+        && resume
+            .host(hostname)
+            .map(c -> c.state() != HostState.PENDING && c.state() != HostState.SKIPPED)
+            .orElse(false);
   }
 
   /** The handoff this run made of its own node, if it made one. */
@@ -275,8 +329,17 @@ public final class RolloutEngine {
     if (running != null) {
       running.shutdownNow();
     }
+    ClusterWatch watching = watch;
+    if (watching != null) {
+      watching.poke();
+    }
   }
 
+  /**
+   * Runs one wave. The loop wakes when a host finishes, when the view of the cluster changes (while
+   * a host waits on the gates), or when a waiting host's time runs out; each time it asks the
+   * {@link Scheduler} which hosts may start, and starts those the gates let through at once.
+   */
   private boolean runWave(
       Wave wave,
       int maxParallel,
@@ -296,13 +359,36 @@ public final class RolloutEngine {
         pending.add(host);
       }
     }
-    ExecutorCompletionService<HostReport> done = new ExecutorCompletionService<>(pool);
-    Map<Future<HostReport>, PlannedHost> running = new LinkedHashMap<>();
+    Map<String, PlannedHost> running = new LinkedHashMap<>();
+    Map<String, Instant> refusedSince = new HashMap<>();
+    Map<String, String> refusedFor = new HashMap<>();
     boolean failed = false;
-    while (!pending.isEmpty() || !running.isEmpty()) {
+    while (true) {
+      long seen = watch.version();
+      for (Finished done = finishedHosts.poll(); done != null; done = finishedHosts.poll()) {
+        running.remove(done.rollout().hostname());
+        if (done.crash() != null) {
+          if (!stopping) {
+            throw new IllegalStateException("a host rollout crashed", done.crash());
+          }
+        } else if (done.rollout().stopped()) {
+          stopping = true;
+        } else if (done.report().state() == HostState.DONE) {
+          busy.remove(done.report().hostname());
+          finished.add(done.report().hostname());
+        } else {
+          failed = true;
+        }
+      }
+      if (pending.isEmpty() && running.isEmpty()) {
+        break;
+      }
       boolean held = false;
+      Instant now = ports.clock().now();
+      Instant wakeAt = null;
       if (!failed && !stopping && heldStop == null) {
-        List<PlannedHost> next = startable(pending, running.values(), finished, maxParallel);
+        List<PlannedHost> next =
+            Scheduler.startable(pending, running.values(), finished, maxParallel);
         StartHold.Hold hold = next.isEmpty() ? StartHold.Hold.GO : startHold.check();
         reportHold(hold, rollouts);
         if (hold.kind() == StartHold.Hold.Kind.STOP) {
@@ -311,15 +397,38 @@ public final class RolloutEngine {
           held = true;
         } else {
           for (PlannedHost host : next) {
-            pending.remove(host);
             if (host.role() == dev.laborchestrator.plan.Plan.Role.OWN_NODE) {
+              pending.remove(host);
               handOver(host);
               stopping = true;
               break;
             }
             HostRollout rollout = rollouts.get(host.hostname());
+            Optional<String> refusal = refusal(host);
+            if (refusal.isPresent()) {
+              Instant since = refusedSince.computeIfAbsent(host.hostname(), h -> now);
+              Instant giveUp = since.plus(settings.healthTimeout());
+              if (!now.isBefore(giveUp)) {
+                pending.remove(host);
+                rollout.refuse("not started, nothing was changed: " + refusal.get());
+                failed = true;
+                break;
+              }
+              if (!refusal.get().equals(refusedFor.put(host.hostname(), refusal.get()))) {
+                listener.note(host.hostname(), "waiting: " + refusal.get());
+              }
+              // Autopilot is not in the view: while a host waits, it is asked again after 5 s.
+              Instant recheck =
+                  now.plus(Waiting.min(Duration.ofSeconds(5), Duration.between(now, giveUp)));
+              wakeAt = wakeAt == null || recheck.isBefore(wakeAt) ? recheck : wakeAt;
+              continue;
+            }
+            pending.remove(host);
+            refusedSince.remove(host.hostname());
+            refusedFor.remove(host.hostname());
             busy.add(host.hostname());
-            running.put(done.submit(rollout::run), host);
+            running.put(host.hostname(), host);
+            pool.execute(() -> runHost(rollout));
           }
         }
       }
@@ -328,29 +437,42 @@ public final class RolloutEngine {
           startHold.await();
           continue;
         }
-        break;
-      }
-      Future<HostReport> completed = done.take();
-      PlannedHost ran = running.remove(completed);
-      HostReport report;
-      try {
-        report = completed.get();
-      } catch (ExecutionException | java.util.concurrent.CancellationException e) {
-        if (stopping) {
-          continue;
+        if (wakeAt == null) {
+          break; // nothing runs, nothing may start, nothing waits on the gates
         }
-        throw new IllegalStateException("a host rollout crashed", e.getCause());
       }
-      if (rollouts.get(ran.hostname()).stopped()) {
-        stopping = true;
-      } else if (report.state() == HostState.DONE) {
-        busy.remove(report.hostname());
-        finished.add(report.hostname());
+      if (wakeAt == null) {
+        finishedHosts.putFirst(finishedHosts.takeFirst()); // a host finished: the loop takes it
       } else {
-        failed = true;
+        watch.awaitChange(seen, wakeAt);
       }
     }
     return failed;
+  }
+
+  private void runHost(HostRollout rollout) {
+    HostReport report = null;
+    RuntimeException crash = null;
+    try {
+      report = rollout.run();
+    } catch (RuntimeException e) {
+      crash = e;
+    } finally {
+      finishedHosts.add(new Finished(rollout, report, crash));
+      watch.poke();
+    }
+  }
+
+  /** Why the gates keep {@code host} from starting now, or empty. */
+  private Optional<String> refusal(PlannedHost host) {
+    try {
+      return gates.beforeHost(host, Set.copyOf(busy));
+    } catch (dev.laborchestrator.port.ApiException e) {
+      if (!e.transientFailure()) {
+        throw e;
+      }
+      return Optional.of(e.getMessage());
+    }
   }
 
   /** Tells the listener of a new hold or stop, and of a hold lifted; each once. */
@@ -367,38 +489,5 @@ public final class RolloutEngine {
       int left = (int) rollouts.values().stream().filter(r -> !r.state().terminal()).count();
       listener.held(hold.reason(), hold.kind() == StartHold.Hold.Kind.STOP, left);
     }
-  }
-
-  /**
-   * The hosts that may start now, in plan order. A critical host waits until nothing runs and then
-   * runs alone; no later host overtakes it.
-   */
-  static List<PlannedHost> startable(
-      List<PlannedHost> pending,
-      java.util.Collection<PlannedHost> running,
-      Set<String> finished,
-      int maxParallel) {
-    List<PlannedHost> start = new ArrayList<>();
-    int busy = running.size();
-    boolean criticalRunning = running.stream().anyMatch(PlannedHost::critical);
-    boolean serverRunning = running.stream().anyMatch(PlannedHost::server);
-    for (PlannedHost host : pending) {
-      if (criticalRunning || busy >= maxParallel) {
-        break;
-      }
-      if (!finished.containsAll(host.spec().dependencies()) || host.server() && serverRunning) {
-        continue;
-      }
-      serverRunning |= host.server();
-      if (host.critical()) {
-        if (busy == 0) {
-          start.add(host);
-        }
-        break;
-      }
-      start.add(host);
-      busy++;
-    }
-    return start;
   }
 }

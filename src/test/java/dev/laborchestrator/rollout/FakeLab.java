@@ -146,7 +146,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
 
     void setChecks(String status) {
       checks.replaceAll(
-          c -> c.checkId().equals(HostRollout.MAINTENANCE_CHECK) ? c : check(c.checkId(), status));
+          c -> c.checkId().equals(VerifyPhase.MAINTENANCE_CHECK) ? c : check(c.checkId(), status));
     }
   }
 
@@ -369,7 +369,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
           node.checks.add(node.check("serfHealth", "passing"));
           node.checks.add(node.check("http", "critical"));
           if (node.maintenance) {
-            node.checks.add(node.check(HostRollout.MAINTENANCE_CHECK, "critical"));
+            node.checks.add(node.check(VerifyPhase.MAINTENANCE_CHECK, "critical"));
           }
         });
     at(
@@ -399,7 +399,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     for (Node node : nodes.values()) {
       if (node.address.equals(hostAddress) && !node.maintenance) {
         node.maintenance = true;
-        node.checks.add(node.check(HostRollout.MAINTENANCE_CHECK, "critical"));
+        node.checks.add(node.check(VerifyPhase.MAINTENANCE_CHECK, "critical"));
         index++;
       }
     }
@@ -412,7 +412,7 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     for (Node node : nodes.values()) {
       if (node.address.equals(hostAddress)) {
         node.maintenance = false;
-        node.checks.removeIf(c -> c.checkId().equals(HostRollout.MAINTENANCE_CHECK));
+        node.checks.removeIf(c -> c.checkId().equals(VerifyPhase.MAINTENANCE_CHECK));
         index++;
       }
     }

@@ -80,7 +80,7 @@ class RolloutEngineTest {
     assertThat(node.eligibleAt).isAfterOrEqualTo(checksPassed.plus(settings.stableFor()));
     assertThat(lab.calls)
         .containsSubsequence("drain id-web-1", "reboot web-1", "eligibility id-web-1 true");
-    assertThat(node.lastDrain.meta()).containsEntry(HostRollout.ROLLOUT_META, "r-test");
+    assertThat(node.lastDrain.meta()).containsEntry(HostRun.ROLLOUT_META, "r-test");
   }
 
   @Test
@@ -351,5 +351,16 @@ class RolloutEngineTest {
     assertThat(lab.maxOutOfService).isEqualTo(2);
     assertThat(lab.missedRendezvous).isZero();
     assertThat(result.succeeded()).isTrue();
+  }
+
+  @Test
+  void theNextHostIsDrainedTheInstantASlotFrees() throws Exception {
+    RolloutResult result = run(1, IneligibleHosts.SKIP, host("a", 1), host("b", 1), host("c", 1));
+
+    assertThat(result.succeeded()).isTrue();
+    // On the scripted clock nothing passes between a host's re-enabling and the next drain unless
+    // the engine waits on a timer instead of on the host finishing.
+    assertThat(lab.node("b").drainedAt).isEqualTo(lab.node("a").eligibleAt);
+    assertThat(lab.node("c").drainedAt).isEqualTo(lab.node("b").eligibleAt);
   }
 }

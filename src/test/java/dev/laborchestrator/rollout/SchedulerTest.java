@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class StartableTest {
+class SchedulerTest {
   private static PlannedHost host(String name, String criticality, String... deps) {
     HostSpec spec =
         new HostSpec(
@@ -32,22 +32,21 @@ class StartableTest {
   @Test
   void startsNoMoreThanMaxParallel() {
     List<PlannedHost> pending = List.of(host("a", "low"), host("b", "low"), host("c", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 2)))
+    assertThat(names(Scheduler.startable(pending, List.of(), Set.of(), 2)))
         .containsExactly("a", "b");
-    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 2)))
+    assertThat(names(Scheduler.startable(pending, List.of(host("x", "low")), Set.of(), 2)))
         .containsExactly("a");
   }
 
   @Test
   void aCriticalHostRunsAloneAndIsNotOvertaken() {
     List<PlannedHost> pending = List.of(host("a", "critical"), host("b", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(host("x", "low")), Set.of(), 3)))
+    assertThat(names(Scheduler.startable(pending, List.of(host("x", "low")), Set.of(), 3)))
         .isEmpty();
-    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of(), 3)))
-        .containsExactly("a");
+    assertThat(names(Scheduler.startable(pending, List.of(), Set.of(), 3))).containsExactly("a");
     assertThat(
             names(
-                RolloutEngine.startable(
+                Scheduler.startable(
                     List.of(host("b", "low")), List.of(host("a", "critical")), Set.of(), 3)))
         .isEmpty();
   }
@@ -55,9 +54,9 @@ class StartableTest {
   @Test
   void aHostWaitsForItsDependenciesWhileIndependentOnesStart() {
     List<PlannedHost> pending = List.of(host("app", "low", "db"), host("cache", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(host("db", "low")), Set.of(), 3)))
+    assertThat(names(Scheduler.startable(pending, List.of(host("db", "low")), Set.of(), 3)))
         .containsExactly("cache");
-    assertThat(names(RolloutEngine.startable(pending, List.of(), Set.of("db"), 3)))
+    assertThat(names(Scheduler.startable(pending, List.of(), Set.of("db"), 3)))
         .containsExactly("app", "cache");
   }
 
@@ -80,8 +79,32 @@ class StartableTest {
         new PlannedHost(
             spec, Optional.empty(), null, "", dev.laborchestrator.plan.Plan.Role.SERVER);
     List<PlannedHost> pending = List.of(s2, host("web", "low"));
-    assertThat(names(RolloutEngine.startable(pending, List.of(s1), Set.of(), 3)))
+    assertThat(names(Scheduler.startable(pending, List.of(s1), Set.of(), 3)))
         .containsExactly("web");
-    assertThat(names(RolloutEngine.startable(List.of(s1, s2), List.of(), Set.of(), 3))).hasSize(1);
+    assertThat(names(Scheduler.startable(List.of(s1, s2), List.of(), Set.of(), 3))).hasSize(1);
+  }
+
+  @Test
+  void startsAHostTheMomentASlotFrees() {
+    PlannedHost a = host("a", "low");
+    PlannedHost b = host("b", "low");
+    PlannedHost c = host("c", "low");
+    assertThat(Scheduler.startable(List.of(c), List.of(a, b), Set.of(), 2))
+        .as("both slots taken")
+        .isEmpty();
+    assertThat(names(Scheduler.startable(List.of(c), List.of(b), Set.of("a"), 2)))
+        .as("a finished: its slot is c's at once")
+        .containsExactly("c");
+  }
+
+  @Test
+  void aDependencyHoldsAHostBackWhileASlotIsFree() {
+    PlannedHost a = host("a", "low");
+    PlannedHost b = host("b", "low", "a");
+    assertThat(Scheduler.startable(List.of(b), List.of(a), Set.of(), 2))
+        .as("one of two slots is free, but b depends on a, which still runs")
+        .isEmpty();
+    assertThat(names(Scheduler.startable(List.of(b), List.of(), Set.of("a"), 2)))
+        .containsExactly("b");
   }
 }

@@ -1,0 +1,185 @@
+package dev.laborchestrator.rollout;
+
+import dev.laborchestrator.config.Durations;
+import dev.laborchestrator.port.Allocation;
+import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.BlockingQuery;
+import dev.laborchestrator.port.DrainRequest;
+import dev.laborchestrator.port.Indexed;
+import dev.laborchestrator.port.NomadNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * PREPARING and DRAINING: the node is checked (ready, not drained by someone else), the host's
+ * reboot delay waited, Consul maintenance switched on where configured, and the node drained
+ * through Nomad until the drain is complete.
+ */
+final class DrainPhase implements Phase {
+  @Override
+  public Step step(HostRun run) throws HostFailure, InterruptedException {
+    return run.progress().state() == HostState.PREPARING ? prepare(run) : drain(run);
+  }
+
+  private Step prepare(HostRun run) throws HostFailure, InterruptedException {
+    Instant deadline = run.now().plus(run.settings.healthTimeout());
+    NomadNode current = run.current();
+    if (!current.ready()) {
+      throw new HostFailure(
+          "node is " + current.status() + " before its rollout started; nothing was changed");
+    }
+    if (current.draining() && !run.ours(current)) {
+      throw new HostFailure("node is already being drained by someone else; nothing was changed");
+    }
+    run.update(
+        p -> {
+          p.bootIdBefore = current.bootId();
+          p.statusUpdatedBefore = current.statusUpdatedAt();
+          p.revisionBefore = current.revision();
+        });
+    int delay = run.host.spec().orchestration().rebootDelay();
+    String detail = "";
+    if (delay > 0) {
+      run.waiting.sleepUntil(run.now().plusSeconds(delay));
+      // The cluster may have changed while this host waited: the gates once more.
+      Gates gates = run.context.gates();
+      run.waiting.until(
+          deadline,
+          w ->
+              gates.beforeHost(run.host, run.context.busy().get()).isEmpty()
+                  ? Optional.of(true)
+                  : Optional.empty(),
+          () ->
+              "not started, nothing was changed: "
+                  + gates.beforeHost(run.host, run.context.busy().get()).orElse(""));
+      detail = "waited rebootDelay " + delay + "s; gates passed";
+    }
+    if (run.settings.maintenance()
+        && run.ports.maintenance() != null
+        && !run.progress().maintenanceOn()) {
+      run.waiting.retrying(
+          deadline,
+          () -> {
+            run.ports
+                .maintenance()
+                .enable(run.node.address(), "lab-orchestrator rollout " + run.context.rolloutId());
+            return null;
+          });
+      run.update(p -> p.maintenanceOn = true);
+      detail += (detail.isEmpty() ? "" : "; ") + "Consul maintenance mode on";
+    }
+    return new Step(HostState.DRAINING, detail);
+  }
+
+  private Step drain(HostRun run) throws HostFailure, InterruptedException {
+    Instant deadline = run.now().plus(run.settings.drainTimeout());
+    String timedOut = "drain not complete after " + Durations.format(run.settings.drainTimeout());
+    requestDrain(run, deadline);
+    NomadNode drained =
+        run.waiting.untilNode(
+            run.node.id(),
+            deadline,
+            // The view may not show this drain yet: done is this rollout's drain, finished.
+            n -> !n.draining() && run.ours(n) && !"draining".equals(n.lastDrain().status()),
+            n -> timedOut + ": DrainStrategy still set");
+    if (drained.lastDrain().canceled()) {
+      throw new HostFailure("the drain was canceled by someone else (LastDrain.Status canceled)");
+    }
+    if (run.settings.ignoreSystemJobs()) {
+      // Nomad clears the DrainStrategy only once every allocation but the system jobs' is
+      // client-terminal (nomad/drainer/draining_node.go IsDone): nothing left to wait for.
+      return new Step(HostState.REBUILDING, "drain complete");
+    }
+    awaitSystemAllocations(run, deadline, timedOut);
+    return new Step(HostState.REBUILDING, "drain complete");
+  }
+
+  /**
+   * Nomad clears DrainStrategy before the system allocations a drain covers have stopped (it stops
+   * them last): wait for those too.
+   */
+  private static void awaitSystemAllocations(HostRun run, Instant deadline, String timedOut)
+      throws HostFailure, InterruptedException {
+    long index = 0;
+    while (true) {
+      long query = index;
+      Indexed<List<Allocation>> allocs =
+          run.waiting.retrying(
+              deadline,
+              () ->
+                  run.ports
+                      .nomad()
+                      .nodeAllocations(
+                          run.node.id(),
+                          query <= 0
+                              ? BlockingQuery.NONE
+                              : BlockingQuery.after(
+                                  query,
+                                  Waiting.min(
+                                      run.settings.maxWait(), run.waiting.remaining(deadline)))));
+      List<Allocation> left =
+          allocs.value().stream()
+              .filter(a -> a.active() && a.coveredByDrain(run.settings.ignoreSystemJobs()))
+              .toList();
+      if (left.isEmpty()) {
+        return;
+      }
+      run.waiting.pastDeadline(
+          deadline,
+          timedOut
+              + ": "
+              + left.size()
+              + " allocation(s) still pending or running ("
+              + left.stream().map(Allocation::name).collect(Collectors.joining(", "))
+              + ")");
+      if (allocs.index() == index || index == 0) {
+        run.ports.clock().sleep(run.settings.minPoll());
+      }
+      index = allocs.index() < index ? 0 : allocs.index();
+    }
+  }
+
+  /**
+   * Sends the drain once. After an ambiguous failure (no answer, 5xx) the drain may have landed, so
+   * the node is read again before the request is re-issued.
+   */
+  private static void requestDrain(HostRun run, Instant deadline)
+      throws HostFailure, InterruptedException {
+    DrainRequest request =
+        new DrainRequest(
+            run.settings.drainDeadline(),
+            run.settings.ignoreSystemJobs(),
+            Map.of(
+                HostRun.ROLLOUT_META,
+                run.context.rolloutId(),
+                "message",
+                "lab-orchestrator rolling NixOS update "
+                    + run.context.rolloutId()
+                    + ": "
+                    + run.position));
+    NomadNode current = run.current();
+    for (int attempt = 1; ; attempt++) {
+      if (run.ours(current) && (current.draining() || !current.lastDrain().canceled())) {
+        return; // this rollout's drain landed already (a retry, or a run resumed after a crash)
+      }
+      try {
+        run.ports.nomad().drain(run.node.id(), request);
+        return;
+      } catch (ApiException e) {
+        if (!e.transientFailure()) {
+          throw new HostFailure("drain request failed: " + e.getMessage());
+        }
+        run.waiting.pastDeadline(
+            deadline, "drain request failed until the deadline: " + e.getMessage());
+        run.ports.clock().sleep(run.settings.minPoll().multipliedBy(Math.min(8, 2L * attempt)));
+        current =
+            run.waiting
+                .retrying(deadline, () -> run.context.watch().refresh(run.node.id()))
+                .value();
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.laborchestrator.rollout;
+
+import dev.laborchestrator.port.ApiException;
+import dev.laborchestrator.port.Clock;
+import dev.laborchestrator.port.Indexed;
+import dev.laborchestrator.port.NomadNode;
+import dev.laborchestrator.watch.ClusterWatch;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The one place a host waits: for the shared view of the cluster to show something, or for a call
+ * to get through transient failures, each until a deadline. Waiting costs no request: the view
+ * wakes its waiters when the cluster changes.
+ */
+final class Waiting {
+  private final ClusterWatch watch;
+  private final Clock clock;
+  private final Duration pause;
+
+  /**
+   * @param pause how long to pause between two tries of a call that failed transiently
+   */
+  Waiting(ClusterWatch watch, Clock clock, Duration pause) {
+    this.watch = watch;
+    this.clock = clock;
+    this.pause = pause;
+  }
+
+  /**
+   * Waits until {@code condition} finds what it looks for in the view, and returns it; a {@link
+   * HostFailure} with {@code timedOut}'s message once {@code deadline} has passed.
+   */
+  <T> T until(
+      Instant deadline, Function<ClusterWatch, Optional<T>> condition, Supplier<String> timedOut)
+      throws HostFailure, InterruptedException {
+    while (true) {
+      long seen = watch.version();
+      Optional<T> found;
+      try {
+        found = condition.apply(watch);
+      } catch (ApiException e) {
+        if (!e.transientFailure()) {
+          throw e;
+        }
+        found = Optional.empty();
+      }
+      if (found.isPresent()) {
+        return found.get();
+      }
+      pastDeadline(deadline, timedOut.get());
+      watch.awaitChange(seen, deadline);
+    }
+  }
+
+  /** Waits until the node, as the view shows it, passes {@code test}. */
+  NomadNode untilNode(
+      String nodeId,
+      Instant deadline,
+      java.util.function.Predicate<NomadNode> test,
+      Function<NomadNode, String> timedOut)
+      throws HostFailure, InterruptedException {
+    return until(
+        deadline,
+        w -> Optional.of(w.node(nodeId).value()).filter(test),
+        () -> timedOut.apply(watch.node(nodeId).value()));
+  }
+
+  /**
+   * A call that rides out transient API failures (pausing between tries) until {@code deadline}:
+   * reads, and writes that are idempotent (eligibility, maintenance) or checked before each try.
+   */
+  <T> T retrying(Instant deadline, Supplier<T> call) throws HostFailure, InterruptedException {
+    while (true) {
+      try {
+        return call.get();
+      } catch (ApiException e) {
+        if (!e.transientFailure()) {
+          throw e;
+        }
+        pastDeadline(deadline, "no answer before the step's deadline: " + e.getMessage());
+        clock.sleep(min(pause, remaining(deadline)));
+      }
+    }
+  }
+
+  /** Waits for the next change of the view after {@code seen}, or until {@code until}. */
+  void awaitChange(long seen, Instant until) throws InterruptedException {
+    watch.awaitChange(seen, until);
+  }
+
+  /** Sleeps on the clock until {@code until} (the reboot delay). */
+  void sleepUntil(Instant until) throws InterruptedException {
+    clock.sleep(remaining(until));
+  }
+
+  Indexed<NomadNode> node(String nodeId) {
+    return watch.node(nodeId);
+  }
+
+  void pastDeadline(Instant deadline, String message) throws HostFailure {
+    if (!clock.now().isBefore(deadline)) {
+      throw new HostFailure(message);
+    }
+  }
+
+  Duration remaining(Instant deadline) {
+    Duration left = Duration.between(clock.now(), deadline);
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+
+  static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+}
