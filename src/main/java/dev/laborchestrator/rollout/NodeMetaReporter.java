@@ -19,10 +19,10 @@ import java.util.function.Consumer;
  * Shows each host's progress on its Nomad node as dynamic metadata ({@value #STATE}, {@value #ID},
  * {@value #SINCE}), which the client page of the Nomad UI lists in its Meta table.
  *
- * <p>The metadata is set on every transition and removed when the host is {@code DONE} (or {@code
- * SKIPPED} after this run had set it). A {@code FAILED} or {@code ROLLED_BACK} host keeps it, so an
- * operator sees on the node where and when the rollout stopped; the next run that finishes the host
- * clears it.
+ * <p>The metadata is set when the host is drained, when it is back and verified (or rolled back),
+ * and removed when the host is {@code DONE} (or {@code SKIPPED} after this run had set it). A
+ * {@code FAILED} or {@code ROLLED_BACK} host keeps it, so an operator sees on the node where and
+ * when the rollout stopped; the next run that finishes the host clears it.
  *
  * <p>Writes never hold up a host: they go to one background worker, only the latest state of each
  * node is sent (a state that was overtaken before it was sent is dropped), and a failed write is
@@ -80,7 +80,7 @@ public final class NodeMetaReporter implements RolloutListener, AutoCloseable {
       Duration sinceStart,
       String detail) {
     String nodeId = nodeIds.get(host);
-    if (nodeId == null) {
+    if (nodeId == null || !shown(to)) {
       return;
     }
     Map<String, String> meta = new HashMap<>();
@@ -105,6 +105,18 @@ public final class NodeMetaReporter implements RolloutListener, AutoCloseable {
         worker.execute(() -> send(nodeId));
       }
     }
+  }
+
+  /**
+   * The states worth a write: each write is a request and makes the node re-register, and while a
+   * host rebuilds and reboots its client is about to go away. So the node shows DRAINING from its
+   * drain until it is back, then VERIFYING (or ROLLING_BACK), then the outcome.
+   */
+  static boolean shown(HostState state) {
+    return state == HostState.DRAINING
+        || state == HostState.VERIFYING
+        || state == HostState.ROLLING_BACK
+        || state.terminal();
   }
 
   private void send(String nodeId) {
