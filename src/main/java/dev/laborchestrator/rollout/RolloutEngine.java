@@ -152,17 +152,7 @@ public final class RolloutEngine {
           host.skipped()
               ? "skipped"
               : "host " + ++number + " of " + toRoll + " (" + host.hostname() + ")";
-      HostCheckpoint checkpoint =
-          resume == null
-              ? null
-              : resume
-                  .host(host.hostname())
-                  .filter(
-                      c ->
-                          c.state() != HostState.PENDING
-                              || !c.timeIn().isEmpty()
-                              || handedOver(resume, c.hostname()))
-                  .orElse(null);
+      HostCheckpoint checkpoint = resumed(resume, host.hostname());
       rollouts.put(host.hostname(), new HostRollout(host, context, position, checkpoint));
     }
     pool =
@@ -212,7 +202,9 @@ public final class RolloutEngine {
   private ClusterWatch startWatch(Plan plan, RolloutState resume) throws InterruptedException {
     List<String> nodeIds =
         plan.hosts().stream()
-            .filter(h -> h.node().isPresent() && (!h.skipped() || underWay(resume, h.hostname())))
+            .filter(
+                h ->
+                    h.node().isPresent() && (!h.skipped() || resumed(resume, h.hostname()) != null))
             .map(h -> h.requireNode().id())
             .distinct()
             .toList();
@@ -231,13 +223,21 @@ public final class RolloutEngine {
                 message -> listener.note("cluster watch", message)));
   }
 
-  /** Whether a resumed rollout had started {@code hostname} (skipped in today's plan or not). */
-  private static boolean underWay(RolloutState resume, String hostname) {
-    return resume != null
-        && resume
+  /**
+   * The checkpoint {@code hostname} continues from: one of a host the resumed rollout had started
+   * (or handed over), whether or not today's plan would skip it; else null.
+   */
+  private static HostCheckpoint resumed(RolloutState resume, String hostname) {
+    return resume == null
+        ? null
+        : resume
             .host(hostname)
-            .map(c -> c.state() != HostState.PENDING && c.state() != HostState.SKIPPED)
-            .orElse(false);
+            .filter(
+                c ->
+                    c.state() != HostState.PENDING
+                        || !c.timeIn().isEmpty()
+                        || handedOver(resume, c.hostname()))
+            .orElse(null);
   }
 
   /** The handoff this run made of its own node, if it made one. */

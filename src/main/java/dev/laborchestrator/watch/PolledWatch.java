@@ -77,6 +77,7 @@ public final class PolledWatch extends View {
    */
   private synchronized void poll() {
     boolean allChecks = true;
+    ApiException refused = null;
     for (String id : nodeIds()) {
       Indexed<NomadNode> read;
       try {
@@ -95,13 +96,14 @@ public final class PolledWatch extends View {
         putChecks(read.value().consulName(), checks);
       } catch (ApiException e) {
         if (!e.transientFailure()) {
-          checksRefused(e);
-          return;
+          refused = e; // the nodes are still read: the refusal concerns Consul only
+          continue;
         }
         allChecks = false;
       }
     }
     checksKnown(allChecks);
+    checksRefused(refused);
   }
 
   @Override

@@ -107,6 +107,7 @@ abstract class View implements ClusterWatch {
     checksKnown(false);
   }
 
+  /** Consul refused the watch for good ({@code null}: it answers again). */
   synchronized void checksRefused(ApiException refusal) {
     if (!Objects.equals(checksRefused, refusal)) {
       checksRefused = refusal;
