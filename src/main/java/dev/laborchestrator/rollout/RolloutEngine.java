@@ -404,7 +404,15 @@ public final class RolloutEngine {
               break;
             }
             HostRollout rollout = rollouts.get(host.hostname());
-            Optional<String> refusal = refusal(host);
+            Optional<String> refusal;
+            try {
+              refusal = refusal(host);
+            } catch (dev.laborchestrator.port.ApiException e) {
+              pending.remove(host);
+              rollout.refuse("not started, nothing was changed: " + e.getMessage());
+              failed = true;
+              break;
+            }
             if (refusal.isPresent()) {
               Instant since = refusedSince.computeIfAbsent(host.hostname(), h -> now);
               Instant giveUp = since.plus(settings.healthTimeout());
