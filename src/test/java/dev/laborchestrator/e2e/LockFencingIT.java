@@ -78,8 +78,10 @@ class LockFencingIT {
    */
   private long drainDueDuringAVariablesOutage(Controller controller) throws Exception {
     SimLab lab = demo.lab();
-    awaitHostState(lab, "a", "PREPARING");
-    Thread.sleep(1000); // inside host a's 4s rebootDelay, after its read of the node
+    // The rollout's first checkpoint: host a starts at once and waits its 4s rebootDelay in
+    // PREPARING, a state that is not checkpointed (it only waits).
+    awaitHostState(lab, "a", "PENDING");
+    Thread.sleep(1000); // inside host a's 4s rebootDelay
     lab.faults("a").unreachable(true);
     awaitHostState(lab, "a", "DRAINING");
     lab.globalFaults().variablesUnreachable(true);
