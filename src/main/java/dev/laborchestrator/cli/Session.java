@@ -177,7 +177,9 @@ final class Session {
                     .filter(n -> n.bootId() == null)
                     .map(NomadNode::name)
                     .collect(java.util.stream.Collectors.toSet()),
-                ownNodeId == null ? List.of() : Successors.among(full, ownNodeId)));
+                ownNodeId == null ? List.of() : Successors.among(full, ownNodeId),
+                new Plan.Limits(config.limits().perDatacenter(), config.limits().perGroup()),
+                config.limits().maxParallelPercent()));
     Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));
     if (config.consulMaintenance()) {

@@ -91,14 +91,51 @@ public final class ConfigLoader {
         new HealthSettings(
             duration(
                 raw.health() == null ? null : raw.health().stableFor(), "health.stableFor", "30s")),
-        maxParallel(raw.maxParallel()),
+        maxParallel(raw.maxParallel()) == null ? 1 : maxParallel(raw.maxParallel()),
         ineligibleHosts(raw.ineligibleHosts()),
         onUnhealthy(raw.onUnhealthy()),
         raw.consulMaintenance() != null && raw.consulMaintenance(),
         lockTtl(raw.lock()),
         OperatorKeys.notifications(raw.notifications()),
         OperatorKeys.metrics(raw.metrics()),
-        holds(raw));
+        holds(raw),
+        limits(raw));
+  }
+
+  // ---- failure domains ----
+
+  private static OrchestratorConfig.Limits limits(RawConfig raw) {
+    Integer percent = null;
+    if (raw.maxParallel() instanceof String text && text.strip().endsWith("%")) {
+      String number = text.strip().substring(0, text.strip().length() - 1).strip();
+      try {
+        percent = Integer.parseInt(number);
+      } catch (NumberFormatException e) {
+        throw new InvalidInputException(
+            "maxParallel must be a number of hosts or a share such as \"10%\", not \""
+                + text
+                + "\"");
+      }
+      if (percent < 1 || percent > 100) {
+        throw new InvalidInputException(
+            "maxParallel as a share must be from 1% to 100%, not \"" + text + "\"");
+      }
+    }
+    RawLimits l = raw.limits();
+    return new OrchestratorConfig.Limits(
+        percent,
+        l == null ? 0 : atLeastOne(l.perDatacenter(), "limits.perDatacenter"),
+        l == null ? 0 : atLeastOne(l.perGroup(), "limits.perGroup"));
+  }
+
+  private static int atLeastOne(Integer value, String key) {
+    if (value == null) {
+      return 0;
+    }
+    if (value < 1) {
+      throw new InvalidInputException(key + " must be at least 1, not " + value);
+    }
+    return value;
   }
 
   // ---- window, pause and alert gate ----
@@ -323,14 +360,27 @@ public final class ConfigLoader {
         positive(duration(t.health(), "timeouts.health", "15m"), "timeouts.health"));
   }
 
-  private static int maxParallel(Integer value) {
-    if (value == null) {
-      return 1;
+  /**
+   * {@code maxParallel} as a number of hosts; null when absent or given as a share ("10%", see
+   * {@link #limits}).
+   */
+  private static Integer maxParallel(Object value) {
+    if (value == null || value instanceof String text && text.strip().endsWith("%")) {
+      return null;
     }
-    if (value < 1) {
-      throw new InvalidInputException("maxParallel must be at least 1, not " + value);
+    int number;
+    if (value instanceof Integer i) {
+      number = i;
+    } else if (value instanceof String text && text.strip().matches("-?\\d+")) {
+      number = Integer.parseInt(text.strip());
+    } else {
+      throw new InvalidInputException(
+          "maxParallel must be a number of hosts or a share such as \"10%\", not " + value);
     }
-    return value;
+    if (number < 1) {
+      throw new InvalidInputException("maxParallel must be at least 1, not " + number);
+    }
+    return number;
   }
 
   private static IneligibleHosts ineligibleHosts(String value) {
@@ -368,7 +418,7 @@ public final class ConfigLoader {
       RawDrain drain,
       RawTimeouts timeouts,
       RawHealth health,
-      Integer maxParallel,
+      Object maxParallel,
       String ineligibleHosts,
       String onUnhealthy,
       Boolean consulMaintenance,
@@ -377,7 +427,10 @@ public final class ConfigLoader {
       RawMetrics metrics,
       RawWindow window,
       RawPause pause,
-      RawGates gates) {}
+      RawGates gates,
+      RawLimits limits) {}
+
+  record RawLimits(Integer perDatacenter, Integer perGroup) {}
 
   record RawNotify(String url, String format, List<String> events) {
     @Override

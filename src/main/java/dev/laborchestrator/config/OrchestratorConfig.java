@@ -24,12 +24,27 @@ public record OrchestratorConfig(
     Duration lockTtl,
     List<NotifySettings> notifications,
     MetricsSettings metrics,
-    HoldSettings holds) {
+    HoldSettings holds,
+    Limits limits) {
 
   public OrchestratorConfig {
     notifications = notifications == null ? List.of() : List.copyOf(notifications);
     metrics = metrics == null ? MetricsSettings.OFF : metrics;
     holds = holds == null ? HoldSettings.NONE : holds;
+    limits = limits == null ? Limits.NONE : limits;
+  }
+
+  /**
+   * Failure domains and a relative {@code maxParallel}.
+   *
+   * @param maxParallelPercent {@code maxParallel} given as a share of the rolled hosts ("10%"), or
+   *     null when it is a number
+   * @param perDatacenter at most this many hosts out of service at once in one datacenter; 0 = no
+   *     limit
+   * @param perGroup at most this many in one of {@code lab.groups}; 0 = no limit
+   */
+  public record Limits(Integer maxParallelPercent, int perDatacenter, int perGroup) {
+    public static final Limits NONE = new Limits(null, 0, 0);
   }
 
   /**

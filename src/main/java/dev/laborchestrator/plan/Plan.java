@@ -15,15 +15,33 @@ import java.util.Optional;
  *     its own node over (see {@link Planner.Options#successorNodes})
  */
 public record Plan(
-    List<Wave> waves, int maxParallel, List<String> warnings, List<String> successorNodes) {
+    List<Wave> waves,
+    int maxParallel,
+    List<String> warnings,
+    List<String> successorNodes,
+    Limits limits) {
   public Plan {
     waves = List.copyOf(waves);
     warnings = List.copyOf(warnings);
     successorNodes = List.copyOf(successorNodes);
+    limits = limits == null ? Limits.NONE : limits;
+  }
+
+  public Plan(
+      List<Wave> waves, int maxParallel, List<String> warnings, List<String> successorNodes) {
+    this(waves, maxParallel, warnings, successorNodes, Limits.NONE);
   }
 
   public Plan(List<Wave> waves, int maxParallel) {
     this(waves, maxParallel, List.of(), List.of());
+  }
+
+  /**
+   * Failure domains: at most {@code perDatacenter} hosts out of service at once in any datacenter,
+   * at most {@code perGroup} in any of the hosts' {@code lab.groups}; 0 = no such limit.
+   */
+  public record Limits(int perDatacenter, int perGroup) {
+    public static final Limits NONE = new Limits(0, 0);
   }
 
   /** The controller's own host, if the plan has it. */
@@ -84,7 +102,58 @@ public record Plan(
   }
 
   /** The Nomad node a host was matched to, with its eligibility before the rollout. */
-  public record NodeRef(String id, String name, String address, boolean eligibleBefore) {}
+  public record NodeRef(
+      String id, String name, String address, boolean eligibleBefore, String datacenter) {
+    public NodeRef(String id, String name, String address, boolean eligibleBefore) {
+      this(id, name, address, eligibleBefore, null);
+    }
+  }
+
+  /**
+   * Where a failure-domain limit holds this wave below {@code maxParallel}: each datacenter or
+   * group with more hosts in the wave than its limit lets out at once.
+   */
+  List<String> binding(Wave wave) {
+    List<String> lines = new ArrayList<>();
+    java.util.Map<String, Integer> byDatacenter = new java.util.TreeMap<>();
+    java.util.Map<String, Integer> byGroup = new java.util.TreeMap<>();
+    for (PlannedHost host : wave.hosts()) {
+      if (host.skipped()) {
+        continue;
+      }
+      host.node().map(NodeRef::datacenter).ifPresent(dc -> byDatacenter.merge(dc, 1, Integer::sum));
+      host.spec().groups().forEach(g -> byGroup.merge(g, 1, Integer::sum));
+    }
+    int perDc = limits.perDatacenter();
+    byDatacenter.forEach(
+        (dc, count) -> {
+          if (perDc > 0 && perDc < Math.min(count, maxParallel)) {
+            lines.add(
+                "datacenter "
+                    + dc
+                    + ": "
+                    + count
+                    + " hosts, at most "
+                    + perDc
+                    + " out at once (limits.perDatacenter)");
+          }
+        });
+    int perGroup = limits.perGroup();
+    byGroup.forEach(
+        (group, count) -> {
+          if (perGroup > 0 && perGroup < Math.min(count, maxParallel)) {
+            lines.add(
+                "group "
+                    + group
+                    + ": "
+                    + count
+                    + " hosts, at most "
+                    + perGroup
+                    + " out at once (limits.perGroup)");
+          }
+        });
+    return lines;
+  }
 
   public List<PlannedHost> hosts() {
     List<PlannedHost> all = new ArrayList<>();
@@ -106,6 +175,7 @@ public record Plan(
     int number = 1;
     for (Wave wave : waves) {
       lines.add("Wave " + number++ + " (rebootOrder " + wave.rebootOrder() + "):");
+      binding(wave).forEach(b -> lines.add("  " + b));
       int position = 1;
       for (PlannedHost host : wave.hosts()) {
         String node =

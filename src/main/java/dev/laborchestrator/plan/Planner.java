@@ -40,12 +40,35 @@ public final class Planner {
       Set<String> servers,
       Set<String> leaders,
       Set<String> withoutBootId,
-      List<String> successorNodes) {
+      List<String> successorNodes,
+      Plan.Limits limits,
+      Integer maxParallelPercent) {
     public Options {
       servers = Set.copyOf(servers);
       leaders = Set.copyOf(leaders);
       withoutBootId = Set.copyOf(withoutBootId);
       successorNodes = List.copyOf(successorNodes);
+      limits = limits == null ? Plan.Limits.NONE : limits;
+    }
+
+    public Options(
+        int maxParallel,
+        IneligibleHosts ineligibleHosts,
+        String ownNodeId,
+        Set<String> servers,
+        Set<String> leaders,
+        Set<String> withoutBootId,
+        List<String> successorNodes) {
+      this(
+          maxParallel,
+          ineligibleHosts,
+          ownNodeId,
+          servers,
+          leaders,
+          withoutBootId,
+          successorNodes,
+          Plan.Limits.NONE,
+          null);
     }
 
     public Options(
@@ -179,7 +202,14 @@ public final class Planner {
                         + " publishes no lab.boot-id: its reboot counts only once Nomad shows the"
                         + " node leaving ready or registering again after being down; publish the"
                         + " boot id (lab.machine) for a certain proof"));
-    return new Plan(waves, options.maxParallel(), warnings, options.successorNodes());
+    int maxParallel = options.maxParallel();
+    if (options.maxParallelPercent() != null) {
+      // A share of the hosts this plan rolls, rounded down, at least one.
+      long rolled =
+          waves.stream().flatMap(w -> w.hosts().stream()).filter(h -> !h.skipped()).count();
+      maxParallel = (int) Math.max(1, rolled * options.maxParallelPercent() / 100);
+    }
+    return new Plan(waves, maxParallel, warnings, options.successorNodes(), options.limits());
   }
 
   private static Wave wave(
@@ -237,7 +267,9 @@ public final class Planner {
       } else {
         NodeStub node = pick.get(0);
         matched.put(
-            host.hostname(), new NodeRef(node.id(), node.name(), node.address(), node.eligible()));
+            host.hostname(),
+            new NodeRef(
+                node.id(), node.name(), node.address(), node.eligible(), node.datacenter()));
       }
     }
     return matched;

@@ -167,7 +167,7 @@ public final class RolloutEngine {
     try {
       Set<String> finished = new HashSet<>();
       for (Wave wave : plan.waves()) {
-        failed = runWave(wave, plan.maxParallel(), rollouts, finished, pool);
+        failed = runWave(wave, plan.maxParallel(), plan.limits(), rollouts, finished, pool);
         if (failed || stopping || heldStop != null) {
           break;
         }
@@ -343,6 +343,7 @@ public final class RolloutEngine {
   private boolean runWave(
       Wave wave,
       int maxParallel,
+      Plan.Limits limits,
       Map<String, HostRollout> rollouts,
       Set<String> finished,
       ExecutorService pool)
@@ -388,7 +389,7 @@ public final class RolloutEngine {
       Instant wakeAt = null;
       if (!failed && !stopping && heldStop == null) {
         List<PlannedHost> next =
-            Scheduler.startable(pending, running.values(), finished, maxParallel);
+            Scheduler.startable(pending, running.values(), finished, maxParallel, limits);
         StartHold.Hold hold = next.isEmpty() ? StartHold.Hold.GO : startHold.check();
         reportHold(hold, rollouts);
         if (hold.kind() == StartHold.Hold.Kind.STOP) {

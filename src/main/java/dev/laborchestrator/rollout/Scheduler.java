@@ -1,9 +1,12 @@
 package dev.laborchestrator.rollout;
 
+import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,15 +27,34 @@ final class Scheduler {
       Collection<PlannedHost> running,
       Set<String> finished,
       int maxParallel) {
+    return startable(pending, running, finished, maxParallel, Plan.Limits.NONE);
+  }
+
+  /**
+   * As above, and no datacenter with more than {@code limits.perDatacenter} hosts out of service,
+   * no group with more than {@code limits.perGroup}. A host a failure domain holds back does not
+   * hold back later hosts of other domains.
+   */
+  static List<PlannedHost> startable(
+      List<PlannedHost> pending,
+      Collection<PlannedHost> running,
+      Set<String> finished,
+      int maxParallel,
+      Plan.Limits limits) {
     List<PlannedHost> start = new ArrayList<>();
     int busy = running.size();
     boolean criticalRunning = running.stream().anyMatch(PlannedHost::critical);
     boolean serverRunning = running.stream().anyMatch(PlannedHost::server);
+    Map<String, Integer> perDatacenter = new HashMap<>();
+    Map<String, Integer> perGroup = new HashMap<>();
+    running.forEach(h -> count(h, perDatacenter, perGroup));
     for (PlannedHost host : pending) {
       if (criticalRunning || busy >= maxParallel) {
         break;
       }
-      if (!finished.containsAll(host.spec().dependencies()) || host.server() && serverRunning) {
+      if (!finished.containsAll(host.spec().dependencies())
+          || host.server() && serverRunning
+          || full(host, limits, perDatacenter, perGroup)) {
         continue;
       }
       serverRunning |= host.server();
@@ -43,8 +65,39 @@ final class Scheduler {
         break;
       }
       start.add(host);
+      count(host, perDatacenter, perGroup);
       busy++;
     }
     return start;
+  }
+
+  private static String datacenter(PlannedHost host) {
+    return host.node().map(Plan.NodeRef::datacenter).orElse(null);
+  }
+
+  private static void count(
+      PlannedHost host, Map<String, Integer> perDatacenter, Map<String, Integer> perGroup) {
+    String dc = datacenter(host);
+    if (dc != null) {
+      perDatacenter.merge(dc, 1, Integer::sum);
+    }
+    host.spec().groups().forEach(g -> perGroup.merge(g, 1, Integer::sum));
+  }
+
+  /** Whether one of the host's failure domains already has as many hosts out as it may. */
+  private static boolean full(
+      PlannedHost host,
+      Plan.Limits limits,
+      Map<String, Integer> perDatacenter,
+      Map<String, Integer> perGroup) {
+    String dc = datacenter(host);
+    if (limits.perDatacenter() > 0
+        && dc != null
+        && perDatacenter.getOrDefault(dc, 0) >= limits.perDatacenter()) {
+      return true;
+    }
+    return limits.perGroup() > 0
+        && host.spec().groups().stream()
+            .anyMatch(g -> perGroup.getOrDefault(g, 0) >= limits.perGroup());
   }
 }

@@ -118,7 +118,22 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> load("rebuild: { command: [x] }\nmaxParallel: 0\n"))
         .hasMessageContaining("maxParallel must be at least 1");
     assertThatThrownBy(() -> load("rebuild: { command: [x] }\nmaxParallel: two\n"))
-        .hasMessageContaining("wrong type at maxParallel");
+        .hasMessageContaining("maxParallel must be a number of hosts or a share");
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nmaxParallel: \"150%\"\n"))
+        .hasMessageContaining("from 1% to 100%");
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nlimits: { perGroup: 0 }\n"))
+        .hasMessageContaining("limits.perGroup must be at least 1");
+  }
+
+  @Test
+  void readsMaxParallelAsAShareAndTheFailureDomainLimits() throws IOException {
+    OrchestratorConfig config =
+        load(
+            "rebuild: { command: [x] }\nmaxParallel: \"10%\"\n"
+                + "limits: { perDatacenter: 2, perGroup: 1 }\n");
+    assertThat(config.limits()).isEqualTo(new OrchestratorConfig.Limits(10, 2, 1));
+    assertThat(load("rebuild: { command: [x] }\nmaxParallel: 3\n").limits())
+        .isEqualTo(OrchestratorConfig.Limits.NONE);
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.laborchestrator.config.OrchestratorConfig.IneligibleHosts;
 import dev.laborchestrator.plan.Plan.PlannedHost;
 import dev.laborchestrator.port.NodeStub;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PlannerTest {
@@ -251,5 +252,32 @@ class PlannerTest {
             new Planner.Options(
                 1, IneligibleHosts.SKIP, null, java.util.Set.of("s1"), java.util.Set.of()));
     assertThat(waves(plan)).containsExactly(List.of("s1", "web"));
+  }
+
+  @Test
+  void aShareOfMaxParallelCountsTheRolledHostsAndThePlanSaysWhichLimitBinds() {
+    List<HostSpec> hosts = new java.util.ArrayList<>();
+    List<NodeStub> nodes = new java.util.ArrayList<>();
+    for (int i = 1; i <= 20; i++) {
+      hosts.add(host("h" + i, 1));
+      nodes.add(node("h" + i, "ready", "eligible"));
+    }
+    Plan plan =
+        Planner.plan(
+            hosts,
+            nodes,
+            new Planner.Options(
+                1,
+                IneligibleHosts.SKIP,
+                null,
+                Set.of(),
+                Set.of(),
+                Set.of(),
+                List.of(),
+                new Plan.Limits(2, 0),
+                25));
+    assertThat(plan.maxParallel()).as("25% of 20 hosts").isEqualTo(5);
+    assertThat(plan.describe())
+        .contains("  datacenter dc1: 20 hosts, at most 2 out at once (limits.perDatacenter)");
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.config.Orchestration;
+import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
 import java.util.List;
 import java.util.Optional;
@@ -106,5 +107,44 @@ class SchedulerTest {
         .isEmpty();
     assertThat(names(Scheduler.startable(List.of(b), List.of(), Set.of("a"), 2)))
         .containsExactly("b");
+  }
+
+  private static PlannedHost placed(String name, String datacenter, String... groups) {
+    HostSpec spec =
+        new HostSpec(
+            name,
+            "r",
+            List.of(groups),
+            1,
+            List.of(),
+            List.of(),
+            new Orchestration("rolling", 0, "low"),
+            List.of());
+    return new PlannedHost(
+        spec,
+        Optional.of(new Plan.NodeRef("id-" + name, name, "10.0.0.1", true, datacenter)),
+        null,
+        "");
+  }
+
+  @Test
+  void noDatacenterAndNoGroupHasMoreHostsOutThanItsLimit() {
+    Plan.Limits limits = new Plan.Limits(1, 2);
+    List<PlannedHost> pending =
+        List.of(
+            placed("a2", "dc-a", "web"),
+            placed("b1", "dc-b", "web"),
+            placed("b2", "dc-b", "db"),
+            placed("c1", "dc-c", "web"));
+    // a1 (dc-a, web) runs: dc-a is full; b1 takes the second web slot; b2 is in dc-b, now full;
+    // c1 would be a third web host.
+    assertThat(
+            names(
+                Scheduler.startable(
+                    pending, List.of(placed("a1", "dc-a", "web")), Set.of(), 10, limits)))
+        .containsExactly("b1");
+    assertThat(names(Scheduler.startable(pending, List.of(), Set.of(), 10, Plan.Limits.NONE)))
+        .as("without limits only maxParallel counts")
+        .containsExactly("a2", "b1", "b2", "c1");
   }
 }
