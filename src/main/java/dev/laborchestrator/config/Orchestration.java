@@ -16,4 +16,14 @@ public record Orchestration(String deployStrategy, Integer rebootDelay, String c
   public boolean critical() {
     return "critical".equals(criticalityLevel);
   }
+
+  /** low 0, medium 1, high 2, critical 3: inside a wave the cheaper hosts go first. */
+  public int criticalityRank() {
+    return switch (criticalityLevel) {
+      case "low" -> 0;
+      case "high" -> 2;
+      case "critical" -> 3;
+      default -> 1;
+    };
+  }
 }

@@ -277,7 +277,8 @@ public final class Planner {
 
   /**
    * Kahn's algorithm within one wave; among those free to start, plain hosts before server hosts,
-   * leaders last, then the lowest hostname.
+   * leaders last, then lower criticality first (trouble shows on the cheap hosts before the
+   * critical ones), then the lowest hostname.
    */
   private static List<HostSpec> startOrder(List<HostSpec> wave, Function<HostSpec, Role> roleOf) {
     Map<String, HostSpec> inWave = new HashMap<>();
@@ -297,6 +298,7 @@ public final class Planner {
     PriorityQueue<String> free =
         new PriorityQueue<>(
             Comparator.comparing((String name) -> roleOf.apply(inWave.get(name)))
+                .thenComparing(name -> inWave.get(name).orchestration().criticalityRank())
                 .thenComparing(Comparator.naturalOrder()));
     waiting.forEach(
         (name, count) -> {

@@ -280,4 +280,19 @@ class PlannerTest {
     assertThat(plan.describe())
         .contains("  datacenter dc1: 20 hosts, at most 2 out at once (limits.perDatacenter)");
   }
+
+  @Test
+  void insideAWaveTheCheaperHostsGoFirstAndDependenciesStillComeFirst() {
+    Plan plan =
+        Planner.plan(
+            List.of(
+                critical("a-critical", 1, "critical"),
+                critical("b-high", 1, "high"),
+                critical("c-low", 1, "low", "b-high"),
+                critical("d-medium", 1, "medium"),
+                critical("e-low", 1, "low")),
+            new Planner.Options(2, IneligibleHosts.SKIP));
+    assertThat(waves(plan))
+        .containsExactly(List.of("e-low", "d-medium", "b-high", "c-low", "a-critical"));
+  }
 }
