@@ -121,6 +121,11 @@ final class Session {
     return new Session(config, inventory, executor, nomadApi, consulApi, context);
   }
 
+  /** Nomad's event stream over the same connection (token, TLS, socket) as the other ports. */
+  dev.laborchestrator.port.NomadEvents nomadEvents() {
+    return new dev.laborchestrator.nomad.NomadEventStream(nomadApi);
+  }
+
   Ports ports() {
     return new Ports(
         nomad,

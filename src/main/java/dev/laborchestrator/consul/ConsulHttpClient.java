@@ -49,6 +49,21 @@ public final class ConsulHttpClient implements ConsulHealth {
         body -> JsonShapes.listOf(body, "check", HealthCheck.class, "CheckID", "Status"));
   }
 
+  /**
+   * {@code GET /v1/health/state/any} (agent/health_endpoint.go HealthChecksInState; agent/consul/
+   * health_endpoint.go ChecksInState blocks on the checks table index).
+   *
+   * @throws ApiException with status 403 when Consul filtered the answer by ACLs
+   */
+  @Override
+  public Indexed<List<HealthCheck>> allChecks(BlockingQuery query) {
+    return api.getIndexed(
+        List.of("v1", "health", "state", "any"),
+        query,
+        ConsulHttpClient::refuseFiltered,
+        body -> JsonShapes.listOf(body, "check", HealthCheck.class, "Node", "CheckID", "Status"));
+  }
+
   static void refuseFiltered(String method, String path, UnaryOperator<String> header) {
     String filtered = header.apply(RESULTS_FILTERED_HEADER);
     if (filtered != null && filtered.strip().equalsIgnoreCase("true")) {

@@ -269,6 +269,116 @@ public final class HttpApi {
             new Indexed<>(reader.read(new Answer(response.code(), answer)), index(response)));
   }
 
+  /**
+   * Opens a streaming {@code GET} (sent once, no retry) and returns its body line by line. The call
+   * has no overall deadline; a read that waits longer than {@code readTimeout} for the next bytes
+   * fails the stream. A status other than 2xx is an {@link ApiException} carrying it.
+   *
+   * @param query parameters in order; a name may repeat (Nomad's {@code topic})
+   */
+  public LineStream stream(
+      List<String> path, List<Map.Entry<String, String>> query, Duration readTimeout) {
+    HttpUrl.Builder url = url(path, BlockingQuery.NONE).newBuilder();
+    query.forEach(q -> url.addQueryParameter(q.getKey(), q.getValue()));
+    Request request =
+        request("GET", url.build(), null, BlockingQuery.NONE)
+            .newBuilder()
+            .tag(Deadlines.class, new Deadlines(readTimeout, Duration.ZERO))
+            .build();
+    String method = request.method();
+    String where = request.url().encodedPath();
+    Call call = client.newCall(request);
+    call.timeout().timeout(0, TimeUnit.MILLISECONDS);
+    Response response;
+    try {
+      response = call.execute();
+    } catch (SSLException e) {
+      TlsFailure kind = TlsDiagnosis.of(e);
+      throw redacted(
+          kind == null
+              ? ApiException.unreachable(method, where, e)
+              : ApiException.tls(method, where, kind, e));
+    } catch (IOException e) {
+      observer.attempt(apiName(), "error");
+      throw redacted(ApiException.unreachable(method, where, reported(e)));
+    }
+    observer.attempt(apiName(), response.code() / 100 + "xx");
+    if (!response.isSuccessful()) {
+      try (response) {
+        String body = response.body() == null ? "" : response.body().string();
+        throw redacted(
+            ApiException.status(response.code(), method, where, excerpt(body, ERROR_BODY_LIMIT)));
+      } catch (IOException e) {
+        throw redacted(ApiException.status(response.code(), method, where, ""));
+      }
+    }
+    return new LineStream(call, response, method, where, readTimeout);
+  }
+
+  /**
+   * The body of a {@link #stream}, read one line at a time by one reader; {@link #close} may come
+   * from any thread and makes a blocked {@link #readLine} return null.
+   */
+  public final class LineStream implements AutoCloseable {
+    private final Call call;
+    private final Response response;
+    private final String method;
+    private final String path;
+    private final Duration readTimeout;
+    private volatile boolean closed;
+
+    private LineStream(
+        Call call, Response response, String method, String path, Duration readTimeout) {
+      this.call = call;
+      this.response = response;
+      this.method = method;
+      this.path = path;
+      this.readTimeout = readTimeout;
+    }
+
+    /** {@code GET /v1/event/stream}: for messages. */
+    public String describe() {
+      return method + " " + path;
+    }
+
+    /**
+     * The next line, without its end; null when the server ended the body or the stream was closed.
+     * A silent connection (nothing for the read timeout) or a broken one is a transient {@link
+     * ApiException}.
+     */
+    public String readLine() {
+      if (closed) {
+        return null;
+      }
+      try {
+        return response.body().source().readUtf8Line();
+      } catch (java.io.InterruptedIOException e) {
+        if (closed) {
+          return null;
+        }
+        throw redacted(
+            ApiException.unreachable(
+                method,
+                path,
+                new IOException(
+                    "nothing received for " + readTimeout.toSeconds() + " s, not even a heartbeat",
+                    e)));
+      } catch (IOException e) {
+        if (closed) {
+          return null;
+        }
+        throw redacted(ApiException.unreachable(method, path, reported(e)));
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      call.cancel();
+      response.close();
+    }
+  }
+
   /** How this API's idempotent requests are retried. */
   public RetryPolicy retry() {
     return options.retry();

@@ -121,8 +121,21 @@ abstract class ApiServer implements AutoCloseable {
     }
   }
 
-  /** An answer; {@code body} is JSON unless the content type says otherwise. */
-  record Reply(int status, Map<String, String> headers, String contentType, byte[] body) {
+  /**
+   * An answer; {@code body} is JSON unless the content type says otherwise. A reply with a {@code
+   * stream} has no body: after the headers it is written chunked by the stream, which returns when
+   * it is over.
+   */
+  record Reply(
+      int status, Map<String, String> headers, String contentType, byte[] body, Streamer stream) {
+
+    Reply(int status, Map<String, String> headers, String contentType, byte[] body) {
+      this(status, headers, contentType, body, null);
+    }
+
+    static Reply streaming(Map<String, String> headers, Streamer stream) {
+      return new Reply(200, headers, "application/json", new byte[0], stream);
+    }
 
     static Reply json(int status, Object body, Map<String, String> headers) {
       try {
@@ -136,6 +149,11 @@ abstract class ApiServer implements AutoCloseable {
       return new Reply(
           status, Map.of(), "text/plain; charset=utf-8", message.getBytes(StandardCharsets.UTF_8));
     }
+  }
+
+  /** Writes a streaming answer's body; must not hold the cluster lock while it writes. */
+  interface Streamer {
+    void write(java.io.OutputStream body) throws IOException, InterruptedException;
   }
 
   /** Control endpoints bypass faults, tokens and the request record. */
@@ -266,6 +284,15 @@ abstract class ApiServer implements AutoCloseable {
     Headers headers = exchange.getResponseHeaders();
     reply.headers().forEach(headers::set);
     headers.set("Content-Type", reply.contentType());
+    if (reply.stream() != null) {
+      exchange.sendResponseHeaders(reply.status(), 0);
+      try {
+        reply.stream().write(exchange.getResponseBody());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return;
+    }
     byte[] body = reply.body();
     exchange.sendResponseHeaders(reply.status(), body.length == 0 ? -1 : body.length);
     if (body.length > 0) {

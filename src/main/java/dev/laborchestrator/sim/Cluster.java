@@ -1,5 +1,8 @@
 package dev.laborchestrator.sim;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.laborchestrator.sim.NodeModel.Drain;
 import dev.laborchestrator.sim.NodeModel.LastDrain;
 import dev.laborchestrator.sim.NodeModel.Reboot;
@@ -56,6 +59,11 @@ final class Cluster {
   private final List<SimRequest> requests = new ArrayList<>();
   private final Variables variables;
   private final AutopilotModel autopilot;
+  private final EventBuffer eventBuffer;
+
+  /** Nomad writes committed since the last publication, whose events are not rendered yet. */
+  private final List<Change> unpublished = new ArrayList<>();
+
   private long raftIndex = 10;
   private long nodesIndex;
   private long allocsIndex;
@@ -71,8 +79,10 @@ final class Cluster {
       long seed,
       List<SimNode> specs,
       double lockTimeScale,
-      LongSupplier clock) {
+      LongSupplier clock,
+      int eventBufferSize) {
     this.timing = timing;
+    this.eventBuffer = new EventBuffer(eventBufferSize);
     this.global = global;
     this.clock = clock;
     this.ids = new Random(seed);
@@ -85,6 +95,7 @@ final class Cluster {
     this.variables = new Variables(lockTimeScale, this::commit, this::newId, this::recordSubject);
     this.autopilot = new AutopilotModel(nodesLocked(), now);
     autopilot.update(now, raftIndex, consulIndex, this::recordSubject);
+    publishChanges();
   }
 
   // ---- construction ----
@@ -134,6 +145,7 @@ final class Cluster {
             .toString();
     NodeModel node = new NodeModel(spec, id, address, commit(), now);
     nodesIndex = node.createIndex;
+    changed(node.createIndex, NODE_REGISTRATION, node);
     node.meta.putAll(spec.meta());
     node.meta.put(NodeModel.META_REVISION, spec.revision());
     if (node.publishesBootId) {
@@ -351,7 +363,7 @@ final class Cluster {
               : old != null && next != null
                   ? "Node drain strategy updated"
                   : old != null ? "Node drain disabled" : null;
-      long index = commitNode(node);
+      long index = commitNode(node, NODE_DRAIN);
       node.statusUpdatedAt = now / 1000;
       if (message != null) {
         node.addNodeEvent("Drain", message, index, now);
@@ -458,7 +470,7 @@ final class Cluster {
 
   private long changeEligibility(NodeModel node, boolean eligible, String by) {
     long now = clock.getAsLong();
-    long index = commitNode(node);
+    long index = commitNode(node, NODE_ELIGIBILITY);
     node.statusUpdatedAt = now / 1000;
     node.eligible = eligible;
     node.addNodeEvent(
@@ -523,7 +535,7 @@ final class Cluster {
           if (alloc.active()) {
             long now = clock.getAsLong();
             alloc.clientStatus = success ? AllocModel.COMPLETE : "failed";
-            commitAlloc(alloc, now);
+            commitAlloc(alloc, now, ALLOCATION_UPDATED);
             record(byId.get(alloc.nodeId), SimEvent.Type.ALLOC_COMPLETED, alloc.name, now);
           }
           return null;
@@ -793,7 +805,8 @@ final class Cluster {
     if (node.unregisteredMeta.isEmpty() || NodeModel.DOWN.equals(node.status)) {
       return;
     }
-    commitNode(node);
+    // client.go watchNodeUpdates -> Node.Register: a NodeRegistration event (fleet-facts §3).
+    commitNode(node, NODE_REGISTRATION);
     node.statusUpdatedAt = now / 1000;
     applyUnregisteredMeta(node);
     record(
@@ -869,7 +882,8 @@ final class Cluster {
       }
       case INITIALIZING -> {
         node.reboot = null;
-        setStatus(node, NodeModel.READY, null, now);
+        // client.go: the client reports ready through Node.UpdateStatus.
+        setStatus(node, NodeModel.READY, null, NODE_STREAM_EVENT, now);
       }
     }
   }
@@ -880,13 +894,14 @@ final class Cluster {
    * deregisters the node (design §4: "during a reboot the node may have no checks").
    */
   private void goDown(NodeModel node, long now) {
-    setStatus(node, NodeModel.DOWN, "Node heartbeat missed", now);
+    setStatus(node, NodeModel.DOWN, "Node heartbeat missed", NODE_STREAM_EVENT, now);
     for (AllocModel alloc : allocsOnLocked(node.id)) {
       if (alloc.active()) {
         alloc.clientStatus = AllocModel.LOST;
         alloc.desiredStatus = "stop";
         alloc.desiredDescription = "alloc is lost since its node is down";
-        commitAlloc(alloc, now);
+        // The node's evaluation plans the lost allocations' stop (and their replacements).
+        commitAlloc(alloc, now, PLAN_RESULT);
         record(node, SimEvent.Type.ALLOC_LOST, alloc.name, now);
         if (!alloc.system()) {
           placeReplacement(alloc, now);
@@ -928,7 +943,7 @@ final class Cluster {
     // UpdateStatus, is a client that was marked down heartbeating again without a restart.) A
     // client that re-registers while up (dynamic metadata, client.go watchNodeUpdates) leaves
     // the events alone: only the down -> up transition adds one.
-    setStatus(node, NodeModel.INITIALIZING, "Node re-registered", now);
+    setStatus(node, NodeModel.INITIALIZING, "Node re-registered", NODE_REGISTRATION, now);
     node.checks = freshChecks(node, CheckModel.CRITICAL);
     node.checksPassAt = now + timing.checksPassAfter().toMillis();
     long critical = node.checks.stream().filter(c -> !c.passing()).count();
@@ -983,11 +998,11 @@ final class Cluster {
           && node.ready()) {
         alloc.clientStatus = AllocModel.RUNNING;
         alloc.startAt = -1;
-        commitAlloc(alloc, now);
+        commitAlloc(alloc, now, ALLOCATION_UPDATED);
       } else if (alloc.stopAt >= 0 && now >= alloc.stopAt && alloc.active()) {
         alloc.clientStatus = AllocModel.COMPLETE;
         alloc.stopAt = -1;
-        commitAlloc(alloc, now);
+        commitAlloc(alloc, now, ALLOCATION_UPDATED);
         record(node, SimEvent.Type.ALLOC_STOPPED, alloc.name, now);
       }
     }
@@ -1013,11 +1028,7 @@ final class Cluster {
           if (SERVICE.equals(alloc.jobType)) {
             migrate(node, alloc, "deadline", now);
           } else {
-            alloc.desiredStatus = "stop";
-            alloc.desiredDescription = "alloc is being migrated";
-            alloc.migrate = true;
-            alloc.clientStatus = AllocModel.COMPLETE;
-            commitAlloc(alloc, now);
+            stopForDrain(alloc, now);
             record(node, SimEvent.Type.ALLOC_STOPPED, alloc.name + " (drain deadline)", now);
           }
         }
@@ -1036,7 +1047,7 @@ final class Cluster {
       for (AllocModel alloc : allocsOnLocked(node.id)) {
         if (alloc.active() && BATCH.equals(alloc.jobType) && !alloc.runsUntilExit) {
           alloc.clientStatus = AllocModel.COMPLETE;
-          commitAlloc(alloc, now);
+          commitAlloc(alloc, now, ALLOCATION_UPDATED);
           record(node, SimEvent.Type.ALLOC_COMPLETED, alloc.name, now);
         }
       }
@@ -1047,20 +1058,32 @@ final class Cluster {
   }
 
   private void migrate(NodeModel node, AllocModel alloc, String why, long now) {
-    alloc.desiredStatus = "stop";
-    alloc.desiredDescription = "alloc is being migrated";
-    alloc.migrate = true;
-    alloc.clientStatus = AllocModel.COMPLETE;
-    commitAlloc(alloc, now);
+    stopForDrain(alloc, now);
     AllocModel replacement = placeReplacement(alloc, now);
     String target = replacement == null ? "blocked: no node can take it" : replacement.nodeName;
     record(
         node, SimEvent.Type.ALLOC_MIGRATED, alloc.name + " -> " + target + " (" + why + ")", now);
   }
 
+  /**
+   * How a drain stops an allocation, one raft apply per step: the drainer marks it for migration
+   * (nomad/drainer/drainer.go AllocUpdateDesiredTransition: AllocationUpdateDesiredStatus), the
+   * scheduler's plan stops it (PlanResult), the client reports it complete (AllocationUpdated).
+   */
+  private void stopForDrain(AllocModel alloc, long now) {
+    alloc.migrate = true;
+    commitAlloc(alloc, now, ALLOCATION_UPDATE_DESIRED_STATUS);
+    alloc.desiredStatus = "stop";
+    alloc.desiredDescription = "alloc is being migrated";
+    commitAlloc(alloc, now, PLAN_RESULT);
+    alloc.clientStatus = AllocModel.COMPLETE;
+    commitAlloc(alloc, now, ALLOCATION_UPDATED);
+  }
+
   /** drainer.go: NodesDrainComplete clears the strategy; the node stays ineligible. */
   private void completeDrain(NodeModel node, Drain drain, long now) {
-    long index = commitNode(node);
+    // BatchNodeUpdateDrainRequestType: a NodeDrain event whose node has no DrainStrategy.
+    long index = commitNode(node, NODE_DRAIN);
     node.drain = null;
     node.statusUpdatedAt = now / 1000;
     node.lastDrain.status = "complete";
@@ -1075,7 +1098,7 @@ final class Cluster {
           alloc.desiredDescription = "alloc is being migrated";
           alloc.migrate = true;
           alloc.stopAt = stopAt;
-          commitAlloc(alloc, now);
+          commitAlloc(alloc, now, ALLOCATION_UPDATE_DESIRED_STATUS);
         }
       }
     }
@@ -1156,6 +1179,7 @@ final class Cluster {
       alloc.clientStatus = clientStatus;
       alloc.startAt = -1;
       record(node, SimEvent.Type.ALLOC_PLACED, alloc.name + " " + clientStatus, now);
+      signalIfDirty();
       return alloc.id;
     } finally {
       lock.unlock();
@@ -1179,11 +1203,13 @@ final class Cluster {
     alloc.startAt = now + timing.allocStart().toMillis();
     allocsIndex = index;
     allocs.add(alloc);
+    changed(index, PLAN_RESULT, alloc);
     return alloc;
   }
 
-  private void setStatus(NodeModel node, String status, String nodeEvent, long now) {
-    long index = commitNode(node);
+  private void setStatus(
+      NodeModel node, String status, String nodeEvent, String eventType, long now) {
+    long index = commitNode(node, eventType);
     node.status = status;
     node.statusUpdatedAt = now / 1000;
     if (nodeEvent != null) {
@@ -1226,6 +1252,11 @@ final class Cluster {
    */
   boolean variablesUnreachable() {
     return global.variablesUnreachable();
+  }
+
+  /** The status new event streams are refused with ({@link SimFaults#refuseEventStreams}), or 0. */
+  int eventStreamRefusal() {
+    return global.eventStreamRefusal();
   }
 
   private boolean roll(double rate) {
@@ -1356,24 +1387,129 @@ final class Cluster {
   }
 
   private long commit() {
+    // The writes of the previous index are done: its events show them as they were committed.
+    publishChanges();
     dirty = true;
     return ++raftIndex;
   }
 
-  private long commitNode(NodeModel node) {
+  /** A write of {@code node}, which the caller then makes; {@code eventType} as Nomad names it. */
+  private long commitNode(NodeModel node, String eventType) {
     long index = commit();
     node.modifyIndex = index;
     nodesIndex = index;
+    changed(index, eventType, node);
     return index;
   }
 
-  private void commitAlloc(AllocModel alloc, long now) {
+  /** A write of {@code alloc}, which the caller has made; {@code eventType} as Nomad names it. */
+  private void commitAlloc(AllocModel alloc, long now, String eventType) {
     long index = commit();
     alloc.touch(index, now);
     allocsIndex = index;
+    changed(index, eventType, alloc);
+    publishChanges(); // the caller made its change before committing it
+  }
+
+  // ---- the event stream ----
+
+  // nomad/structs/event.go Type* constants, as nomad/state/events.go MsgTypeEvents maps raft
+  // message types to them. Node status changes are NodeStreamEvent: the docs' "NodeEvent" was
+  // renamed in Nomad 1.0 and is never sent (fleet-facts §1).
+  static final String NODE_REGISTRATION = "NodeRegistration";
+  static final String NODE_ELIGIBILITY = "NodeEligibility";
+  static final String NODE_DRAIN = "NodeDrain";
+  static final String NODE_STREAM_EVENT = "NodeStreamEvent";
+  static final String PLAN_RESULT = "PlanResult";
+  static final String ALLOCATION_UPDATED = "AllocationUpdated";
+  static final String ALLOCATION_UPDATE_DESIRED_STATUS = "AllocationUpdateDesiredStatus";
+
+  /** A committed write of a node or an allocation whose event is still to be rendered. */
+  private record Change(long index, String type, Object subject) {}
+
+  private void changed(long index, String type, Object subject) {
+    unpublished.add(new Change(index, type, subject));
+  }
+
+  /**
+   * Renders the events of the writes committed so far, one frame per raft index, into the event
+   * buffer (nomad/state/events.go eventsFromChanges, eventFromChange).
+   */
+  private void publishChanges() {
+    if (unpublished.isEmpty()) {
+      return;
+    }
+    long index = unpublished.get(0).index();
+    List<EventBuffer.Event> frame = new ArrayList<>();
+    for (Change change : unpublished) {
+      if (change.index() != index) {
+        eventBuffer.publish(index, frame);
+        frame = new ArrayList<>();
+        index = change.index();
+      }
+      frame.add(render(change));
+    }
+    eventBuffer.publish(index, frame);
+    unpublished.clear();
+  }
+
+  /**
+   * nomad/state/events.go eventFromChange: a node event has Key = node ID, no namespace and no
+   * FilterKeys, Payload {"Node": the sanitized node}; an allocation event has Key = alloc ID,
+   * FilterKeys = [JobID, DeploymentID], Payload {"Allocation": the alloc with Job = null}.
+   */
+  private static EventBuffer.Event render(Change change) {
+    ObjectNode event = JsonNodeFactory.instance.objectNode();
+    String topic;
+    String key;
+    String namespace;
+    List<String> filterKeys;
+    ObjectNode payload = JsonNodeFactory.instance.objectNode();
+    if (change.subject() instanceof NodeModel node) {
+      topic = "Node";
+      key = node.id;
+      namespace = "";
+      filterKeys = null;
+      payload.set("Node", NomadViews.node(node));
+    } else {
+      AllocModel alloc = (AllocModel) change.subject();
+      topic = "Allocation";
+      key = alloc.id;
+      namespace = "default";
+      filterKeys = List.of(alloc.jobId, "");
+      ObjectNode view = NomadViews.alloc(alloc);
+      view.putNull("Job");
+      payload.set("Allocation", view);
+    }
+    event.put("Topic", topic);
+    event.put("Type", change.type());
+    event.put("Key", key);
+    event.put("Namespace", namespace);
+    if (filterKeys == null) {
+      event.putNull("FilterKeys");
+    } else {
+      filterKeys.forEach(event.putArray("FilterKeys")::add);
+    }
+    event.put("Index", change.index());
+    event.set("Payload", payload);
+    try {
+      return new EventBuffer.Event(
+          topic,
+          key,
+          namespace,
+          filterKeys == null ? List.of() : filterKeys,
+          ApiServer.JSON.writeValueAsString(event));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render a simulated event", e);
+    }
+  }
+
+  EventBuffer eventBuffer() {
+    return eventBuffer;
   }
 
   private void signalIfDirty() {
+    publishChanges();
     if (dirty) {
       dirty = false;
       changed.signalAll();

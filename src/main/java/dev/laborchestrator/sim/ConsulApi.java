@@ -3,19 +3,24 @@ package dev.laborchestrator.sim;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The simulated Consul HTTP API as the servers' agent on 127.0.0.1 answers it: {@code GET
- * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node") and {@code
- * GET /v1/operator/autopilot/health} and {@code POST /v1/internal/acl/authorize}, with the token's
- * permissions of {@link SimConsulAcl}. Everything else is 404. Each host's own agent is a {@link
- * ConsulAgentApi}.
+ * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node"), {@code GET
+ * /v1/health/state/:state} ("List Checks in State") and {@code GET /v1/operator/autopilot/health}
+ * and {@code POST /v1/internal/acl/authorize}, with the token's permissions of {@link
+ * SimConsulAcl}. Everything else is 404. Each host's own agent is a {@link ConsulAgentApi}.
  */
 final class ConsulApi extends ApiServer {
 
   private static final String HEALTH_NODE = "/v1/health/node/";
+  private static final String HEALTH_STATE = "/v1/health/state/";
   private static final String AUTOPILOT_HEALTH = "/v1/operator/autopilot/health";
   static final String RESULTS_FILTERED = "X-Consul-Results-Filtered-By-ACLs";
   static final String ACL_AUTHORIZE = "/v1/internal/acl/authorize";
@@ -77,6 +82,10 @@ final class ConsulApi extends ApiServer {
     if (path.equals(ACL_AUTHORIZE)) {
       return requireMethod(call, "POST", () -> acl.authorizeEndpoint(call));
     }
+    if (path.startsWith(HEALTH_STATE)) {
+      return requireMethod(
+          call, "GET", () -> checksInState(call, path.substring(HEALTH_STATE.length())));
+    }
     if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
       return notFound();
     }
@@ -133,6 +142,55 @@ final class ConsulApi extends ApiServer {
    * maskResultsFilteredByACLs), whose anonymous token here sees nothing.
    */
   private Reply nodeChecks(Call call, String consulName) throws InterruptedException {
+    return filteredChecks(
+        call,
+        c -> {
+          NodeModel node = c.nodeByConsulNameLocked(consulName);
+          List<NodeCheck> checks = new ArrayList<>();
+          if (node != null && node.checks != null) {
+            node.checks.forEach(check -> checks.add(new NodeCheck(node, check)));
+          }
+          return checks;
+        });
+  }
+
+  /**
+   * {@code GET /v1/health/state/:state} (health.mdx "List Checks in State"): agent/
+   * health_endpoint.go HealthChecksInState answers 400 "Missing check state" without one; agent/
+   * consul/health_endpoint.go ChecksInState reads state.ChecksInState, which blocks on the checks
+   * table index ({@code maxIndexTxn(tx, "checks")}) and lists every check for {@code any}, else the
+   * checks of that status (none for an unknown status), in the order of the checks table's status
+   * index (status, then node and check ID). ACL filtering as for {@link #nodeChecks}.
+   */
+  private Reply checksInState(Call call, String state) throws InterruptedException {
+    if (state.isEmpty()) {
+      return Reply.text(400, "Missing check state");
+    }
+    return filteredChecks(
+        call,
+        c -> {
+          List<NodeCheck> checks = new ArrayList<>();
+          for (NodeModel node : c.nodesLocked()) {
+            if (node.checks != null) {
+              for (CheckModel check : node.checks) {
+                if (state.equals("any") || state.equals(check.status)) {
+                  checks.add(new NodeCheck(node, check));
+                }
+              }
+            }
+          }
+          checks.sort(
+              Comparator.comparing((NodeCheck n) -> n.check().status)
+                  .thenComparing(n -> n.node().consulName)
+                  .thenComparing(n -> n.check().checkId));
+          return checks;
+        });
+  }
+
+  private record NodeCheck(NodeModel node, CheckModel check) {}
+
+  private Reply filteredChecks(Call call, Function<Cluster, List<NodeCheck>> select)
+      throws InterruptedException {
     boolean[] filtered = new boolean[1];
     Cluster.Read<ArrayNode> read =
         blockingRead(
@@ -140,18 +198,15 @@ final class ConsulApi extends ApiServer {
             Cluster::consulIndexLocked,
             c -> {
               ArrayNode checks = JsonNodeFactory.instance.arrayNode();
-              NodeModel node = c.nodeByConsulNameLocked(consulName);
               // filterACL runs when the answer is made, with the token's policy of that moment.
               boolean nodeRead = acl.allows(call, SimConsulAcl.Permission.NODE_READ);
               boolean serviceRead = acl.allows(call, SimConsulAcl.Permission.SERVICE_READ);
               filtered[0] = false;
-              if (node != null && node.checks != null) {
-                for (CheckModel check : node.checks) {
-                  if (nodeRead && (check.serviceName.isEmpty() || serviceRead)) {
-                    checks.add(check(node, check));
-                  } else {
-                    filtered[0] = true;
-                  }
+              for (NodeCheck n : select.apply(c)) {
+                if (nodeRead && (n.check().serviceName.isEmpty() || serviceRead)) {
+                  checks.add(check(n.node(), n.check()));
+                } else {
+                  filtered[0] = true;
                 }
               }
               return checks;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -39,6 +40,16 @@ final class NomadApi extends ApiServer {
   private final String workloadToken;
   private final String accessorId;
   private final NomadVariablesApi variables;
+  private final EventStreamEndpoint events;
+
+  /** The event stream's heartbeat interval: 30 s as in nomad/event_endpoint.go. */
+  volatile Duration eventHeartbeat = Duration.ofSeconds(30);
+
+  /** Whether the workload token's policy grants {@code node:read} (the shipped policy does). */
+  volatile boolean workloadMayReadNodes = true;
+
+  /** Whether the workload token's policy grants {@code namespace:read-job} (shipped: yes). */
+  volatile boolean workloadMayReadJobs = true;
 
   /**
    * @param token the management token every request must carry, or null when ACLs are off
@@ -52,6 +63,7 @@ final class NomadApi extends ApiServer {
     this.workloadToken = workloadToken;
     this.accessorId = token == null ? "" : accessorId;
     this.variables = new NomadVariablesApi(this, cluster);
+    this.events = new EventStreamEndpoint(cluster.eventBuffer());
   }
 
   @Override
@@ -145,8 +157,13 @@ final class NomadApi extends ApiServer {
   @Override
   Reply route(Call call) throws InterruptedException {
     String path = call.path();
+    if (path.equals(EventStreamEndpoint.PATH)) {
+      requireMethod(call, "GET");
+      return eventStream(call);
+    }
     if (path.equals("/v1/nodes")) {
       requireMethod(call, "GET");
+      requireNodeRead(call);
       return listNodes(call);
     }
     if (path.startsWith(NomadVariablesApi.VAR_PREFIX) || path.equals(NomadVariablesApi.VARS)) {
@@ -185,6 +202,7 @@ final class NomadApi extends ApiServer {
     String rest = path.substring(NODE_PREFIX.length());
     if (rest.endsWith("/allocations")) {
       requireMethod(call, "GET");
+      requireNodeRead(call);
       return nodeAllocations(call, strip(rest, "/allocations"));
     }
     if (rest.endsWith("/drain")) {
@@ -199,7 +217,31 @@ final class NomadApi extends ApiServer {
       return Reply.text(404, "sim: " + rest.substring(rest.lastIndexOf('/')) + " is not simulated");
     }
     requireMethod(call, "GET");
+    requireNodeRead(call);
     return nodeQuery(call, rest);
+  }
+
+  /** nomad/node_endpoint.go GetNode, GetAllocs, List: {@code AllowNodeRead} or 403. */
+  private void requireNodeRead(Call call) {
+    if (!management(call) && !workloadMayReadNodes) {
+      throw new ApiError(403, "Permission denied");
+    }
+  }
+
+  /**
+   * {@code GET /v1/event/stream}; {@link SimFaults#refuseEventStreams} makes it answer an error
+   * before anything is streamed: 403 as for a token that lost its policy, 500 as
+   * nomad/event_endpoint.go answers when the state store has no event broker.
+   */
+  private Reply eventStream(Call call) {
+    int refusal = cluster.eventStreamRefusal();
+    if (refusal != 0) {
+      return Reply.text(
+          refusal, refusal == 403 ? "Permission denied" : "EventBroker not configured");
+    }
+    EventStreamEndpoint.Grants grants =
+        new EventStreamEndpoint.Grants(management(call), workloadMayReadNodes, workloadMayReadJobs);
+    return events.open(call, grants, eventHeartbeat);
   }
 
   /** Called with every forced launch that was placed (the lab's hook; may be replaced). */

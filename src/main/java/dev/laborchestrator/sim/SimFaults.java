@@ -19,6 +19,7 @@ public final class SimFaults {
   private volatile boolean unreachable;
   private volatile boolean variablesUnreachable;
   private volatile boolean agentUnreachable;
+  private volatile int eventStreamRefusal;
 
   /** After a reboot the host stays {@code down} (until this is switched off again). */
   public SimFaults neverReturns(boolean value) {
@@ -92,6 +93,24 @@ public final class SimFaults {
 
   public boolean variablesUnreachable() {
     return variablesUnreachable;
+  }
+
+  /**
+   * Through {@link SimLab#globalFaults()}: every new {@code GET /v1/event/stream} is answered with
+   * {@code status} (403 or 500) before anything is streamed, until this is set to 0 again; the rest
+   * of the API answers. Streams already open go on ({@link SimLab#endEventStreams} ends them). No
+   * effect on a host.
+   */
+  public SimFaults refuseEventStreams(int status) {
+    if (status != 0 && status != 403 && status != 500) {
+      throw new IllegalArgumentException("refuseEventStreams takes 403, 500 or 0: " + status);
+    }
+    eventStreamRefusal = status;
+    return this;
+  }
+
+  public int eventStreamRefusal() {
+    return eventStreamRefusal;
   }
 
   /**

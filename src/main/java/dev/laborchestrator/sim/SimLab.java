@@ -2,6 +2,7 @@ package dev.laborchestrator.sim;
 
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -62,11 +63,13 @@ public final class SimLab implements AutoCloseable {
             builder.seed,
             builder.nodes,
             builder.lockTimeScale,
-            builder.clock);
+            builder.clock,
+            builder.eventBufferSize);
     String accessorId =
         UUID.nameUUIDFromBytes(("sim-accessor/" + builder.seed).getBytes(StandardCharsets.UTF_8))
             .toString();
     this.nomad = new NomadApi(cluster, builder.nomadToken, builder.nomadWorkloadToken, accessorId);
+    this.nomad.eventHeartbeat = builder.eventHeartbeat;
     this.consulAcl = new SimConsulAcl(builder.consulToken, builder.consulPermissions);
     this.consul = new ConsulApi(cluster, consulAcl);
     this.autopilot = new SimAutopilot(cluster);
@@ -254,6 +257,35 @@ public final class SimLab implements AutoCloseable {
     nomad.workloadMaySubmitJobs = allowed;
   }
 
+  /**
+   * Whether the workload token's policy grants {@code node:read} (default true, as shipped):
+   * without it node reads and the event stream's {@code Node} topic are refused with 403.
+   */
+  public void workloadMayReadNodes(boolean allowed) {
+    nomad.workloadMayReadNodes = allowed;
+  }
+
+  /**
+   * Whether the workload token's policy grants {@code namespace:read-job} (default true): without
+   * it the event stream's {@code Allocation} topic is refused with 403.
+   */
+  public void workloadMayReadJobs(boolean allowed) {
+    nomad.workloadMayReadJobs = allowed;
+  }
+
+  /**
+   * The Nomad server ends every open {@code /v1/event/stream} now (as on a leader change or an ACL
+   * update: "subscription closed by server, client should resubscribe"); new streams may open.
+   */
+  public void endEventStreams() {
+    cluster.eventBuffer().endStreams();
+  }
+
+  /** The raft indexes of the frames the event buffer holds now, oldest first. */
+  public List<Long> eventBufferIndexes() {
+    return cluster.eventBuffer().indexes();
+  }
+
   public SimNodeState node(String name) {
     return cluster.state(name);
   }
@@ -311,6 +343,7 @@ public final class SimLab implements AutoCloseable {
     }
     closed = true;
     ticker.shutdownNow();
+    cluster.eventBuffer().close();
     nomad.close();
     consul.close();
     agents.values().forEach(ApiServer::close);
@@ -333,6 +366,8 @@ public final class SimLab implements AutoCloseable {
     private long seed = 1;
     private double lockTimeScale = 1;
     private LongSupplier clock = System::currentTimeMillis;
+    private int eventBufferSize = 100;
+    private Duration eventHeartbeat = Duration.ofSeconds(30);
     private final List<SimNode> nodes = new ArrayList<>();
 
     private Builder() {}
@@ -398,6 +433,27 @@ public final class SimLab implements AutoCloseable {
      */
     public Builder consulPermissions(SimConsulAcl.Permission... permissions) {
       this.consulPermissions = Set.of(permissions);
+      return this;
+    }
+
+    /**
+     * How many frames the Nomad event buffer keeps (default 100, Nomad's {@code
+     * event_buffer_size}); a stream resumed from an older index starts at the oldest one.
+     */
+    public Builder eventBufferSize(int frames) {
+      if (frames < 1) {
+        throw new IllegalArgumentException("eventBufferSize must be at least 1: " + frames);
+      }
+      this.eventBufferSize = frames;
+      return this;
+    }
+
+    /** The event stream's heartbeat interval (default 30 s, as Nomad's); shorter for tests. */
+    public Builder eventHeartbeat(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("eventHeartbeat must be positive: " + interval);
+      }
+      this.eventHeartbeat = interval;
       return this;
     }
 

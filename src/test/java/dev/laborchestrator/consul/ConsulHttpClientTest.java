@@ -197,6 +197,43 @@ class ConsulHttpClientTest {
     assertThat(bare.nodeChecks("foobar", BlockingQuery.NONE).index()).isEqualTo(48);
   }
 
+  @Test
+  void readsEveryCheckOfEveryNodeInOneBlockingQuery() {
+    consul.stubFor(
+        get(urlPathEqualTo("/v1/health/state/any"))
+            .willReturn(fixture("consul/health-state.json", 51)));
+
+    Indexed<List<HealthCheck>> read =
+        client.allChecks(BlockingQuery.after(50, Duration.ofSeconds(30)));
+
+    assertThat(read.index()).isEqualTo(51);
+    assertThat(read.value())
+        .extracting(HealthCheck::node, HealthCheck::checkId)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("foobar", "serfHealth"),
+            org.assertj.core.groups.Tuple.tuple("foobar", "service:redis"));
+    consul.verify(
+        getRequestedFor(urlEqualTo("/v1/health/state/any?index=50&wait=30000ms"))
+            .withHeader("X-Consul-Token", equalTo(TOKEN)));
+  }
+
+  @Test
+  void refusesAllChecksConsulFilteredByAcls() {
+    consul.stubFor(
+        get(urlPathEqualTo("/v1/health/state/any"))
+            .willReturn(
+                fixture("consul/health-state.json", 52)
+                    .withHeader("X-Consul-Results-Filtered-By-ACLs", "true")));
+
+    ApiException e =
+        catchThrowableOfType(() -> client.allChecks(BlockingQuery.NONE), ApiException.class);
+
+    assertThat(e.status()).isEqualTo(403);
+    assertThat(e.transientFailure()).isFalse();
+    assertThat(e.getMessage()).contains("/v1/health/state/any", "service:read");
+    assertThat(sleeper.pauses()).isEmpty();
+  }
+
   private ConsulHttpClient client(String address, String token) {
     HttpOptions options =
         HttpOptions.defaults().withRetry(RetryPolicy.defaults().withSleeper(sleeper));
