@@ -134,7 +134,8 @@ final class Session {
         Clock.system(),
         nomadAutopilot,
         consulAutopilot,
-        config.consulMaintenance() ? maintenance : null);
+        config.consulMaintenance() ? maintenance : null,
+        nomadEvents());
   }
 
   /**

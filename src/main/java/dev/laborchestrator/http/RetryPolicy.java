@@ -162,6 +162,9 @@ public final class RetryPolicy {
   private Long pauseBeforeRetry(Integer failedAttempts, Either<Throwable, Object> outcome) {
     Duration pause = backoffAfter(failedAttempts);
     Throwable failure = outcome.isLeft() ? outcome.getLeft() : null;
+    if (Thread.currentThread().isInterrupted() && failure instanceof RuntimeException runtime) {
+      throw runtime; // the caller is stopping (a watch closed at the end of a run): no retry
+    }
     HttpApi.retrying();
     if (firstOfItsKind(failure)) {
       notices.accept(
