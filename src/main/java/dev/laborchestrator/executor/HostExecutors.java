@@ -40,7 +40,12 @@ public final class HostExecutors {
               "rebuild.executor is 'command' but rebuild.command is not set: give the program and its arguments");
         }
         return new CommandExecutor(
-            rebuild.command(), rebuild.rollbackCommand(), rebuild.timeout(), sink);
+            rebuild.command(),
+            rebuild.rollbackCommand(),
+            rebuild.build(),
+            rebuild.switchCommand(),
+            rebuild.timeout(),
+            sink);
       case SSH:
         return new SshExecutor(rebuild.ssh(), rebuild.timeout(), sink);
       default:
