@@ -280,7 +280,8 @@ public final class ConfigLoader {
   }
 
   private RebuildSettings rebuild(RawRebuild raw) {
-    RawRebuild r = raw == null ? new RawRebuild(null, null, null, null, null, null) : raw;
+    RawRebuild r =
+        raw == null ? new RawRebuild(null, null, null, null, null, null, null, null) : raw;
     String executor =
         r.executor() == null ? "command" : r.executor().strip().toLowerCase(Locale.ROOT);
     if (!executor.equals("command") && !executor.equals("ssh")) {
@@ -292,6 +293,22 @@ public final class ConfigLoader {
       throw new InvalidInputException(
           "rebuild.command is missing: the command executor needs an argv list, e.g."
               + " [\"/usr/local/bin/rebuild-host\", \"{hostname}\"]");
+    }
+    List<String> build = r.build() == null ? List.of() : List.copyOf(r.build());
+    List<String> switchCommand =
+        r.switchCommand() == null ? List.of() : List.copyOf(r.switchCommand());
+    if (executor.equals("ssh") && (!build.isEmpty() || !switchCommand.isEmpty())) {
+      throw new InvalidInputException(
+          "rebuild.build and rebuild.switch are for the command executor: the ssh executor builds"
+              + " on the host with nix build and activates what it built");
+    }
+    if (build.isEmpty() != switchCommand.isEmpty()) {
+      throw new InvalidInputException(
+          (build.isEmpty()
+                  ? "rebuild.switch is set without rebuild.build"
+                  : "rebuild.build is set without rebuild.switch")
+              + ": give both (an argv list each, with {path} in rebuild.switch and rebuild.command)"
+              + " or neither");
     }
     RawSsh s =
         r.ssh() == null ? new RawSsh(null, null, null, null, null, null, null, null) : r.ssh();
@@ -320,7 +337,9 @@ public final class ConfigLoader {
         duration(r.timeout(), "rebuild.timeout", "10m"),
         ssh,
         blankToNull(r.expectRevision()),
-        r.rollbackCommand());
+        r.rollbackCommand(),
+        build,
+        switchCommand);
   }
 
   private static OrchestratorConfig.OnUnhealthy onUnhealthy(String value) {
@@ -470,7 +489,9 @@ public final class ConfigLoader {
       String timeout,
       RawSsh ssh,
       String expectRevision,
-      List<String> rollbackCommand) {}
+      List<String> rollbackCommand,
+      List<String> build,
+      @com.fasterxml.jackson.annotation.JsonProperty("switch") List<String> switchCommand) {}
 
   record RawSsh(
       String user,

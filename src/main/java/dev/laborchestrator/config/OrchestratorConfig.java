@@ -120,7 +120,10 @@ public record OrchestratorConfig(
   /**
    * How a rebuild + reboot is triggered, and (for {@code onUnhealthy: rollback}) how a host is
    * booted into its previous generation: {@code rollbackCommand} for the command executor, {@code
-   * ssh.rollbackRemoteCommand} for ssh.
+   * ssh.rollbackRemoteCommand} for ssh. For the command executor, {@code build} and {@code
+   * switchCommand} ({@code rebuild.build}, {@code rebuild.switch}; both or neither) build a host's
+   * system ahead of its drain and switch to it without a reboot; {@code command} then boots the
+   * built {@code {path}}.
    */
   public record RebuildSettings(
       String executor,
@@ -128,9 +131,23 @@ public record OrchestratorConfig(
       Duration timeout,
       SshSettings ssh,
       String expectRevision,
-      List<String> rollbackCommand) {
+      List<String> rollbackCommand,
+      List<String> build,
+      List<String> switchCommand) {
     public RebuildSettings {
       rollbackCommand = rollbackCommand == null ? List.of() : List.copyOf(rollbackCommand);
+      build = build == null ? List.of() : List.copyOf(build);
+      switchCommand = switchCommand == null ? List.of() : List.copyOf(switchCommand);
+    }
+
+    public RebuildSettings(
+        String executor,
+        List<String> command,
+        Duration timeout,
+        SshSettings ssh,
+        String expectRevision,
+        List<String> rollbackCommand) {
+      this(executor, command, timeout, ssh, expectRevision, rollbackCommand, List.of(), List.of());
     }
 
     public RebuildSettings(

@@ -16,9 +16,10 @@ public final class HostExecutors {
   private HostExecutors() {}
 
   /**
-   * The executor for {@code rebuild.executor}: {@code command} runs {@code rebuild.command}, {@code
-   * ssh} runs the remote command over ssh with {@code rebuild.ssh}. Both use {@code
-   * rebuild.timeout}.
+   * The executor for {@code rebuild.executor}: {@code command} runs {@code rebuild.command} (and
+   * {@code rebuild.build}, {@code rebuild.switch} when set), {@code ssh} runs the remote command
+   * over ssh with {@code rebuild.ssh}. Both use {@code rebuild.timeout}, for a build as for a
+   * reboot.
    *
    * @param sink receives every output line, prefixed {@code "hostname: "}
    * @throws IllegalArgumentException for an unknown executor, a command executor without a command,
@@ -40,7 +41,12 @@ public final class HostExecutors {
               "rebuild.executor is 'command' but rebuild.command is not set: give the program and its arguments");
         }
         return new CommandExecutor(
-            rebuild.command(), rebuild.rollbackCommand(), rebuild.timeout(), sink);
+            rebuild.command(),
+            rebuild.rollbackCommand(),
+            rebuild.build(),
+            rebuild.switchCommand(),
+            rebuild.timeout(),
+            sink);
       case SSH:
         return new SshExecutor(rebuild.ssh(), rebuild.timeout(), sink);
       default:

@@ -5,7 +5,6 @@ import dev.laborchestrator.port.HostExecutor;
 import dev.laborchestrator.port.HostTarget;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * got to run the command ("Connection refused", "Could not resolve hostname", "Permission denied",
  * "Host key verification failed", a failed key exchange) or says nothing recognisable, it is a
  * failure. Any other exit code is the remote command's and is a failure.
+ *
+ * <p>With {@code rebuild.ssh.flake} set, the executor also {@linkplain #buildsAhead() builds
+ * ahead}: {@link #build} evaluates and builds the host's system on the host once, with {@code nix
+ * build}, and {@link #activate} activates exactly the store path it printed, never evaluating the
+ * flake again. These run fixed scripts in which only the validated hostname, flake and store path
+ * are substituted, each quoted by {@link ShellQuote}. The remote user must be root, as for {@code
+ * nixos-rebuild boot}.
  */
 public final class SshExecutor implements HostExecutor {
   /** The OpenSSH client as found on {@code PATH}. */
@@ -51,6 +57,14 @@ public final class SshExecutor implements HostExecutor {
 
   private static final Logger LOG = LoggerFactory.getLogger(SshExecutor.class);
   private static final int SSH_ERROR = 255;
+  private static final int BUILD_FAILED = 1;
+
+  /** The out-link of the staged system, a GC root until activation makes it a generation. */
+  static final String STAGED_ROOT = "/nix/var/nix/gcroots/lab-orchestrator-staged";
+
+  /** What the host prints right before {@code systemctl reboot}. */
+  static final String REBOOTING = "lab-orchestrator: boot entry set, rebooting";
+
   private static final Pattern FLAKE_PATTERN =
       Pattern.compile("[A-Za-z0-9._:/?=&+~@][A-Za-z0-9._:/?=&+~@-]*");
   private static final Pattern USER_PATTERN = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._-]*");
@@ -117,7 +131,7 @@ public final class SshExecutor implements HostExecutor {
     requireUnquotedPlaceholders(rollbackCommand);
     boolean usesFlake =
         remoteCommand.names().contains(FLAKE) || rollbackCommand.names().contains(FLAKE);
-    this.flake = usesFlake ? checkedFlake(ssh.flake()) : ssh.flake();
+    this.flake = usesFlake || ssh.flake() != null ? checkedFlake(ssh.flake()) : null;
     this.sshOptions = options(sshProgram, ssh);
     this.runner = new ProcessRunner(timeout, sink);
   }
@@ -149,22 +163,122 @@ public final class SshExecutor implements HostExecutor {
     run(rollbackCommand, target, "rollback");
   }
 
-  private void run(Template remote, HostTarget target, String purpose) throws ExecutorException {
-    boolean hasAddress = target.address() != null && !target.address().isBlank();
-    Set<String> needed = new HashSet<>(remote.names());
-    if (hasAddress) {
-      needed.add(TargetValues.ADDRESS);
-    }
-    Map<String, String> values =
-        TargetValues.checked(target, needed, "the " + purpose + " over ssh");
-    values.put(FLAKE, flake);
-    String host = hasAddress ? values.get(TargetValues.ADDRESS) : values.get(TargetValues.HOSTNAME);
-    List<String> argv = new ArrayList<>(sshOptions);
-    argv.add(host);
-    argv.add(remote.render(name -> "'" + values.get(name) + "'"));
+  /** True when {@code rebuild.ssh.flake} is set: the build needs it. */
+  @Override
+  public boolean buildsAhead() {
+    return flake != null;
+  }
 
-    String what = purpose + " over ssh for " + target.hostname();
-    ProcessRunner.Completion done = runner.run(argv, target.hostname(), what);
+  /**
+   * Builds the host's system on the host, once, and says whether booting it needs a reboot:
+   *
+   * <pre>{@code
+   * nix build --out-link /nix/var/nix/gcroots/lab-orchestrator-staged --print-out-paths \
+   *     '<flake>#nixosConfigurations."<hostname>".config.system.build.toplevel'
+   * }</pre>
+   *
+   * then {@code readlink -f} of the new system's {@code kernel}, {@code initrd} and {@code
+   * kernel-modules} against {@code /run/booted-system}'s, as {@code system.autoUpgrade} decides.
+   * {@code nix build} rather than {@code nixos-rebuild build}: it prints exactly the store path,
+   * leaves no {@code ./result} in whatever directory the remote shell starts in, and its out-link
+   * in {@code gcroots} keeps the staged system from a garbage collection until activation makes it
+   * a generation of the system profile. Output is by the contract of {@link BuildOutput}; a failed
+   * {@code nix build} is a {@link BuildFailedException}.
+   */
+  @Override
+  public Build build(HostTarget target) throws ExecutorException {
+    requireFlake();
+    String hostname =
+        TargetValues.checked(target, Set.of(), "the build over ssh").get(TargetValues.HOSTNAME);
+    String installable =
+        flake + "#nixosConfigurations.\"" + hostname + "\".config.system.build.toplevel";
+    String script =
+        "p=$(nix --extra-experimental-features 'nix-command flakes' build --out-link "
+            + STAGED_ROOT
+            + " --print-out-paths "
+            + ShellQuote.quote(installable)
+            + ") || { s=$?; [ $s -ge 126 ] && exit $s; exit 1; }; "
+            + "n=$(readlink -f \"$p/kernel\" \"$p/initrd\" \"$p/kernel-modules\") && "
+            + "b=$(readlink -f /run/booted-system/kernel /run/booted-system/initrd"
+            + " /run/booted-system/kernel-modules) || exit 2; "
+            + "if [ \"$n\" = \"$b\" ]; then echo 'reboot-needed: no'; else echo 'reboot-needed: yes'; fi; "
+            + "printf '%s\\n' \"$p\"";
+    String what = what("build", target);
+    ProcessRunner.Completion done = runRemote(script, target, "build");
+    if (done.exitCode() == BUILD_FAILED) {
+      throw new BuildFailedException(
+          "the build of " + target.hostname() + " failed on the host: " + lastLineOrNone(done));
+    }
+    if (done.exitCode() == SSH_ERROR) {
+      throw new ExecutorException(
+          what
+              + " failed, ssh could not run it or lost the connection (exit 255): "
+              + lastLineOrNone(done));
+    }
+    if (done.exitCode() != 0) {
+      throw new ExecutorException(
+          what + " exited " + done.exitCode() + ": " + lastLineOrNone(done));
+    }
+    return BuildOutput.parse(done.tail(), what);
+  }
+
+  /**
+   * Activates exactly {@code build}'s store path: {@code nix-env -p /nix/var/nix/profiles/system
+   * --set <path>}, then {@code <path>/bin/switch-to-configuration switch}, or {@code ... boot} and
+   * {@code systemctl reboot}. Before the reboot the host prints a marker line; when ssh then exits
+   * 255 (the connection went down with the host), the reboot was triggered and this returns
+   * normally. Exit 255 without the marker means the reboot was never asked for: a failure.
+   */
+  @Override
+  public void activate(HostTarget target, Build build, boolean reboot) throws ExecutorException {
+    requireFlake();
+    String path = build.storePath();
+    String script =
+        "nix-env -p /nix/var/nix/profiles/system --set "
+            + ShellQuote.quote(path)
+            + " && "
+            + ShellQuote.quote(path + "/bin/switch-to-configuration")
+            + (reboot
+                ? " boot && echo " + ShellQuote.quote(REBOOTING) + " && systemctl reboot"
+                : " switch");
+    String purpose = reboot ? "boot and reboot" : "switch";
+    String what = what(purpose, target);
+    ProcessRunner.Completion done = runRemote(script, target, purpose);
+    if (done.exitCode() == 0) {
+      return;
+    }
+    if (reboot && done.exitCode() == SSH_ERROR && done.tail().contains(REBOOTING)) {
+      LOG.info(
+          "{}: ssh lost the connection after the reboot was triggered ({}); to be confirmed",
+          target.hostname(),
+          lastLineOrNone(done));
+      return;
+    }
+    if (done.exitCode() == SSH_ERROR) {
+      throw new ExecutorException(
+          what
+              + " failed, ssh could not run it or lost the connection before "
+              + (reboot ? "the reboot was triggered" : "the switch finished")
+              + " (exit 255): "
+              + lastLineOrNone(done));
+    }
+    throw new ExecutorException(what + " exited " + done.exitCode() + ": " + lastLineOrNone(done));
+  }
+
+  private void requireFlake() {
+    if (flake == null) {
+      throw new UnsupportedOperationException(
+          "rebuild.ssh.flake is not set: the ssh executor cannot build ahead");
+    }
+  }
+
+  private void run(Template remote, HostTarget target, String purpose) throws ExecutorException {
+    Map<String, String> values =
+        TargetValues.checked(target, remote.names(), "the " + purpose + " over ssh");
+    values.put(FLAKE, flake);
+    String what = what(purpose, target);
+    ProcessRunner.Completion done =
+        runRemote(remote.render(name -> ShellQuote.quote(values.get(name))), target, purpose);
     if (done.exitCode() == 0) {
       return;
     }
@@ -183,6 +297,27 @@ public final class SshExecutor implements HostExecutor {
     }
     throw new ExecutorException(
         what + " failed, ssh could not run the command (exit 255): " + lastLineOrNone(done));
+  }
+
+  /**
+   * Runs {@code command} through the remote user's shell on the host's address (or hostname).
+   *
+   * @param purpose names the action in messages, e.g. {@code "build"}
+   */
+  private ProcessRunner.Completion runRemote(String command, HostTarget target, String purpose)
+      throws ExecutorException {
+    boolean hasAddress = target.address() != null && !target.address().isBlank();
+    String key = hasAddress ? TargetValues.ADDRESS : TargetValues.HOSTNAME;
+    String host =
+        TargetValues.checked(target, Set.of(key), "the " + purpose + " over ssh").get(key);
+    List<String> argv = new ArrayList<>(sshOptions);
+    argv.add(host);
+    argv.add(command);
+    return runner.run(argv, target.hostname(), what(purpose, target));
+  }
+
+  private static String what(String purpose, HostTarget target) {
+    return purpose + " over ssh for " + target.hostname();
   }
 
   /**

@@ -137,6 +137,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void readsTheBuildAndSwitchCommands() throws IOException {
+    OrchestratorConfig config =
+        load(
+            """
+        rebuild:
+          command: [deploy, boot, "{hostname}", "{path}"]
+          build: [deploy, build, "{hostname}"]
+          switch: [deploy, switch, "{hostname}", "{path}"]
+        """);
+
+    assertThat(config.rebuild().build()).containsExactly("deploy", "build", "{hostname}");
+    assertThat(config.rebuild().switchCommand())
+        .containsExactly("deploy", "switch", "{hostname}", "{path}");
+  }
+
+  @Test
+  void rejectsABuildWithoutASwitchAndBuildCommandsForSsh() {
+    assertThatThrownBy(() -> load("rebuild: { command: [x, \"{path}\"], build: [b] }\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith("rebuild.build is set without rebuild.switch: give both");
+    assertThatThrownBy(() -> load("rebuild: { command: [x], switch: [s, \"{path}\"] }\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith("rebuild.switch is set without rebuild.build: give both");
+    assertThatThrownBy(
+            () ->
+                load(
+                    "rebuild: { executor: ssh, ssh: { flake: github:lab/fleet }, build: [b],"
+                        + " switch: [s] }\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith("rebuild.build and rebuild.switch are for the command executor");
+  }
+
+  @Test
   void reportsAMissingFileAndBrokenYaml() {
     assertThatThrownBy(() -> new ConfigLoader(Map.of()).load(dir.resolve("nope.yaml")))
         .hasMessageContaining("does not exist");

@@ -3,6 +3,8 @@ package dev.laborchestrator.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.laborchestrator.port.HostExecutor.Build;
+import dev.laborchestrator.port.HostExecutor.BuildFailedException;
 import dev.laborchestrator.port.HostExecutor.ExecutorException;
 import dev.laborchestrator.port.HostTarget;
 import java.io.IOException;
@@ -255,6 +257,217 @@ class CommandExecutorTest {
     executor.rebuildAndReboot(WEB_1);
 
     assertThat(output.lines()).hasSize(250000).startsWith("web-1: 1").endsWith("web-1: 50000");
+  }
+
+  // ---- building ahead: rebuild.build, rebuild.switch and {path} ----
+
+  private static final String STORE_PATH =
+      "/nix/store/0a1b2c3d4e5f6g7h8i9j0k1l2m3n4p5q-nixos-system-web-1-25.11";
+
+  /** A build command printing a log and then the contract's two lines. */
+  private Path builder(String rebootNeeded) throws IOException {
+    return Scripts.write(
+        dir,
+        "build",
+        "echo \"building $1\"\necho 'copying path' >&2\necho 'reboot-needed: "
+            + rebootNeeded
+            + "'\necho '"
+            + STORE_PATH
+            + "'\necho");
+  }
+
+  private CommandExecutor building(Path build) throws IOException {
+    Path echo = Scripts.echoArgs(dir);
+    return new CommandExecutor(
+        List.of(echo.toString(), "boot", "{hostname}", "{path}"),
+        List.of(),
+        List.of(build.toString(), "{hostname}"),
+        List.of(echo.toString(), "switch", "{path}"),
+        TIMEOUT,
+        output);
+  }
+
+  @Test
+  void aBuildReturnsTheStorePathAndWhetherARebootIsNeeded() throws Exception {
+    assertThat(building(builder("yes")).build(WEB_1)).isEqualTo(new Build(STORE_PATH, true));
+    assertThat(building(builder("no")).build(WEB_1)).isEqualTo(new Build(STORE_PATH, false));
+    assertThat(output.lines()).contains("web-1: building web-1", "web-1: copying path");
+  }
+
+  @Test
+  void activatingWithARebootRunsTheRebuildCommandWithThePath() throws Exception {
+    building(builder("yes")).activate(WEB_1, new Build(STORE_PATH, true), true);
+
+    assertThat(output.lines())
+        .containsExactly("web-1: boot", "web-1: web-1", "web-1: " + STORE_PATH);
+  }
+
+  @Test
+  void activatingWithoutARebootRunsTheSwitchCommandWithThePath() throws Exception {
+    building(builder("no")).activate(WEB_1, new Build(STORE_PATH, false), false);
+
+    assertThat(output.lines()).containsExactly("web-1: switch", "web-1: " + STORE_PATH);
+  }
+
+  @Test
+  void rebuildAndRebootOfABuildingExecutorBuildsThenBootsWhatItBuilt() throws Exception {
+    building(builder("no")).rebuildAndReboot(WEB_1);
+
+    assertThat(output.lines())
+        .containsSubsequence("web-1: building web-1", "web-1: reboot-needed: no")
+        .endsWith("web-1: boot", "web-1: web-1", "web-1: " + STORE_PATH);
+  }
+
+  @Test
+  void exit1OfTheBuildIsABuildFailure() throws Exception {
+    Path build =
+        Scripts.write(
+            dir, "build", "echo 'error: builder for foo.drv failed with exit code 2' >&2\nexit 1");
+
+    assertThatThrownBy(() -> building(build).build(WEB_1))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessage(
+            "the build of web-1 failed (rebuild.build exited 1):"
+                + " error: builder for foo.drv failed with exit code 2");
+  }
+
+  @Test
+  void anotherNonZeroExitOfTheBuildMeansItCouldNotRun() throws Exception {
+    Path build =
+        Scripts.write(
+            dir, "build", "echo 'ssh: connect to host web-1: No route to host'\nexit 255");
+
+    assertThatThrownBy(() -> building(build).build(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .isNotInstanceOf(BuildFailedException.class)
+        .hasMessage(
+            "build command for web-1 exited 255: ssh: connect to host web-1: No route to host");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "echo " + STORE_PATH,
+        "echo 'reboot-needed: yes'",
+        "echo 'reboot-needed: maybe'\necho " + STORE_PATH,
+        "echo " + STORE_PATH + "\necho 'reboot-needed: no'",
+        ""
+      })
+  void aBuildWhoseOutputBreaksTheContractIsNotABuild(String body) throws Exception {
+    Path build = Scripts.write(dir, "build", body);
+
+    assertThatThrownBy(() -> building(build).build(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .isNotInstanceOf(BuildFailedException.class)
+        .hasMessageStartingWith("build command for web-1 succeeded but its output must end with");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "result",
+        "/nix/store/x;reboot",
+        "/nix/store/$(id)",
+        "-rf",
+        "/nix/../etc",
+        "/nix/store/a b"
+      })
+  void aBuildPrintingSomethingElseThanAStorePathIsRefused(String path) throws Exception {
+    Path build =
+        Scripts.write(dir, "build", "echo 'reboot-needed: no'\nprintf '%s\\n' '" + path + "'");
+
+    assertThatThrownBy(() -> building(build).build(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessageContaining("as its store path");
+  }
+
+  @Test
+  void withoutRebuildBuildTheExecutorDoesNotBuildAhead() throws Exception {
+    var executor = new CommandExecutor(List.of(Scripts.echoArgs(dir).toString()), TIMEOUT, output);
+
+    assertThat(executor.buildsAhead()).isFalse();
+    assertThatThrownBy(() -> executor.build(WEB_1))
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThat(building(builder("no")).buildsAhead()).isTrue();
+  }
+
+  @Test
+  void buildAndSwitchGoTogether() {
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x", "{path}"), List.of(), List.of("b"), List.of(), TIMEOUT, output))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("rebuild.build is set without rebuild.switch");
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x"), List.of(), List.of(), List.of("s", "{path}"), TIMEOUT, output))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("rebuild.switch is set without rebuild.build");
+  }
+
+  @Test
+  void thePathIsRefusedWhereThereIsNone() {
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x", "{path}"),
+                    List.of(),
+                    List.of("b", "{path}"),
+                    List.of("s", "{path}"),
+                    TIMEOUT,
+                    output))
+        .hasMessage(
+            "rebuild.build uses {path}, which it cannot have: the path is what the build prints");
+    assertThatThrownBy(() -> new CommandExecutor(List.of("x", "{path}"), TIMEOUT, output))
+        .hasMessageStartingWith("rebuild.command uses {path}, which it cannot have");
+    assertThatThrownBy(
+            () -> new CommandExecutor(List.of("x"), List.of("r", "{path}"), TIMEOUT, output))
+        .hasMessageStartingWith("rebuild.rollbackCommand uses {path}, which it cannot have");
+  }
+
+  @Test
+  void aBuildingExecutorActivatesOnlyThePathItBuilt() {
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x", "{hostname}"),
+                    List.of(),
+                    List.of("b"),
+                    List.of("s", "{path}"),
+                    TIMEOUT,
+                    output))
+        .hasMessageStartingWith("rebuild.command does not use {path}");
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x", "{path}"), List.of(), List.of("b"), List.of("s"), TIMEOUT, output))
+        .hasMessageStartingWith("rebuild.switch does not use {path}");
+  }
+
+  @Test
+  void anUnknownPlaceholderInTheBuildOrSwitchIsAConfigurationError() {
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x", "{path}"),
+                    List.of(),
+                    List.of("b", "{host}"),
+                    List.of("s", "{path}"),
+                    TIMEOUT,
+                    output))
+        .hasMessageContaining("unknown placeholder {host} in rebuild.build[1]");
+    assertThatThrownBy(
+            () ->
+                new CommandExecutor(
+                    List.of("x", "{path}"),
+                    List.of(),
+                    List.of("b"),
+                    List.of("s", "{out}"),
+                    TIMEOUT,
+                    output))
+        .hasMessageContaining("unknown placeholder {out} in rebuild.switch[1]");
   }
 
   private void assertRefusedBeforeRunning(String placeholder, HostTarget target)

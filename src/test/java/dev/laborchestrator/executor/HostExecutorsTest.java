@@ -31,6 +31,38 @@ class HostExecutorsTest {
   }
 
   @Test
+  void aCommandExecutorWithBuildAndSwitchBuildsAhead() {
+    var rebuild =
+        new RebuildSettings(
+            "command",
+            List.of("deploy", "boot", "{path}"),
+            TIMEOUT,
+            SSH,
+            null,
+            List.of(),
+            List.of("deploy", "build", "{hostname}"),
+            List.of("deploy", "switch", "{path}"));
+
+    assertThat(HostExecutors.fromConfig(rebuild, line -> {}).buildsAhead()).isTrue();
+  }
+
+  @Test
+  void passesConfigurationErrorsOfTheBuildOn() {
+    var rebuild =
+        new RebuildSettings(
+            "command",
+            List.of("deploy", "boot", "{hostname}"),
+            TIMEOUT,
+            SSH,
+            null,
+            List.of(),
+            List.of("deploy", "build", "{hostname}"),
+            List.of("deploy", "switch", "{path}"));
+
+    assertRefused(rebuild, "rebuild.command does not use {path}");
+  }
+
+  @Test
   void refusesAnUnknownExecutor() {
     var rebuild = new RebuildSettings("agent", List.of(), TIMEOUT, SSH, null);
 

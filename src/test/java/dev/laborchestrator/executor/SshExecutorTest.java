@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.laborchestrator.config.OrchestratorConfig.SshSettings;
+import dev.laborchestrator.port.HostExecutor.Build;
+import dev.laborchestrator.port.HostExecutor.BuildFailedException;
 import dev.laborchestrator.port.HostExecutor.ExecutorException;
 import dev.laborchestrator.port.HostTarget;
 import java.io.IOException;
@@ -245,6 +247,154 @@ class SshExecutorTest {
     assertThatThrownBy(() -> executor.rebuildAndReboot(WEB_1))
         .isInstanceOf(ExecutorException.class)
         .hasMessageContaining("cannot run '" + dir.resolve("no-ssh") + "'");
+  }
+
+  // ---- building ahead ----
+
+  private static final String STORE_PATH =
+      "/nix/store/0a1b2c3d4e5f6g7h8i9j0k1l2m3n4p5q-nixos-system-web-1-25.11";
+  private static final Build BUILT = new Build(STORE_PATH, true);
+
+  @Test
+  void buildsOnTheHostOnceAndReadsThePathAndTheRebootDecision() throws Exception {
+    Path ssh =
+        fakeSsh("echo 'copying path ...' >&2\necho 'reboot-needed: no'\necho '" + STORE_PATH + "'");
+
+    Build build = executor(DEFAULTS, ssh).build(WEB_1);
+
+    assertThat(build).isEqualTo(new Build(STORE_PATH, false));
+    assertThat(recordedArgs())
+        .last()
+        .isEqualTo(
+            "p=$(nix --extra-experimental-features 'nix-command flakes' build"
+                + " --out-link /nix/var/nix/gcroots/lab-orchestrator-staged --print-out-paths"
+                + " 'github:lab/fleet#nixosConfigurations.\"web-1\".config.system.build.toplevel')"
+                + " || { s=$?; [ $s -ge 126 ] && exit $s; exit 1; };"
+                + " n=$(readlink -f \"$p/kernel\" \"$p/initrd\" \"$p/kernel-modules\") &&"
+                + " b=$(readlink -f /run/booted-system/kernel /run/booted-system/initrd"
+                + " /run/booted-system/kernel-modules) || exit 2;"
+                + " if [ \"$n\" = \"$b\" ]; then echo 'reboot-needed: no';"
+                + " else echo 'reboot-needed: yes'; fi; printf '%s\\n' \"$p\"");
+  }
+
+  @Test
+  void exit1OfTheRemoteBuildIsABuildFailure() throws Exception {
+    Path ssh = fakeSsh(printing("error: attribute 'web-1' missing") + "exit 1");
+
+    assertThatThrownBy(() -> executor(DEFAULTS, ssh).build(WEB_1))
+        .isInstanceOf(BuildFailedException.class)
+        .hasMessage("the build of web-1 failed on the host: error: attribute 'web-1' missing");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {2, 127, 255})
+  void anyOtherExitOfTheRemoteBuildMeansItCouldNotRun(int exit) throws Exception {
+    Path ssh =
+        fakeSsh(
+            printing("ssh: connect to host 10.0.0.11 port 22: Connection refused")
+                + "exit "
+                + exit);
+
+    assertThatThrownBy(() -> executor(DEFAULTS, ssh).build(WEB_1))
+        .isInstanceOf(ExecutorException.class)
+        .isNotInstanceOf(BuildFailedException.class)
+        .hasMessageStartingWith("build over ssh for web-1 ")
+        .hasMessageContaining(String.valueOf(exit));
+  }
+
+  @Test
+  void bootsExactlyTheBuiltPathThenReboots() throws Exception {
+    executor(DEFAULTS, fakeSsh("exit 0")).activate(WEB_1, BUILT, true);
+
+    assertThat(recordedArgs())
+        .last()
+        .isEqualTo(
+            "nix-env -p /nix/var/nix/profiles/system --set '"
+                + STORE_PATH
+                + "' && '"
+                + STORE_PATH
+                + "/bin/switch-to-configuration' boot && echo '"
+                + SshExecutor.REBOOTING
+                + "' && systemctl reboot");
+  }
+
+  @Test
+  void switchesToExactlyTheBuiltPathWithoutAReboot() throws Exception {
+    executor(DEFAULTS, fakeSsh("exit 0")).activate(WEB_1, BUILT, false);
+
+    assertThat(recordedArgs())
+        .last()
+        .isEqualTo(
+            "nix-env -p /nix/var/nix/profiles/system --set '"
+                + STORE_PATH
+                + "' && '"
+                + STORE_PATH
+                + "/bin/switch-to-configuration' switch");
+  }
+
+  @Test
+  void theConnectionDroppingAfterTheRebootWasAskedForIsNotAFailure() throws Exception {
+    Path ssh =
+        fakeSsh(
+            "echo '"
+                + SshExecutor.REBOOTING
+                + "'\n"
+                + printing("Connection to 10.0.0.11 closed by remote host.")
+                + "exit 255");
+
+    assertThatCode(() -> executor(DEFAULTS, ssh).activate(WEB_1, BUILT, true))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void theConnectionDroppingBeforeTheRebootWasAskedForIsAFailure() throws Exception {
+    Path ssh = fakeSsh(printing("Connection to 10.0.0.11 closed by remote host.") + "exit 255");
+
+    assertThatThrownBy(() -> executor(DEFAULTS, ssh).activate(WEB_1, BUILT, true))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessage(
+            "boot and reboot over ssh for web-1 failed, ssh could not run it or lost the"
+                + " connection before the reboot was triggered (exit 255):"
+                + " Connection to 10.0.0.11 closed by remote host.");
+  }
+
+  @Test
+  void aFailedSwitchFailsWithItsExitCode() throws Exception {
+    Path ssh = fakeSsh(printing("warning: the following units failed: nomad.service") + "exit 4");
+
+    assertThatThrownBy(() -> executor(DEFAULTS, ssh).activate(WEB_1, BUILT, false))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessage(
+            "switch over ssh for web-1 exited 4: warning: the following units failed: nomad.service");
+  }
+
+  @Test
+  void buildsAheadOnlyWithAFlake() {
+    var noFlake = flakeAndCommand(null, "sudo /run/current-system/sw/bin/rebuild-and-reboot");
+
+    assertThat(new SshExecutor(noFlake, TIMEOUT, output).buildsAhead()).isFalse();
+    assertThat(new SshExecutor(DEFAULTS, TIMEOUT, output).buildsAhead()).isTrue();
+  }
+
+  @Test
+  void refusesAnUnsafeFlakeEvenWhenOnlyTheBuildUsesIt() {
+    assertRefusedAtConstruction(
+        flakeAndCommand("github:lab/fleet;reboot", "sudo rebuild-and-reboot"), "rebuild.ssh.flake");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a'b", "'", "it's $(id) `x` \\ \" ;", ""})
+  void theQuotingFunctionKeepsAnyValueOneLiteralWord(String value) throws Exception {
+    Path echo = Scripts.echoArgs(dir);
+    Process sh =
+        new ProcessBuilder("/bin/sh", "-c", echo + " " + ShellQuote.quote(value))
+            .redirectErrorStream(true)
+            .start();
+
+    assertThat(
+            new String(sh.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo(value + "\n");
+    assertThat(sh.waitFor()).isZero();
   }
 
   private void assertRefusedAtConstruction(SshSettings settings, String message) {
