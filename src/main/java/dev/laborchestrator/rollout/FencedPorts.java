@@ -79,6 +79,23 @@ public final class FencedPorts {
       fence.await();
       delegate.rollback(target);
     }
+
+    @Override
+    public boolean buildsAhead() {
+      return delegate.buildsAhead();
+    }
+
+    /** A build changes nothing the cluster sees (the host keeps running its work): not fenced. */
+    @Override
+    public Build build(HostTarget target) throws ExecutorException {
+      return delegate.build(target);
+    }
+
+    @Override
+    public void activate(HostTarget target, Build build, boolean reboot) throws ExecutorException {
+      fence.await();
+      delegate.activate(target, build, reboot);
+    }
   }
 
   private record Maintenance(NodeMaintenance delegate, Fence fence) implements NodeMaintenance {
