@@ -76,7 +76,7 @@ public final class DemoLab implements AutoCloseable {
    * The Nomad client meta the lab-machine NixOS module publishes for {@code host} ({@code
    * services.nomad.settings.client.meta} in nix/modules/lab-machine.nix).
    */
-  static Map<String, String> moduleMeta(HostSpec host) {
+  public static Map<String, String> moduleMeta(HostSpec host) {
     try {
       return Map.of(
           ClusterInventory.ROLE, host.role(),

@@ -858,7 +858,8 @@ final class Cluster {
       case GOING_DOWN -> {
         goDown(node, now);
         reboot.phase = Reboot.Phase.DOWN;
-        reboot.phaseEndsAt = now + timing.downFor().toMillis();
+        reboot.phaseEndsAt =
+            now + (node.downFor != null ? node.downFor : timing.downFor()).toMillis();
       }
       case DOWN -> {
         if (!hasFault(node, SimFaults::neverReturns)) {
