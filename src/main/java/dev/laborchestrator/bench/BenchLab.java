@@ -59,6 +59,7 @@ public final class BenchLab implements AutoCloseable {
             .consulToken(consulToken);
     List<HostSpec> hosts = new ArrayList<>();
     Duration fixed = Scenario.GOES_DOWN.plus(Scenario.INITIALIZING);
+    double scale = scenario.scale();
     for (String name : scenario.hostnames()) {
       HostSpec host = DemoLab.host(name, "bench", waves.get(name), List.of(), "medium", 0);
       hosts.add(host);
@@ -71,7 +72,7 @@ public final class BenchLab implements AutoCloseable {
               .batchAllocs(1)
               .systemAllocs(1)
               .checks("http: bench")
-              .downFor(scenario.scaled(reboots.get(name).minus(fixed))));
+              .downFor(Scenario.scaled(reboots.get(name).minus(fixed), scale)));
     }
     SimLab lab = builder.build().start();
     try {

@@ -122,6 +122,11 @@ public record Scenario(
 
   /** {@code lab} lab time in real time, at least a millisecond. */
   public Duration scaled(Duration lab) {
-    return Duration.ofMillis(Math.max(1, Math.round(lab.toMillis() * scale())));
+    return scaled(lab, scale());
+  }
+
+  /** {@code lab} times {@code scale}, at least a millisecond (for callers that hold the scale). */
+  static Duration scaled(Duration lab, double scale) {
+    return Duration.ofMillis(Math.max(1, Math.round(lab.toMillis() * scale)));
   }
 }
