@@ -229,7 +229,7 @@ final class BenchCommand implements Callable<Integer> {
             "lab-orchestrator's rollout did not finish (exit code "
                 + code
                 + "): "
-                + String.join(" / ", tail(logFile, 5)));
+                + reason(logFile));
       }
       List<SimEvent> events = lab.lab().events();
       long lockTaken =
@@ -305,9 +305,19 @@ final class BenchCommand implements Callable<Integer> {
         : 0;
   }
 
-  private static List<String> tail(Path file, int lines) throws IOException {
-    List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-    return all.subList(Math.max(0, all.size() - lines), all.size());
+  /**
+   * Why the run stopped, from its log: the first error or reason a host was stopped, else the last
+   * lines.
+   */
+  private static String reason(Path log) throws IOException {
+    List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+    for (String line : all) {
+      int at = Math.max(line.indexOf("error:"), line.indexOf("stopped:"));
+      if (at >= 0) {
+        return line.substring(at).strip();
+      }
+    }
+    return String.join(" / ", all.subList(Math.max(0, all.size() - 3), all.size()));
   }
 
   private static void delete(Path dir) throws IOException {
