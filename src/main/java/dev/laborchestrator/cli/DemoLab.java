@@ -50,6 +50,9 @@ public final class DemoLab implements AutoCloseable {
           host("web-1", "web", 3, List.of("api"), "medium", 0),
           host("web-2", "web", 3, List.of("api"), "medium", 1));
 
+  /** Shared: a mapper per host made a lab of a thousand hosts take seconds to describe. */
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private final SimLab lab;
   private final Path dir;
   private final Path config;
@@ -76,7 +79,7 @@ public final class DemoLab implements AutoCloseable {
    * The Nomad client meta the lab-machine NixOS module publishes for {@code host} ({@code
    * services.nomad.settings.client.meta} in nix/modules/lab-machine.nix).
    */
-  static Map<String, String> moduleMeta(HostSpec host) {
+  public static Map<String, String> moduleMeta(HostSpec host) {
     try {
       return Map.of(
           ClusterInventory.ROLE, host.role(),
@@ -86,8 +89,7 @@ public final class DemoLab implements AutoCloseable {
           ClusterInventory.CRITICALITY, host.orchestration().criticalityLevel(),
           ClusterInventory.REBOOT_DELAY, Integer.toString(host.orchestration().rebootDelay()),
           ClusterInventory.DEPLOY_STRATEGY, host.orchestration().deployStrategy(),
-          ClusterInventory.HEALTH_CHECKS,
-              new ObjectMapper().writeValueAsString(host.healthChecks()));
+          ClusterInventory.HEALTH_CHECKS, JSON.writeValueAsString(host.healthChecks()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -35,6 +35,7 @@ public final class Main implements Runnable {
     line.addSubcommand(new PlanCommand(context));
     line.addSubcommand(new RunCommand(context));
     line.addSubcommand(new DemoCommand(context));
+    line.addSubcommand(new BenchCommand(context));
     line.addSubcommand(new StatusCommand(context));
     line.addSubcommand(new ResetCommand(context));
     line.addSubcommand(new UnlockCommand(context));
@@ -51,7 +52,7 @@ public final class Main implements Runnable {
   public void run() {
     throw new CommandLine.ParameterException(
         new CommandLine(this),
-        "name a command: plan, run, status, pause, resume, reset, unlock, demo or check-inventory");
+        "name a command: plan, run, status, pause, resume, reset, unlock, demo, bench or check-inventory");
   }
 
   /** Streams and environment of one invocation. */

@@ -100,6 +100,15 @@ final class Session {
   }
 
   static Session open(Path configFile, Main.Context context) {
+    return open(configFile, context, null);
+  }
+
+  /**
+   * Like {@link #open(Path, Main.Context)}, with {@code trigger} (when not null) in place of the
+   * config's rebuild executor: the benchmark reboots simulated hosts in-process instead of spawning
+   * a JVM per host. The config's rebuild section is still loaded and checked.
+   */
+  static Session open(Path configFile, Main.Context context, HostExecutor trigger) {
     OrchestratorConfig config = new ConfigLoader(context.env()).load(configFile);
     List<HostSpec> inventory =
         config.inventory() == null ? null : InventoryLoader.load(config.inventory());
@@ -109,6 +118,9 @@ final class Session {
           HostExecutors.fromConfig(config.rebuild(), line -> context.out().println("    " + line));
     } catch (IllegalArgumentException e) {
       throw new InvalidInputException(configFile + ": " + e.getMessage(), e);
+    }
+    if (trigger != null) {
+      executor = trigger;
     }
     HttpOptions http = HttpOptions.defaults();
     NomadConnection nomadApi =

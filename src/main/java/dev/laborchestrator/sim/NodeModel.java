@@ -84,6 +84,7 @@ final class NodeModel {
     this.checkSpecs = List.copyOf(spec.checks());
     this.eligible = spec.eligible();
     this.javaDriver = spec.javaDriver();
+    this.downFor = spec.downForOrNull();
     this.createIndex = index;
     this.modifyIndex = index;
     this.statusUpdatedAt = nowMillis / 1000;
@@ -91,6 +92,9 @@ final class NodeModel {
 
   /** The client fingerprinted the java driver, which the controller's job needs. */
   final boolean javaDriver;
+
+  /** How long this host stays down on a reboot; null for the lab's {@link SimTiming#downFor()}. */
+  final java.time.Duration downFor;
 
   boolean ready() {
     return READY.equals(status);

@@ -51,6 +51,7 @@ public final class SimLab implements AutoCloseable {
   private final Map<String, ConsulAgentApi> agents = new LinkedHashMap<>();
   private final SimAutopilot autopilot;
   private final ScheduledExecutorService ticker;
+  private final boolean consulAgents;
   private boolean started;
   private boolean closed;
 
@@ -73,6 +74,7 @@ public final class SimLab implements AutoCloseable {
     this.consulAcl = new SimConsulAcl(builder.consulToken, builder.consulPermissions);
     this.consul = new ConsulApi(cluster, consulAcl);
     this.autopilot = new SimAutopilot(cluster);
+    this.consulAgents = builder.consulAgents;
     this.ticker =
         Executors.newSingleThreadScheduledExecutor(
             task -> {
@@ -98,7 +100,9 @@ public final class SimLab implements AutoCloseable {
     if (!started) {
       nomad.start();
       consul.start();
-      openAgents();
+      if (consulAgents) {
+        openAgents();
+      }
       ticker.scheduleAtFixedRate(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
       started = true;
     }
@@ -171,6 +175,20 @@ public final class SimLab implements AutoCloseable {
       throw new IllegalArgumentException("no simulated node named " + node);
     }
     return agent.address();
+  }
+
+  /**
+   * Triggers a rebuild and reboot of {@code host} onto {@code revision} (null: unchanged), as
+   * {@link SimCtl} does through the control endpoint, without an HTTP request: for a caller in the
+   * lab's own process. Not an API request of the run. Returns null when accepted, else why not.
+   */
+  public String reboot(String host, String revision) {
+    return switch (cluster.reboot(host, revision)) {
+      case ACCEPTED -> null;
+      case UNKNOWN_HOST -> "no host named " + host;
+      case ALREADY_REBOOTING -> host + " is already rebooting";
+      case NO_PREVIOUS_GENERATION -> host + " has no previous generation to roll back to";
+    };
   }
 
   /** The Consul token's permissions; a test may change them at any time. */
@@ -368,6 +386,7 @@ public final class SimLab implements AutoCloseable {
     private LongSupplier clock = System::currentTimeMillis;
     private int eventBufferSize = 100;
     private Duration eventHeartbeat = Duration.ofSeconds(30);
+    private boolean consulAgents = true;
     private final List<SimNode> nodes = new ArrayList<>();
 
     private Builder() {}
@@ -454,6 +473,16 @@ public final class SimLab implements AutoCloseable {
         throw new IllegalArgumentException("eventHeartbeat must be positive: " + interval);
       }
       this.eventHeartbeat = interval;
+      return this;
+    }
+
+    /**
+     * Whether each host gets its own Consul agent API on its address (default true). A lab of
+     * hundreds of hosts whose controller never uses node maintenance (the only thing the agents
+     * serve) leaves them closed: each is an HTTP server with its own threads.
+     */
+    public Builder consulAgents(boolean open) {
+      this.consulAgents = open;
       return this;
     }
 

@@ -30,6 +30,7 @@ public final class SimNode {
   private int batchAllocs;
   private int systemAllocs;
   private final List<String> checks = new ArrayList<>();
+  private java.time.Duration downFor;
 
   private SimNode(String name) {
     if (name == null || name.isBlank()) {
@@ -128,8 +129,25 @@ public final class SimNode {
     return this;
   }
 
+  /**
+   * How long this host stays {@code down} on a reboot, instead of {@link SimTiming#downFor()}:
+   * hosts that take different times to boot (a benchmark draws them from a range).
+   */
+  public SimNode downFor(java.time.Duration downFor) {
+    if (downFor.isNegative()) {
+      throw new IllegalArgumentException("downFor cannot be negative: " + downFor);
+    }
+    this.downFor = downFor;
+    return this;
+  }
+
   public String name() {
     return name;
+  }
+
+  /** The builder's {@link #downFor(java.time.Duration)}, or null for the lab's timing. */
+  java.time.Duration downForOrNull() {
+    return downFor;
   }
 
   String consulNameOrDefault() {

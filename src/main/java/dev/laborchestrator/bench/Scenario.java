@@ -1,0 +1,132 @@
+package dev.laborchestrator.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * One benchmark scenario in lab time (what a real fleet would take), and the factor that shrinks it
+ * to the requested real length. Both controllers run the same scenario: same hosts, waves and
+ * reboot durations (drawn from the seed), same physical timings.
+ *
+ * @param hosts how many hosts roll
+ * @param parallel maxParallel
+ * @param waves the hosts are split evenly over this many rebootOrder waves, in order
+ * @param rebootMin shortest reboot (trigger to ready), lab time
+ * @param rebootMax longest reboot; each host's is drawn evenly from min..max
+ * @param duration the real length the rollout's lower bound is scaled to
+ * @param seed for the reboot durations and the lab's identifiers
+ */
+public record Scenario(
+    int hosts,
+    int parallel,
+    int waves,
+    Duration rebootMin,
+    Duration rebootMax,
+    Duration duration,
+    long seed) {
+
+  /** Lab time to migrate a host's work away (its drain). */
+  public static final Duration DRAIN = Duration.ofSeconds(20);
+
+  /** Lab time of a reboot when no spread is given: trigger to {@code ready}. */
+  public static final Duration REBOOT = Duration.ofSeconds(60);
+
+  /** Lab time from {@code ready} until the host's Consul checks pass. */
+  public static final Duration CHECKS = Duration.ofSeconds(15);
+
+  /** The controller's {@code health.stableFor}, lab time. */
+  public static final Duration STABLE_FOR = Duration.ofSeconds(10);
+
+  /** Of a reboot: trigger until Nomad marks the node down, and initializing until ready. */
+  static final Duration GOES_DOWN = Duration.ofSeconds(5);
+
+  static final Duration INITIALIZING = Duration.ofSeconds(5);
+
+  public Scenario {
+    if (hosts < 1) {
+      throw new IllegalArgumentException("--hosts must be at least 1, not " + hosts);
+    }
+    if (parallel < 1) {
+      throw new IllegalArgumentException("--parallel must be at least 1, not " + parallel);
+    }
+    if (waves < 1 || waves > hosts) {
+      throw new IllegalArgumentException(
+          "--waves must be from 1 to the number of hosts (" + hosts + "), not " + waves);
+    }
+    Duration least = GOES_DOWN.plus(INITIALIZING);
+    if (rebootMin.compareTo(least) < 0 || rebootMax.compareTo(rebootMin) < 0) {
+      throw new IllegalArgumentException(
+          "--spread must be A-B with "
+              + least.toSeconds()
+              + "s <= A <= B (a reboot takes at least "
+              + least.toSeconds()
+              + "s of going down and initializing)");
+    }
+    if (duration.toMillis() < 100) {
+      throw new IllegalArgumentException("--duration must be at least 100ms");
+    }
+  }
+
+  /** Host names, {@code h0001} on. */
+  public List<String> hostnames() {
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= hosts; i++) {
+      names.add(String.format("h%04d", i));
+    }
+    return names;
+  }
+
+  /** Each host's rebootOrder: hosts split evenly, in name order, over waves 1..W. */
+  public Map<String, Integer> waveOf() {
+    Map<String, Integer> waves = new LinkedHashMap<>();
+    List<String> names = hostnames();
+    for (int i = 0; i < names.size(); i++) {
+      waves.put(names.get(i), 1 + (int) ((long) i * waves() / hosts));
+    }
+    return waves;
+  }
+
+  /** Each host's reboot duration (trigger to ready), lab time, drawn from the seed. */
+  public Map<String, Duration> reboots() {
+    Random dice = new Random(seed);
+    long span = rebootMax.toMillis() - rebootMin.toMillis();
+    Map<String, Duration> reboots = new LinkedHashMap<>();
+    for (String host : hostnames()) {
+      long extra = span == 0 ? 0 : (long) (dice.nextDouble() * (span + 1));
+      reboots.put(host, rebootMin.plusMillis(extra));
+    }
+    return reboots;
+  }
+
+  /** The lower bound of the rollout in lab time, from the nominal physical time of each host. */
+  public Duration labLowerBound() {
+    Map<Integer, List<Long>> byWave = new java.util.TreeMap<>();
+    Map<String, Duration> reboots = reboots();
+    waveOf()
+        .forEach(
+            (host, wave) ->
+                byWave
+                    .computeIfAbsent(wave, w -> new ArrayList<>())
+                    .add(DRAIN.plus(reboots.get(host)).plus(CHECKS).plus(STABLE_FOR).toMillis()));
+    return Duration.ofMillis(Figures.lowerBound(byWave, parallel));
+  }
+
+  /** Real time per lab time: the lower bound of the scaled rollout is about {@link #duration}. */
+  public double scale() {
+    return (double) duration.toMillis() / labLowerBound().toMillis();
+  }
+
+  /** {@code lab} lab time in real time, at least a millisecond. */
+  public Duration scaled(Duration lab) {
+    return scaled(lab, scale());
+  }
+
+  /** {@code lab} times {@code scale}, at least a millisecond (for callers that hold the scale). */
+  static Duration scaled(Duration lab, double scale) {
+    return Duration.ofMillis(Math.max(1, Math.round(lab.toMillis() * scale)));
+  }
+}
