@@ -88,7 +88,10 @@ final class Session {
     this.consul = new ConsulHttpClient(consulApi);
     this.lock = new NomadVariableLock(nomadApi, Clock.system());
     this.stateVariable = new NomadVariables(nomadApi);
-    this.state = new RolloutStateStore(stateVariable);
+    this.state =
+        new RolloutStateStore(
+            stateVariable,
+            shard -> new NomadVariables(nomadApi, NomadVariables.DEFAULT_PATH + "/hosts/" + shard));
     this.pause = new dev.laborchestrator.nomad.NomadPauseFlag(nomadApi);
     this.nomadAutopilot = new NomadAutopilot(nomadApi);
     this.consulAutopilot = new ConsulAutopilot(consulApi);

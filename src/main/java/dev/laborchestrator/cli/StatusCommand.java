@@ -24,6 +24,12 @@ final class StatusCommand extends ClusterCommand {
   /** The longest single blocking query on the state variable. */
   private static final Duration WATCH_WAIT = Duration.ofMinutes(5);
 
+  /**
+   * A rollout of more than 20 hosts keeps its hosts in shards whose writes do not move the header
+   * this watch blocks on: its table is redrawn at least this often.
+   */
+  private static final Duration SHARDED_WATCH_WAIT = Duration.ofSeconds(2);
+
   private static final String CLEAR_SCREEN = "\033[H\033[2J";
 
   @Option(
@@ -78,14 +84,22 @@ final class StatusCommand extends ClusterCommand {
   private int watch(Session session) {
     boolean terminal = System.console() != null;
     long index = 0;
+    boolean sharded = false;
     while (true) {
       Indexed<Optional<StateStore.Stored>> read =
           session.stateVariable.load(
-              index == 0 ? BlockingQuery.NONE : BlockingQuery.after(index, WATCH_WAIT));
-      boolean changed = read.index() != index;
+              index == 0
+                  ? BlockingQuery.NONE
+                  : BlockingQuery.after(index, sharded ? SHARDED_WATCH_WAIT : WATCH_WAIT));
+      sharded = read.value().map(s -> RolloutStateStore.sharded(s.items())).orElse(false);
+      // A sharded rollout's header changes only with its status: its hosts are read each time.
+      boolean changed = read.index() != index || sharded;
       index = read.index();
       Optional<RolloutLock.Holder> holder = session.lock.holder();
-      Optional<RolloutState> state = read.value().map(s -> RolloutStateStore.fromItems(s.items()));
+      Optional<RolloutState> state =
+          sharded
+              ? session.state.load()
+              : read.value().map(s -> RolloutStateStore.fromItems(s.items()));
       if (changed) {
         if (terminal) {
           context.out().print(CLEAR_SCREEN);

@@ -9,4 +9,20 @@ public interface Checkpoints {
    * failure to store stops the rollout rather than letting it run on unrecorded.
    */
   void save(RolloutState state);
+
+  /**
+   * Persists one host's transition; {@code state} is the whole rollout with it. By default the
+   * whole state is written.
+   */
+  default void saveHost(RolloutState state, HostCheckpoint host) {
+    save(state);
+  }
+
+  /**
+   * Whether {@link #saveHost} writes only the host's own part, so that hosts may write at the same
+   * time; otherwise the engine writes one state after the other, in order.
+   */
+  default boolean writesHostsApart(RolloutState state) {
+    return false;
+  }
 }

@@ -314,9 +314,17 @@ public final class RolloutEngine {
             + " can run it) rolls it");
   }
 
-  private synchronized void record(HostCheckpoint host) {
-    current = current.with(host, host.updatedAt());
-    checkpoints.save(current);
+  private void record(HostCheckpoint host) {
+    RolloutState state;
+    synchronized (this) {
+      current = current.with(host, host.updatedAt());
+      state = current;
+      if (!checkpoints.writesHostsApart(state)) {
+        checkpoints.save(state); // whole states, one after the other, in order
+        return;
+      }
+    }
+    checkpoints.saveHost(state, host); // this host's part only, beside the other hosts' writes
   }
 
   /**
