@@ -79,7 +79,8 @@ class NomadHttpClientTest {
                 "dc1",
                 "ready",
                 "eligible",
-                false));
+                false,
+                2526)); // ModifyIndex, from the docs' sample: what the fallback watch compares
     nomad.verify(
         getRequestedFor(urlEqualTo("/v1/nodes"))
             .withHeader("X-Nomad-Token", equalTo(TOKEN))
