@@ -87,6 +87,11 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--check", description = "exit 1 when lab-orchestrator misses a target")
   boolean check;
 
+  @Option(
+      names = "--requests",
+      description = "also print where lab-orchestrator's counted requests went, per host")
+  boolean requests;
+
   BenchCommand(Main.Context context) {
     this.context = context;
   }
@@ -238,6 +243,9 @@ final class BenchCommand implements Callable<Integer> {
               .mapToLong(SimEvent::atMillis)
               .min()
               .orElse(0);
+      if (requests) {
+        printRequests(lab.lab().requests(), lockTaken, scenario.waveOf().size());
+      }
       return figures(scenario, lab, events, lockTaken);
     }
   }
@@ -266,6 +274,27 @@ final class BenchCommand implements Callable<Integer> {
       }
       return figures(scenario, lab, lab.lab().events(), start);
     }
+  }
+
+  /** Counted requests by method and path (IDs folded), per host, most first. */
+  private void printRequests(List<dev.laborchestrator.sim.SimRequest> all, long from, int hosts) {
+    java.util.Map<String, Long> byPath =
+        all.stream()
+            .filter(r -> r.atMillis() >= from && !r.query().contains("lock-acquire"))
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    r ->
+                        r.method()
+                            + " "
+                            + r.path()
+                                .replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", ":id")
+                                .replaceAll("/hosts/[0-9]+$", "/hosts/:n"),
+                    java.util.stream.Collectors.counting()));
+    context.out().println("lab-orchestrator's requests per host, by endpoint:");
+    byPath.entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(
+            e -> context.out().printf("  %6.2f  %s%n", (double) e.getValue() / hosts, e.getKey()));
   }
 
   private static Figures figures(

@@ -13,13 +13,13 @@ import dev.laborchestrator.rollout.Gates;
 import dev.laborchestrator.rollout.HostCheckpoint;
 import dev.laborchestrator.rollout.HostState;
 import dev.laborchestrator.rollout.NodeMetaReporter;
-import dev.laborchestrator.rollout.Patience;
 import dev.laborchestrator.rollout.Ports;
 import dev.laborchestrator.rollout.RolloutEngine;
 import dev.laborchestrator.rollout.RolloutListener;
 import dev.laborchestrator.rollout.RolloutResult;
 import dev.laborchestrator.rollout.RolloutSettings;
 import dev.laborchestrator.rollout.RolloutState;
+import dev.laborchestrator.watch.ClusterWatch;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -293,9 +293,34 @@ final class RunCommand extends ClusterCommand {
     }
     Ports ports = FencedPorts.of(session.ports(), fence);
     Set<String> busy = busy(resume);
-    Optional<String> refusal =
-        Patience.DEFAULT.call(() -> Gates.reading(ports, plan).beforeStart(busy));
+    RolloutSettings settings = RolloutSettings.from(session.config);
+    // The run's one view of the cluster, started here so that the check before the start reads it
+    // rather than every node and its checks once more.
+    ClusterWatch watch =
+        RolloutEngine.watch(
+            ports,
+            settings,
+            new RolloutListener() {
+              @Override
+              public void transition(
+                  String h, HostState f, HostState t, Duration a, Duration b, String d) {}
+
+              @Override
+              public void note(String host, String message) {
+                context.err().println("warning: " + message);
+              }
+            },
+            plan,
+            resume);
+    Optional<String> refusal;
+    try {
+      refusal = Gates.watching(ports, plan, watch).beforeStart(busy);
+    } catch (RuntimeException e) {
+      watch.close();
+      throw e;
+    }
     if (refusal.isPresent()) {
+      watch.close();
       context
           .err()
           .println("error: refusing to start: " + refusal.get() + ". Nothing was changed.");
@@ -327,7 +352,8 @@ final class RunCommand extends ClusterCommand {
             line -> context.err().println("warning: " + line));
     RolloutListener listener = operator.listening(RolloutListener.all(List.of(reporter, nodeMeta)));
     RolloutEngine engine =
-        new RolloutEngine(ports, RolloutSettings.from(session.config), listener, session.state)
+        new RolloutEngine(ports, settings, listener, session.state)
+            .withWatch(watch)
             .withStartHold(Holds.of(session, context.env()));
     new Renewal(session, lease, fence, engine, renewer).schedule(Duration.ZERO);
 

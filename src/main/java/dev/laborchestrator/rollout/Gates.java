@@ -3,16 +3,12 @@ package dev.laborchestrator.rollout;
 import dev.laborchestrator.plan.Plan;
 import dev.laborchestrator.plan.Plan.PlannedHost;
 import dev.laborchestrator.port.Autopilot;
-import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.Indexed;
-import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
 import dev.laborchestrator.watch.ClusterWatch;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -58,32 +54,6 @@ public final class Gates {
           @Override
           public List<HealthCheck> checks(String consulName) {
             return watch.checks(consulName);
-          }
-        });
-  }
-
-  /** Gates that ask Nomad and Consul on each check: for the one check before a run starts. */
-  public static Gates reading(Ports ports, Plan plan) {
-    return new Gates(
-        ports,
-        plan,
-        new View() {
-          private Map<String, NodeStub> nodes;
-
-          @Override
-          public NomadNode node(String nodeId) {
-            if (nodes == null) {
-              nodes = new HashMap<>();
-              ports.nomad().listNodes().forEach(n -> nodes.put(n.id(), n));
-            }
-            return nodes.containsKey(nodeId)
-                ? ports.nomad().readNode(nodeId, BlockingQuery.NONE).value()
-                : null;
-          }
-
-          @Override
-          public List<HealthCheck> checks(String consulName) {
-            return ports.consul().nodeChecks(consulName, BlockingQuery.NONE).value();
           }
         });
   }

@@ -50,7 +50,7 @@ public final class RolloutEngine {
   private RolloutState current;
 
   /** The one view of the cluster the hosts and the gates share, for the length of a run. */
-  private ClusterWatch watch;
+  private volatile ClusterWatch watch;
 
   private Gates gates;
 
@@ -131,7 +131,9 @@ public final class RolloutEngine {
           .filter(h -> h.state().outOfService() || h.state() == HostState.FAILED)
           .forEach(h -> busy.add(h.hostname()));
     }
-    watch = startWatch(plan, resume);
+    if (watch == null) {
+      watch = watch(ports, settings, listener, plan, resume);
+    }
     gates = Gates.watching(ports, plan, watch);
     HostRollout.Context context =
         new HostRollout.Context(
@@ -196,10 +198,26 @@ public final class RolloutEngine {
   }
 
   /**
-   * Follows the plan's nodes: through Nomad's event stream where the ports have it (a real run),
-   * else by polling on the ports' clock (the engine's unit tests).
+   * A view of the cluster for a run of {@code plan}: the nodes of every host it may touch, followed
+   * through Nomad's event stream where the ports have it (a real run), else by polling on the
+   * ports' clock (the engine's unit tests).
    */
-  private ClusterWatch startWatch(Plan plan, RolloutState resume) throws InterruptedException {
+  /**
+   * Runs with {@code started} as its view of the cluster (from {@link #watch}, which the caller
+   * used for its own check before the run); the run closes it when it ends.
+   */
+  public RolloutEngine withWatch(ClusterWatch started) {
+    this.watch = started;
+    return this;
+  }
+
+  public static ClusterWatch watch(
+      Ports ports,
+      RolloutSettings settings,
+      RolloutListener listener,
+      Plan plan,
+      RolloutState resume)
+      throws InterruptedException {
     List<String> nodeIds =
         plan.hosts().stream()
             .filter(
