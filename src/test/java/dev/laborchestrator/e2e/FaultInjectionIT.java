@@ -171,11 +171,13 @@ class FaultInjectionIT {
       demo.close();
       demo = null;
     }
-    // A kill is timed from the progress line, so it can land a step later; most must land where
-    // aimed.
+    // A kill is timed from the progress line, so it can land a step later. Only the states that
+    // act are checkpointed (HostState#persisted): a kill in PREPARING leaves PENDING, in REBOOTING
+    // or RETURNING leaves REBUILDING, in ENABLING leaves VERIFYING. Every one of those four must be
+    // where some kill landed.
     FIGURES.add(
         "SIGKILL landed with the checkpoint in " + landed.size() + " distinct states: " + landed);
-    assertThat(landed.size()).isGreaterThanOrEqualTo(5);
+    assertThat(landed).contains("PENDING", "DRAINING", "REBUILDING", "VERIFYING");
   }
 
   @Test
