@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * The simulated Consul HTTP API as the servers' agent on 127.0.0.1 answers it: {@code GET
- * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node") and {@code
- * GET /v1/operator/autopilot/health} and {@code POST /v1/internal/acl/authorize}, with the token's
+ * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node"), {@code GET
+ * /v1/health/service/:service} ({@link ConsulServices}) and {@code GET
+ * /v1/operator/autopilot/health} and {@code POST /v1/internal/acl/authorize}, with the token's
  * permissions of {@link SimConsulAcl}. Everything else is 404. Each host's own agent is a {@link
  * ConsulAgentApi}.
  */
@@ -76,6 +77,9 @@ final class ConsulApi extends ApiServer {
     }
     if (path.equals(ACL_AUTHORIZE)) {
       return requireMethod(call, "POST", () -> acl.authorizeEndpoint(call));
+    }
+    if (path.startsWith(ConsulServices.HEALTH_SERVICE)) {
+      return requireMethod(call, "GET", () -> ConsulServices.serviceHealth(this, acl, call));
     }
     if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
       return notFound();
@@ -168,7 +172,7 @@ final class ConsulApi extends ApiServer {
   }
 
   /** The HealthCheck document (health.mdx sample; structs.HealthCheck fields). */
-  private static ObjectNode check(NodeModel node, CheckModel check) {
+  static ObjectNode check(NodeModel node, CheckModel check) {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("Node", node.consulName);
     o.put("CheckID", check.checkId);
