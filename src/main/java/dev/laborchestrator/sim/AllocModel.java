@@ -85,20 +85,8 @@ final class AllocModel {
 
   // ---- issue 9: the job's placement domain, size and health ----
 
-  /** The job's datacenter and node pool: a replacement is placed only there. */
-  String datacenter;
-
-  String nodePool;
-
-  /** The task's {@code Resources}: {@code AllocatedResources.Tasks[task].Cpu/Memory}. */
-  int cpuShares;
-
-  int memoryMB;
-
-  /** The group's {@code migrate.min_healthy_time}, and how the health turns out. */
-  long healthyAfterMillis;
-
-  SimNode.ReplacementHealth healthMode = SimNode.ReplacementHealth.HEALTHY;
+  /** What the job asks for; a replacement keeps the settings of the allocation it replaces. */
+  JobSpec spec;
 
   /** {@code DeploymentStatus.Healthy}: null until the client reports health. */
   Boolean healthy;
@@ -106,25 +94,18 @@ final class AllocModel {
   /** Wall-clock millis at which the client reports health; -1 when not scheduled. */
   long healthAt = -1;
 
-  /** Takes the job's domain, size and health settings of {@code other} (a replaced allocation). */
-  void sameJobAs(AllocModel other) {
-    datacenter = other.datacenter;
-    nodePool = other.nodePool;
-    cpuShares = other.cpuShares;
-    memoryMB = other.memoryMB;
-    healthyAfterMillis = other.healthyAfterMillis;
-    healthMode = other.healthMode;
-  }
-
-  /** Takes the job settings of the jobs the node's specification describes. */
-  void jobOf(NodeModel.Capacity node) {
-    datacenter = node.datacenter;
-    nodePool = node.nodePool;
-    cpuShares = node.allocCpuShares;
-    memoryMB = node.allocMemoryMB;
-    healthyAfterMillis = node.healthyAfterMillis;
-    healthMode = node.replacementHealth;
-  }
+  /**
+   * A job's datacenter and node pool (a replacement is placed only there), its task's {@code
+   * Resources} ({@code AllocatedResources.Tasks[task].Cpu/Memory}), its group's {@code
+   * migrate.min_healthy_time} and how its health turns out.
+   */
+  record JobSpec(
+      String datacenter,
+      String nodePool,
+      int cpuShares,
+      int memoryMB,
+      long healthyAfterMillis,
+      SimNode.ReplacementHealth health) {}
 
   boolean service() {
     return "service".equals(jobType);

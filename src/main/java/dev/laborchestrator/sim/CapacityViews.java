@@ -36,9 +36,9 @@ final class CapacityViews {
   static ObjectNode allocatedResources(AllocModel a) {
     ObjectNode o = F.objectNode();
     ObjectNode task = o.putObject("Tasks").putObject(a.taskGroup);
-    task.putObject("Cpu").put("CpuShares", a.cpuShares);
+    task.putObject("Cpu").put("CpuShares", a.spec.cpuShares());
     ObjectNode memory = task.putObject("Memory");
-    memory.put("MemoryMB", a.memoryMB);
+    memory.put("MemoryMB", a.spec.memoryMB());
     memory.put("MemoryMaxMB", 0);
     task.putNull("Networks");
     task.putNull("Devices");
@@ -86,21 +86,8 @@ final class CapacityViews {
     o.put("DesiredDescription", a.desiredDescription);
     o.put("ClientStatus", a.clientStatus);
     o.put("ClientDescription", NomadViews.clientDescription(a));
-    ObjectNode transition = o.putObject("DesiredTransition");
-    if (a.migrate) {
-      transition.put("Migrate", true);
-    } else {
-      transition.putNull("Migrate");
-    }
-    if (withTaskStates) {
-      ObjectNode task = o.putObject("TaskStates").putObject(a.taskGroup);
-      task.put("State", NomadViews.taskState(a));
-      task.put("Failed", false);
-      task.put("Restarts", 0);
-      task.putArray("Events");
-    } else {
-      o.putNull("TaskStates");
-    }
+    o.set("DesiredTransition", NomadViews.desiredTransition(a));
+    o.set("TaskStates", withTaskStates ? NomadViews.taskStates(a) : null);
     o.set("DeploymentStatus", deploymentStatus(a));
     o.put("FollowupEvalID", "");
     o.put("NextAllocation", a.nextAllocation);

@@ -1333,7 +1333,7 @@ final class Cluster {
 
   private AllocModel placeFor(AllocModel original, NodeModel target, long now) {
     AllocModel replacement = place(target, original.jobId, original.jobType, original.id, now);
-    replacement.sameJobAs(original);
+    replacement.spec = original.spec;
     original.nextAllocation = replacement.id;
     return replacement;
   }
@@ -1398,8 +1398,8 @@ final class Cluster {
   private void scheduleHealth(AllocModel alloc, long now) {
     if (alloc.service()
         && alloc.healthy == null
-        && alloc.healthMode != SimNode.ReplacementHealth.NEVER) {
-      alloc.healthAt = now + alloc.healthyAfterMillis;
+        && alloc.spec.health() != SimNode.ReplacementHealth.NEVER) {
+      alloc.healthAt = now + alloc.spec.healthyAfterMillis();
     }
   }
 
@@ -1410,7 +1410,7 @@ final class Cluster {
         if (!AllocModel.RUNNING.equals(alloc.clientStatus)) {
           continue;
         }
-        alloc.healthy = alloc.healthMode == SimNode.ReplacementHealth.HEALTHY;
+        alloc.healthy = alloc.spec.health() == SimNode.ReplacementHealth.HEALTHY;
         commitAlloc(alloc, now);
         record(
             byId.get(alloc.nodeId),
@@ -1486,7 +1486,7 @@ final class Cluster {
             newId(), newId(), jobId, type, taskGroup, jobIndex, node, previous, index, now);
     alloc.clientStatus = AllocModel.PENDING;
     alloc.startAt = now + timing.allocStart().toMillis();
-    alloc.jobOf(node.capacity);
+    alloc.spec = node.capacity.jobs;
     allocsIndex = index;
     allocs.add(alloc);
     return alloc;

@@ -220,10 +220,7 @@ final class NodeModel {
     final int memoryMB;
     final int reservedCpuShares;
     final int reservedMemoryMB;
-    final int allocCpuShares;
-    final int allocMemoryMB;
-    final long healthyAfterMillis;
-    final SimNode.ReplacementHealth replacementHealth;
+    final AllocModel.JobSpec jobs;
 
     Capacity(SimNode spec) {
       datacenter = spec.datacenter();
@@ -232,10 +229,14 @@ final class NodeModel {
       memoryMB = spec.memoryMB();
       reservedCpuShares = spec.reservedCpuShares();
       reservedMemoryMB = spec.reservedMemoryMB();
-      allocCpuShares = spec.allocCpuShares();
-      allocMemoryMB = spec.allocMemoryMB();
-      healthyAfterMillis = spec.healthyAfter().toMillis();
-      replacementHealth = spec.replacementHealth();
+      jobs =
+          new AllocModel.JobSpec(
+              datacenter,
+              nodePool,
+              spec.allocCpuShares(),
+              spec.allocMemoryMB(),
+              spec.healthyAfter().toMillis(),
+              spec.replacementHealth());
     }
   }
 

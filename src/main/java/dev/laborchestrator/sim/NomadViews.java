@@ -159,22 +159,12 @@ final class NomadViews {
     o.put("TaskGroup", a.taskGroup);
     o.put("DesiredStatus", a.desiredStatus);
     o.put("DesiredDescription", a.desiredDescription);
-    ObjectNode transition = o.putObject("DesiredTransition");
-    if (a.migrate) {
-      transition.put("Migrate", true);
-    } else {
-      transition.putNull("Migrate");
-    }
+    o.set("DesiredTransition", desiredTransition(a));
     o.put("ClientStatus", a.clientStatus);
     o.put("ClientDescription", clientDescription(a));
     o.set("DeploymentStatus", CapacityViews.deploymentStatus(a));
     o.set("AllocatedResources", CapacityViews.allocatedResources(a));
-    ObjectNode taskStates = o.putObject("TaskStates");
-    ObjectNode task = taskStates.putObject(a.taskGroup);
-    task.put("State", taskState(a));
-    task.put("Failed", false);
-    task.put("Restarts", 0);
-    task.putArray("Events");
+    o.set("TaskStates", taskStates(a));
     o.put("PreviousAllocation", a.previousAllocation);
     o.put("NextAllocation", a.nextAllocation);
     o.put("FollowupEvalID", "");
@@ -193,8 +183,8 @@ final class NomadViews {
     job.put("Namespace", "default");
     job.put("Region", "global");
     job.put("Type", a.jobType);
-    job.putArray("Datacenters").add(a.datacenter);
-    job.put("NodePool", a.nodePool);
+    job.putArray("Datacenters").add(a.spec.datacenter());
+    job.put("NodePool", a.spec.nodePool());
     job.put("Priority", 50);
     job.put("Status", "running");
     job.put("Stop", false);
@@ -209,7 +199,7 @@ final class NomadViews {
       ObjectNode migrate = group.putObject("Migrate");
       migrate.put("MaxParallel", 1);
       migrate.put("HealthCheck", "checks");
-      migrate.put("MinHealthyTime", a.healthyAfterMillis * 1_000_000);
+      migrate.put("MinHealthyTime", a.spec.healthyAfterMillis() * 1_000_000);
       migrate.put("HealthyDeadline", 300_000_000_000L);
     } else {
       group.putNull("Migrate");
@@ -218,8 +208,8 @@ final class NomadViews {
     taskSpec.put("Name", a.taskGroup);
     taskSpec.put("Driver", "exec");
     ObjectNode taskResources = taskSpec.putObject("Resources");
-    taskResources.put("CPU", a.cpuShares);
-    taskResources.put("MemoryMB", a.memoryMB);
+    taskResources.put("CPU", a.spec.cpuShares());
+    taskResources.put("MemoryMB", a.spec.memoryMB());
     job.put("Version", 0);
     job.put("CreateIndex", a.jobCreateIndex);
     job.put("ModifyIndex", a.jobCreateIndex);
@@ -227,7 +217,29 @@ final class NomadViews {
     return job;
   }
 
-  static String taskState(AllocModel a) {
+  /** structs.go {@code DesiredTransition}: {@code Migrate} is set once the drainer marks it. */
+  static ObjectNode desiredTransition(AllocModel a) {
+    ObjectNode transition = F.objectNode();
+    if (a.migrate) {
+      transition.put("Migrate", true);
+    } else {
+      transition.putNull("Migrate");
+    }
+    return transition;
+  }
+
+  /** One task per group here, named after the group. */
+  static ObjectNode taskStates(AllocModel a) {
+    ObjectNode taskStates = F.objectNode();
+    ObjectNode task = taskStates.putObject(a.taskGroup);
+    task.put("State", taskState(a));
+    task.put("Failed", false);
+    task.put("Restarts", 0);
+    task.putArray("Events");
+    return taskStates;
+  }
+
+  private static String taskState(AllocModel a) {
     return switch (a.clientStatus) {
       case AllocModel.PENDING -> "pending";
       case AllocModel.RUNNING -> "running";

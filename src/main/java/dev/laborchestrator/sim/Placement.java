@@ -46,15 +46,18 @@ final class Placement {
       Collection<NodeModel> nodes, Function<String, List<AllocModel>> allocsOn, AllocModel job) {
     List<NodeModel> inPool =
         nodes.stream()
-            .filter(n -> "all".equals(job.nodePool) || n.capacity.nodePool.equals(job.nodePool))
+            .filter(
+                n ->
+                    "all".equals(job.spec.nodePool())
+                        || n.capacity.nodePool.equals(job.spec.nodePool()))
             .toList();
     List<NodeModel> ready =
         inPool.stream()
             .filter(NodeModel::schedulable)
-            .filter(n -> n.capacity.datacenter.equals(job.datacenter))
+            .filter(n -> n.capacity.datacenter.equals(job.spec.datacenter()))
             .toList();
     Map<String, Integer> available = new LinkedHashMap<>();
-    available.put(job.datacenter, ready.size());
+    available.put(job.spec.datacenter(), ready.size());
     Map<String, Integer> dimensions = new TreeMap<>();
     NodeModel best = null;
     long bestLoad = Long.MAX_VALUE;
@@ -79,8 +82,8 @@ final class Placement {
   /** structs.go {@code ComparableResources.Superset}: "cpu", then "memory"; null when it fits. */
   static String exhaustedDimension(NodeModel node, List<AllocModel> active, AllocModel job) {
     NodeModel.Capacity c = node.capacity;
-    long cpu = job.cpuShares + active.stream().mapToLong(a -> a.cpuShares).sum();
-    long memory = job.memoryMB + active.stream().mapToLong(a -> a.memoryMB).sum();
+    long cpu = job.spec.cpuShares() + active.stream().mapToLong(a -> a.spec.cpuShares()).sum();
+    long memory = job.spec.memoryMB() + active.stream().mapToLong(a -> a.spec.memoryMB()).sum();
     if (cpu > c.cpuShares - c.reservedCpuShares) {
       return "cpu";
     }

@@ -3,10 +3,7 @@ package dev.laborchestrator.sim;
 import static dev.laborchestrator.sim.SimHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +16,6 @@ class SimBuildTest {
   static final Duration BUILD = Duration.ofMinutes(3);
 
   final SimCapacityTest clock = new SimCapacityTest();
-  final ByteArrayOutputStream output = new ByteArrayOutputStream();
 
   @AfterEach
   void stop() {
@@ -38,15 +34,6 @@ class SimBuildTest {
     return java.net.http.HttpClient.newHttpClient()
         .sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofString())
         .thenApply(r -> new SimHttp.Answer(r.statusCode(), r.headers(), r.body()));
-  }
-
-  int simctl(String... args) {
-    output.reset();
-    return SimCtl.run(args, new PrintStream(output, true, StandardCharsets.UTF_8));
-  }
-
-  String printed() {
-    return output.toString(StandardCharsets.UTF_8);
   }
 
   @Test
@@ -148,30 +135,5 @@ class SimBuildTest {
         .extracting(SimEvent::type)
         .contains(SimEvent.Type.BUILD_FAILED)
         .doesNotContain(SimEvent.Type.BUILD_FINISHED);
-  }
-
-  @Test
-  void simCtlBuildPrintsWhetherARebootIsNeededThenTheStorePath() {
-    clock.start(b -> b.node(SimNode.named("web-1").kernelChanges(false)));
-    String nomad = clock.nomad;
-
-    assertThat(simctl("build", nomad, "web-1", "rev-b")).isZero();
-    String[] lines = printed().strip().split("\n");
-    assertThat(lines).hasSize(2);
-    assertThat(lines[0]).isEqualTo("reboot-needed: no");
-    assertThat(lines[1]).startsWith("/nix/store/").endsWith("-nixos-system-web-1-rev-b");
-
-    assertThat(simctl("switch", nomad, "web-1", lines[1])).isZero();
-    assertThat(printed()).startsWith("switch of web-1 accepted").containsOnlyOnce("\n");
-    assertThat(simctl("switch", nomad, "web-1")).isEqualTo(1);
-    assertThat(printed()).startsWith("switch of web-1 refused: HTTP 409");
-
-    clock.lab.faults("web-1").buildFails(true);
-    assertThat(simctl("build", nomad, "web-1", "rev-c")).isEqualTo(1);
-    assertThat(printed()).startsWith("build of web-1 failed:").containsOnlyOnce("\n");
-    assertThat(simctl("build", nomad, "nope")).isEqualTo(2);
-    assertThat(printed()).startsWith("build of nope refused: HTTP 404");
-    assertThat(simctl("build", nomad)).isEqualTo(2);
-    assertThat(printed()).startsWith("usage:");
   }
 }
