@@ -12,7 +12,41 @@ public record Allocation(
     @JsonProperty("JobID") String jobId,
     @JsonProperty("Job") Job job,
     @JsonProperty("ClientStatus") String clientStatus,
-    @JsonProperty("DesiredStatus") String desiredStatus) {
+    @JsonProperty("DesiredStatus") String desiredStatus,
+    @JsonProperty("TaskGroup") String taskGroup,
+    @JsonProperty("AllocatedResources") AllocatedResources allocatedResources,
+    @JsonProperty("DeploymentStatus") DeploymentStatus deploymentStatus,
+    @JsonProperty("PreviousAllocation") String previousAllocation,
+    @JsonProperty("NextAllocation") String nextAllocation) {
+
+  public Allocation {
+    allocatedResources =
+        allocatedResources == null ? new AllocatedResources(null) : allocatedResources;
+    deploymentStatus = deploymentStatus == null ? new DeploymentStatus(null) : deploymentStatus;
+    previousAllocation = previousAllocation == null ? "" : previousAllocation;
+    nextAllocation = nextAllocation == null ? "" : nextAllocation;
+  }
+
+  public Allocation(
+      String id,
+      String name,
+      String nodeId,
+      String jobId,
+      Job job,
+      String clientStatus,
+      String desiredStatus) {
+    this(id, name, nodeId, jobId, job, clientStatus, desiredStatus, null, null, null, null, null);
+  }
+
+  /** A service allocation: the kind a drain migrates and replaces elsewhere. */
+  public boolean service() {
+    return job != null && "service".equals(job.type());
+  }
+
+  /** CPU and memory it holds, over its tasks. */
+  public Resources resources() {
+    return allocatedResources.total();
+  }
 
   public boolean system() {
     return job != null && "system".equals(job.type())

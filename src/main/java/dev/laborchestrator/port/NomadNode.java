@@ -19,7 +19,11 @@ public record NomadNode(
     @JsonProperty("LastDrain") LastDrain lastDrain,
     @JsonProperty("Meta") Map<String, String> meta,
     @JsonProperty("Attributes") Map<String, String> attributes,
-    @JsonProperty("Events") List<NodeEvent> events) {
+    @JsonProperty("Events") List<NodeEvent> events,
+    @JsonProperty("Datacenter") String datacenter,
+    @JsonProperty("NodePool") String nodePool,
+    @JsonProperty("NodeResources") Resources nodeResources,
+    @JsonProperty("ReservedResources") Resources reservedResources) {
 
   public static final String READY = "ready";
   public static final String ELIGIBLE = "eligible";
@@ -35,6 +39,38 @@ public record NomadNode(
     meta = meta == null ? Map.of() : Map.copyOf(meta);
     attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
     events = events == null ? List.of() : List.copyOf(events);
+    nodeResources = nodeResources == null ? Resources.NONE : nodeResources;
+    reservedResources = reservedResources == null ? Resources.NONE : reservedResources;
+  }
+
+  public NomadNode(
+      String id,
+      String name,
+      String httpAddr,
+      String status,
+      long statusUpdatedAt,
+      String schedulingEligibility,
+      DrainStrategy drainStrategy,
+      LastDrain lastDrain,
+      Map<String, String> meta,
+      Map<String, String> attributes,
+      List<NodeEvent> events) {
+    this(
+        id,
+        name,
+        httpAddr,
+        status,
+        statusUpdatedAt,
+        schedulingEligibility,
+        drainStrategy,
+        lastDrain,
+        meta,
+        attributes,
+        events,
+        null,
+        null,
+        null,
+        null);
   }
 
   public NomadNode(
@@ -60,6 +96,11 @@ public record NomadNode(
         meta,
         attributes,
         List.of());
+  }
+
+  /** {@code NodeResources} minus {@code ReservedResources}: what allocations may use. */
+  public Resources allocatable() {
+    return nodeResources.minus(reservedResources);
   }
 
   public boolean ready() {

@@ -82,4 +82,32 @@ final class AllocModel {
     modifyIndex = index;
     modifyTimeNanos = nowMillis * 1_000_000;
   }
+
+  // ---- issue 9: the job's placement domain, size and health ----
+
+  /** What the job asks for; a replacement keeps the settings of the allocation it replaces. */
+  JobSpec spec;
+
+  /** {@code DeploymentStatus.Healthy}: null until the client reports health. */
+  Boolean healthy;
+
+  /** Wall-clock millis at which the client reports health; -1 when not scheduled. */
+  long healthAt = -1;
+
+  /**
+   * A job's datacenter and node pool (a replacement is placed only there), its task's {@code
+   * Resources} ({@code AllocatedResources.Tasks[task].Cpu/Memory}), its group's {@code
+   * migrate.min_healthy_time} and how its health turns out.
+   */
+  record JobSpec(
+      String datacenter,
+      String nodePool,
+      int cpuShares,
+      int memoryMB,
+      long healthyAfterMillis,
+      SimNode.ReplacementHealth health) {}
+
+  boolean service() {
+    return "service".equals(jobType);
+  }
 }

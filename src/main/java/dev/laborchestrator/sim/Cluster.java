@@ -60,8 +60,10 @@ final class Cluster {
 
   private final Map<String, AllocModel> allocsById = new HashMap<>();
 
-  /** Allocations waiting for a node that can take their replacement (a blocked evaluation). */
-  private final List<AllocModel> blocked = new ArrayList<>();
+  /** The evaluations of replacements, blocked ones included, in the order they were made. */
+  private final List<EvalModel> evals = new ArrayList<>();
+
+  private long evalsIndex = 1;
 
   private final Map<String, Long> jobCreateIndex = new HashMap<>();
   private final List<SimEvent> events = new ArrayList<>();
@@ -207,6 +209,9 @@ final class Cluster {
     AllocModel alloc = newAlloc(node, jobId, type, "", now);
     alloc.clientStatus = AllocModel.RUNNING;
     alloc.startAt = -1;
+    if (alloc.service()) {
+      alloc.healthy = true; // running long before the lab starts: its health was reported then
+    }
   }
 
   /**
@@ -626,6 +631,7 @@ final class Cluster {
         return RebootOutcome.ACCEPTED;
       }
       String current = node.meta.get(NodeModel.META_REVISION);
+      revision = stagedRevision(node, revision);
       if (revision != null && !revision.equals(current)) {
         node.generations.push(current);
       }
@@ -685,6 +691,208 @@ final class Cluster {
     node.reboots++;
     record(node, SimEvent.Type.REBOOT_STARTED, detail, now);
     autopilot.update(now, raftIndex, consulIndex, this::recordSubject);
+  }
+
+  // ---- builds and activation (issue 9) ----
+
+  /** The outcome of a build, or why none ran. */
+  enum BuildOutcome {
+    BUILT,
+    FAILED,
+    UNKNOWN_HOST,
+    BUSY
+  }
+
+  /** A finished build: its store path and whether booting it needs a reboot. */
+  record BuildResult(
+      BuildOutcome outcome, String revision, String storePath, boolean rebootNeeded, String error) {
+    static BuildResult refused(BuildOutcome outcome, String error) {
+      return new BuildResult(outcome, null, null, false, error);
+    }
+  }
+
+  /**
+   * Builds {@code hostname}'s system of {@code revision} (null: the revision it runs), as {@code
+   * nixos-rebuild build} or {@code nix build} on the host would, while the host keeps running: it
+   * takes the host's build time, then the system is staged (built, not activated). Whether a reboot
+   * is needed follows nixos/modules/tasks/auto-upgrade.nix: the built system's kernel, initrd and
+   * kernel-modules differ from {@code /run/booted-system}'s. Waits up to {@code waitNanos} for the
+   * build to end; a build still running then is answered {@code BUSY}.
+   */
+  BuildResult build(String hostname, String revision, long waitNanos) throws InterruptedException {
+    lock.lock();
+    try {
+      NodeModel node = byName.get(hostname);
+      if (node == null) {
+        return BuildResult.refused(BuildOutcome.UNKNOWN_HOST, "no host named " + hostname);
+      }
+      NodeModel.Builds builds = node.builds;
+      if (node.reboot != null || !node.ready()) {
+        return BuildResult.refused(BuildOutcome.BUSY, hostname + " is not up");
+      }
+      if (builds.current != null && !builds.current.done) {
+        return BuildResult.refused(BuildOutcome.BUSY, hostname + " is already building");
+      }
+      long now = clock.getAsLong();
+      String rev = revision == null ? node.meta.get(NodeModel.META_REVISION) : revision;
+      NodeModel.Build build =
+          new NodeModel.Build(
+              ++builds.seq,
+              rev,
+              storePath(node.name, rev),
+              builds.kernelFor(rev),
+              now + builds.buildMillis);
+      builds.current = build;
+      record(node, SimEvent.Type.BUILD_STARTED, "revision " + rev, now);
+      advanceBuild(node, now);
+      dirty = true;
+      signalIfDirty();
+      long remaining = waitNanos;
+      while (!build.done && remaining > 0) {
+        remaining = changed.awaitNanos(remaining);
+      }
+      if (!build.done) {
+        return BuildResult.refused(BuildOutcome.BUSY, hostname + " is still building");
+      }
+      return build.failed
+          ? BuildResult.refused(BuildOutcome.FAILED, "build of " + rev + " failed on " + hostname)
+          : new BuildResult(BuildOutcome.BUILT, rev, build.storePath, build.rebootNeeded, null);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void advanceBuild(NodeModel node, long now) {
+    NodeModel.Build build = node.builds.current;
+    if (build == null || build.done || now < build.doneAt) {
+      return;
+    }
+    build.done = true;
+    dirty = true;
+    if (hasFault(node, SimFaults::buildFails)) {
+      build.failed = true;
+      record(node, SimEvent.Type.BUILD_FAILED, "revision " + build.revision, now);
+      return;
+    }
+    build.rebootNeeded = !build.kernel.equals(node.builds.bootedKernel);
+    node.builds.staged = build;
+    record(
+        node,
+        SimEvent.Type.BUILD_FINISHED,
+        "revision "
+            + build.revision
+            + (build.rebootNeeded ? ", reboot needed " : ", no reboot needed ")
+            + build.storePath,
+        now);
+  }
+
+  /** What a reboot without a revision boots: the staged build's revision, if any. */
+  private static String stagedRevision(NodeModel node, String revision) {
+    NodeModel.Build staged = node.builds.staged;
+    return revision == null && staged != null ? staged.revision : revision;
+  }
+
+  /** The host booted the system of its revision: that system's kernel is now the booted one. */
+  private static void booted(NodeModel node) {
+    String revision = node.meta.get(NodeModel.META_REVISION);
+    node.builds.bootedKernel = node.builds.kernelFor(revision);
+    NodeModel.Build staged = node.builds.staged;
+    if (staged != null && staged.revision.equals(revision)) {
+      node.builds.staged = null;
+    }
+  }
+
+  /** The refusal of a switch, or null when it was done. */
+  enum SwitchOutcome {
+    SWITCHED,
+    UNKNOWN_HOST,
+    NOTHING_BUILT,
+    NOT_UP,
+    OTHER_PATH
+  }
+
+  /**
+   * {@code switch-to-configuration switch} of the staged build ({@code storePath} null: whatever
+   * was built last): the host keeps running, so its boot id and kernel stay, its {@code
+   * nixos.revision} becomes the build's and its services restart, so their Consul checks are
+   * critical until they pass again. The client's new metadata reaches the servers by a
+   * re-registration that keeps the node's status and adds no node event (node_endpoint.go {@code
+   * Register}; state_store.go {@code upsertNodeTxn} adds "Node re-registered" only for a node that
+   * was down).
+   */
+  SwitchOutcome switchTo(String hostname, String storePath) {
+    return locked(
+        c -> {
+          NodeModel node = byName.get(hostname);
+          if (node == null) {
+            return SwitchOutcome.UNKNOWN_HOST;
+          }
+          NodeModel.Build staged = node.builds.staged;
+          if (staged == null) {
+            return SwitchOutcome.NOTHING_BUILT;
+          }
+          if (storePath != null && !storePath.equals(staged.storePath)) {
+            return SwitchOutcome.OTHER_PATH;
+          }
+          if (node.reboot != null || !node.ready() || !node.agentRunning()) {
+            return SwitchOutcome.NOT_UP;
+          }
+          long now = clock.getAsLong();
+          String current = node.meta.get(NodeModel.META_REVISION);
+          if (!staged.revision.equals(current)) {
+            node.generations.push(current);
+          }
+          // The switched system's client registers again with its new meta.
+          commitNode(node, NODE_REGISTRATION);
+          node.statusUpdatedAt = now / 1000;
+          node.meta.put(NodeModel.META_REVISION, staged.revision);
+          node.builds.staged = null;
+          record(node, SimEvent.Type.SWITCHED, "revision " + staged.revision, now);
+          restartServices(node, now);
+          return SwitchOutcome.SWITCHED;
+        });
+  }
+
+  /** The service checks go critical while their services restart, and pass again later. */
+  private void restartServices(NodeModel node, long now) {
+    boolean any = false;
+    for (CheckModel check : node.checks) {
+      if (!check.serviceName.isEmpty() && check.passing()) {
+        if (!any) {
+          consulIndex++;
+          dirty = true;
+          any = true;
+        }
+        check.status = CheckModel.CRITICAL;
+        check.modifyIndex = consulIndex;
+      }
+    }
+    if (any) {
+      node.checksPassAt = now + timing.checksPassAfter().toMillis();
+      record(node, SimEvent.Type.CHECKS_CHANGED, "services restarting", now);
+    }
+  }
+
+  /**
+   * A store path as Nix names a NixOS system: {@code /nix/store/<32 nix-base32 characters>-
+   * nixos-system-<host>-<revision>}, the hash standing for the build's inputs.
+   */
+  static String storePath(String host, String revision) {
+    String alphabet = "0123456789abcdfghijklmnpqrsvwxyz";
+    byte[] digest;
+    try {
+      digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest((host + "/" + revision).getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    StringBuilder hash = new StringBuilder();
+    for (int i = 0; i < 32; i++) {
+      hash.append(alphabet.charAt((digest[i] & 0xff) % 32));
+    }
+    String name = (host + "-" + revision).replaceAll("[^A-Za-z0-9+._?=-]", "_");
+    return "/nix/store/" + hash + "-nixos-system-" + name;
   }
 
   // ---- Consul node maintenance ----
@@ -852,8 +1060,10 @@ final class Cluster {
         registerNodeMeta(node, now);
       }
       advanceAllocs(now);
+      advanceHealth(now);
       for (NodeModel node : byName.values()) {
         advanceDrain(node, now);
+        advanceBuild(node, now);
       }
       placeBlocked(now);
       for (NodeModel node : byName.values()) {
@@ -910,7 +1120,7 @@ final class Cluster {
         commitAlloc(alloc, now, PLAN_RESULT);
         record(node, SimEvent.Type.ALLOC_LOST, alloc.name, now);
         if (!alloc.system()) {
-          placeReplacement(alloc, now);
+          placeReplacement(alloc, "node-update", node.id, now);
         }
       }
     }
@@ -940,6 +1150,7 @@ final class Cluster {
             : faultValue(node, SimFaults::returnsRevision)
                 .or(() -> Optional.ofNullable(reboot.revision));
     revision.ifPresent(r -> node.meta.put(NodeModel.META_REVISION, r));
+    booted(node);
     // The client registers with the dynamic metadata it persisted (client/meta_endpoint.go
     // stateDB.PutNodeMeta), including changes it could not register before it went down.
     applyUnregisteredMeta(node);
@@ -1010,6 +1221,7 @@ final class Cluster {
         alloc.clientStatus = AllocModel.RUNNING;
         alloc.startAt = -1;
         commitAlloc(alloc, now, ALLOCATION_UPDATED);
+        scheduleHealth(alloc, now);
       } else if (alloc.stopAt >= 0 && now >= alloc.stopAt && alloc.active()) {
         alloc.clientStatus = AllocModel.COMPLETE;
         alloc.stopAt = -1;
@@ -1048,8 +1260,12 @@ final class Cluster {
       return;
     }
     if (now >= drain.nextMigrationAt) {
+      // watch_jobs.go handleTaskGroup: only an allocation whose DeploymentStatus has health
+      // (HasHealth: Healthy true or false) counts as healthy and so may be drained; one without
+      // waits for the deadline.
       allocsOnLocked(node.id).stream()
           .filter(a -> a.active() && SERVICE.equals(a.jobType) && "run".equals(a.desiredStatus))
+          .filter(a -> a.healthy != null)
           .findFirst()
           .ifPresent(alloc -> migrate(node, alloc, "drain", now));
       drain.nextMigrationAt = now + perAllocMillis(node);
@@ -1070,7 +1286,7 @@ final class Cluster {
 
   private void migrate(NodeModel node, AllocModel alloc, String why, long now) {
     stopForDrain(alloc, now);
-    AllocModel replacement = placeReplacement(alloc, now);
+    AllocModel replacement = placeReplacement(alloc, "node-drain", node.id, now);
     String target = replacement == null ? "blocked: no node can take it" : replacement.nodeName;
     record(
         node, SimEvent.Type.ALLOC_MIGRATED, alloc.name + " -> " + target + " (" + why + ")", now);
@@ -1115,35 +1331,130 @@ final class Cluster {
     }
   }
 
-  /** Places the replacement of {@code original}, or parks it until some node can take it. */
-  private AllocModel placeReplacement(AllocModel original, long now) {
-    NodeModel target = chooseTarget();
-    if (target == null) {
-      blocked.add(original);
-      return null;
+  /**
+   * The evaluation that places the replacement of {@code original} (triggered by {@code node-drain}
+   * or {@code node-update}), through {@link Placement}. When no node fits, the evaluation completes
+   * with {@code FailedTGAllocs} and a chained {@code blocked} evaluation waits until one does
+   * (api-docs/evaluations.mdx "Read Evaluation": TriggeredBy {@code queued-allocs}, "created to
+   * place remaining allocations"; nomad/blocked_evals.go unblocks it when capacity changes).
+   * Returns the replacement, or null while it is blocked.
+   */
+  private AllocModel placeReplacement(
+      AllocModel original, String triggeredBy, String nodeId, long now) {
+    EvalModel eval =
+        new EvalModel(
+            newId(), original, triggeredBy, nodeId, "", EvalModel.COMPLETE, commitEval(), now);
+    evals.add(eval);
+    Placement.Result placement = Placement.choose(byName.values(), this::allocsOnLocked, original);
+    if (placement.target() != null) {
+      return placeFor(original, placement.target(), now);
     }
+    eval.failed = placement.metric();
+    EvalModel blocked =
+        new EvalModel(
+            newId(), original, "queued-allocs", "", eval.id, EvalModel.BLOCKED, commitEval(), now);
+    blocked.statusDescription = "created to place remaining allocations";
+    blocked.failed = placement.metric();
+    blocked.waiting = original;
+    eval.blockedEval = blocked.id;
+    evals.add(blocked);
+    record(
+        byId.get(original.nodeId),
+        SimEvent.Type.EVAL_BLOCKED,
+        original.jobId + ": " + exhaustion(placement.metric()),
+        now);
+    return null;
+  }
+
+  private AllocModel placeFor(AllocModel original, NodeModel target, long now) {
     AllocModel replacement = place(target, original.jobId, original.jobType, original.id, now);
+    replacement.spec = original.spec;
     original.nextAllocation = replacement.id;
     return replacement;
   }
 
+  private static String exhaustion(Placement.Metric metric) {
+    return metric.nodesEvaluated() == 0
+        ? "no ready node in the pool and datacenter"
+        : metric.nodesExhausted() + " node(s) exhausted " + metric.dimensionExhausted();
+  }
+
+  /** Blocked evaluations whose allocation now fits are placed and complete. */
   private void placeBlocked(long now) {
-    while (!blocked.isEmpty() && chooseTarget() != null) {
-      placeReplacement(blocked.remove(0), now);
+    for (EvalModel eval : evals) {
+      if (!eval.blocked()) {
+        continue;
+      }
+      Placement.Result placement =
+          Placement.choose(byName.values(), this::allocsOnLocked, eval.waiting);
+      if (placement.target() != null) {
+        placeFor(eval.waiting, placement.target(), now);
+        eval.status = EvalModel.COMPLETE;
+        eval.statusDescription = "";
+        eval.waiting = null;
+        eval.modifyIndex = commitEval();
+        eval.modifyTimeNanos = now * 1_000_000;
+      }
     }
   }
 
+  private long commitEval() {
+    evalsIndex = commit();
+    return evalsIndex;
+  }
+
+  /** The evaluations, oldest first. */
+  List<EvalModel> evalsLocked() {
+    return List.copyOf(evals);
+  }
+
+  /** The evals table index: what {@code GET /v1/evaluations} reports and blocks on. */
+  long evalsIndexLocked() {
+    return evalsIndex;
+  }
+
+  /** Every allocation, oldest first ({@code GET /v1/allocations}). */
+  List<AllocModel> allocsLocked() {
+    return List.copyOf(allocs);
+  }
+
+  /** The allocs table index: what {@code GET /v1/allocations} reports and blocks on. */
+  long allocsTableIndexLocked() {
+    return Math.max(allocsIndex, 1);
+  }
+
   /**
-   * The least loaded schedulable node. Nomad scores by resources (binpack by default), which the
-   * sim does not model; spreading keeps later drains short and deterministic.
+   * client/allocrunner/health_hook.go with client/allochealth/tracker.go: once a placed service
+   * allocation runs, its client watches it for the group's {@code min_healthy_time} (the migrate
+   * block outside deployments) and then reports {@code DeploymentStatus.Healthy}: true, or false
+   * when its tasks or checks are not healthy by the deadline. {@code NEVER} models a client that
+   * never reports.
    */
-  private NodeModel chooseTarget() {
-    return byName.values().stream()
-        .filter(NodeModel::schedulable)
-        .min(
-            Comparator.comparingLong(
-                n -> allocsOnLocked(n.id).stream().filter(AllocModel::active).count()))
-        .orElse(null);
+  private void scheduleHealth(AllocModel alloc, long now) {
+    if (alloc.service()
+        && alloc.healthy == null
+        && alloc.spec.health() != SimNode.ReplacementHealth.NEVER) {
+      alloc.healthAt = now + alloc.spec.healthyAfterMillis();
+    }
+  }
+
+  private void advanceHealth(long now) {
+    for (AllocModel alloc : allocs) {
+      if (alloc.healthAt >= 0 && now >= alloc.healthAt) {
+        alloc.healthAt = -1;
+        if (!AllocModel.RUNNING.equals(alloc.clientStatus)) {
+          continue;
+        }
+        alloc.healthy = alloc.spec.health() == SimNode.ReplacementHealth.HEALTHY;
+        // The client reports health with its allocation updates (Node.UpdateAlloc).
+        commitAlloc(alloc, now, ALLOCATION_UPDATED);
+        record(
+            byId.get(alloc.nodeId),
+            alloc.healthy ? SimEvent.Type.ALLOC_HEALTHY : SimEvent.Type.ALLOC_UNHEALTHY,
+            alloc.name + (alloc.previousAllocation.isEmpty() ? "" : " (replacement)"),
+            now);
+      }
+    }
   }
 
   /**
@@ -1213,6 +1524,7 @@ final class Cluster {
             newId(), newId(), jobId, type, taskGroup, jobIndex, node, previous, index, now);
     alloc.clientStatus = AllocModel.PENDING;
     alloc.startAt = now + timing.allocStart().toMillis();
+    alloc.spec = node.capacity.jobs;
     allocsIndex = index;
     allocs.add(alloc);
     allocsByNode.computeIfAbsent(alloc.nodeId, n -> new ArrayList<>()).add(alloc);

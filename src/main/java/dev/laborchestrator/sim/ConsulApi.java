@@ -13,9 +13,10 @@ import java.util.function.Function;
 /**
  * The simulated Consul HTTP API as the servers' agent on 127.0.0.1 answers it: {@code GET
  * /v1/health/node/:node} (website/content/api-docs/health.mdx "List Checks for Node"), {@code GET
- * /v1/health/state/:state} ("List Checks in State") and {@code GET /v1/operator/autopilot/health}
- * and {@code POST /v1/internal/acl/authorize}, with the token's permissions of {@link
- * SimConsulAcl}. Everything else is 404. Each host's own agent is a {@link ConsulAgentApi}.
+ * /v1/health/state/:state} ("List Checks in State"), {@code GET /v1/health/service/:service}
+ * ({@link ConsulServices}), {@code GET /v1/operator/autopilot/health} and {@code POST
+ * /v1/internal/acl/authorize}, with the token's permissions of {@link SimConsulAcl}. Everything
+ * else is 404. Each host's own agent is a {@link ConsulAgentApi}.
  */
 final class ConsulApi extends ApiServer {
 
@@ -85,6 +86,9 @@ final class ConsulApi extends ApiServer {
     if (path.startsWith(HEALTH_STATE)) {
       return requireMethod(
           call, "GET", () -> checksInState(call, path.substring(HEALTH_STATE.length())));
+    }
+    if (path.startsWith(ConsulServices.HEALTH_SERVICE)) {
+      return requireMethod(call, "GET", () -> ConsulServices.serviceHealth(this, acl, call));
     }
     if (!path.startsWith(HEALTH_NODE) || path.length() == HEALTH_NODE.length()) {
       return notFound();
@@ -223,7 +227,7 @@ final class ConsulApi extends ApiServer {
   }
 
   /** The HealthCheck document (health.mdx sample; structs.HealthCheck fields). */
-  private static ObjectNode check(NodeModel node, CheckModel check) {
+  static ObjectNode check(NodeModel node, CheckModel check) {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     o.put("Node", node.consulName);
     o.put("CheckID", check.checkId);

@@ -88,6 +88,8 @@ final class NodeModel {
     this.createIndex = index;
     this.modifyIndex = index;
     this.statusUpdatedAt = nowMillis / 1000;
+    this.capacity = new Capacity(spec);
+    this.builds = new Builds(spec, spec.revision());
   }
 
   /** The client fingerprinted the java driver, which the controller's job needs. */
@@ -200,6 +202,94 @@ final class NodeModel {
       this.revision = revision;
       this.rollback = rollback;
       this.phaseEndsAt = phaseEndsAt;
+    }
+  }
+
+  // ---- issue 9: resources, placement domain, builds ----
+
+  /** Where the node is and what it holds (nodes.mdx "Read Node": NodeResources, NodePool). */
+  final Capacity capacity;
+
+  /** The host's builds and the kernel it booted. */
+  final Builds builds;
+
+  /**
+   * The node's datacenter, pool and resources, and what its own jobs are like (the size of their
+   * allocations and how their health turns out).
+   */
+  static final class Capacity {
+    final String datacenter;
+    final String nodePool;
+    final int cpuShares;
+    final int memoryMB;
+    final int reservedCpuShares;
+    final int reservedMemoryMB;
+    final AllocModel.JobSpec jobs;
+
+    Capacity(SimNode spec) {
+      datacenter = spec.datacenter();
+      nodePool = spec.nodePool();
+      cpuShares = spec.cpuShares();
+      memoryMB = spec.memoryMB();
+      reservedCpuShares = spec.reservedCpuShares();
+      reservedMemoryMB = spec.reservedMemoryMB();
+      jobs =
+          new AllocModel.JobSpec(
+              datacenter,
+              nodePool,
+              spec.allocCpuShares(),
+              spec.allocMemoryMB(),
+              spec.healthyAfter().toMillis(),
+              spec.replacementHealth());
+    }
+  }
+
+  /**
+   * A host's NixOS builds: the one under way or last finished, the one built and not yet activated
+   * ({@code staged}), and the kernel the host booted (what {@code /run/booted-system/kernel} points
+   * to).
+   */
+  static final class Builds {
+    final long buildMillis;
+    final boolean kernelChanges;
+    String bootedKernel;
+    Build current;
+    Build staged;
+    long seq;
+
+    Builds(SimNode spec, String revision) {
+      buildMillis = spec.buildTime().toMillis();
+      kernelChanges = spec.kernelChanges();
+      bootedKernel = kernelOf(revision);
+    }
+
+    /** The kernel a system of {@code revision} has on this host. */
+    String kernelFor(String revision) {
+      return kernelChanges ? kernelOf(revision) : bootedKernel;
+    }
+
+    private static String kernelOf(String revision) {
+      return "linux-" + revision;
+    }
+  }
+
+  /** One build of a host's system. */
+  static final class Build {
+    final long id;
+    final String revision;
+    final String storePath;
+    final String kernel;
+    final long doneAt;
+    boolean done;
+    boolean failed;
+    boolean rebootNeeded;
+
+    Build(long id, String revision, String storePath, String kernel, long doneAt) {
+      this.id = id;
+      this.revision = revision;
+      this.storePath = storePath;
+      this.kernel = kernel;
+      this.doneAt = doneAt;
     }
   }
 }

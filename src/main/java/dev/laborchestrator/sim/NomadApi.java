@@ -19,8 +19,9 @@ import java.util.Set;
 /**
  * The simulated Nomad HTTP API: nodes (command/agent/node_endpoint.go,
  * website/content/api-docs/nodes.mdx), variables and their locks ({@link NomadVariablesApi}) and
- * autopilot health; plus the lab's control endpoints {@code POST
- * /sim/v1/reboot/<hostname>?revision=<rev>} and {@code POST /sim/v1/rollback/<hostname>}.
+ * autopilot health, allocations and evaluations ({@link CapacityApi}); plus the lab's control
+ * endpoints {@code POST /sim/v1/reboot/<hostname>?revision=<rev>}, {@code POST
+ * /sim/v1/rollback/<hostname>} and the builds' ({@link BuildControl}).
  */
 final class NomadApi extends ApiServer {
 
@@ -73,6 +74,9 @@ final class NomadApi extends ApiServer {
 
   @Override
   Reply control(Call call) {
+    if (BuildControl.handles(call)) {
+      return BuildControl.handle(cluster, call);
+    }
     boolean rollback = call.path().startsWith(ROLLBACK_PREFIX);
     if (!rollback && !call.path().startsWith(REBOOT_PREFIX)) {
       return controlReply(404, "no such control endpoint");
@@ -108,7 +112,7 @@ final class NomadApi extends ApiServer {
     };
   }
 
-  private static Reply controlReply(int status, String message) {
+  static Reply controlReply(int status, String message) {
     return Reply.json(status, Map.of("Error", message), Map.of());
   }
 
@@ -194,6 +198,9 @@ final class NomadApi extends ApiServer {
     }
     if (path.equals(CLIENT_METADATA)) {
       return clientMetadata(call);
+    }
+    if (CapacityApi.handles(path)) {
+      return CapacityApi.route(this, call);
     }
     if (!path.startsWith(NODE_PREFIX) || path.length() == NODE_PREFIX.length()) {
       return Reply.text(404, ""); // http.go handleRootFallthrough
@@ -310,6 +317,7 @@ final class NomadApi extends ApiServer {
   private Reply listNodes(Call call) throws InterruptedException {
     String prefix = call.param("prefix") == null ? "" : call.param("prefix");
     boolean withOs = parseBool(call, "os");
+    boolean withResources = parseBool(call, "resources");
     Cluster.Read<ArrayNode> read =
         blockingRead(
             call,
@@ -318,7 +326,7 @@ final class NomadApi extends ApiServer {
               ArrayNode nodes = JsonNodeFactory.instance.arrayNode();
               c.nodesLocked().stream()
                   .filter(n -> n.id.startsWith(prefix))
-                  .forEach(n -> nodes.add(NomadViews.stub(n, withOs)));
+                  .forEach(n -> nodes.add(NomadViews.stub(n, withOs, withResources)));
               return nodes;
             });
     return Reply.json(200, read.value(), NomadViews.queryMeta(read.index()));
@@ -499,14 +507,14 @@ final class NomadApi extends ApiServer {
     return rest.substring(0, rest.length() - suffix.length());
   }
 
-  private static void requireMethod(Call call, String... methods) {
+  static void requireMethod(Call call, String... methods) {
     if (!Set.of(methods).contains(call.method())) {
       throw new ApiError(405, INVALID_METHOD);
     }
   }
 
   /** command/agent/http.go parseBool: an unparsable value is an uncoded error, so a 500. */
-  private static boolean parseBool(Call call, String name) {
+  static boolean parseBool(Call call, String name) {
     String value = call.param(name);
     if (value == null || value.isEmpty()) {
       return false;

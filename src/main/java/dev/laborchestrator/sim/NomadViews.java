@@ -25,16 +25,21 @@ final class NomadViews {
 
   /** structs.go {@code Node.Stub}: no Meta; Attributes only with {@code ?os=true}. */
   static ObjectNode stub(NodeModel node, boolean withOs) {
+    return stub(node, withOs, false);
+  }
+
+  /** api/nodes.go {@code NodeListStub}: {@code ?resources=true} adds the node's resources. */
+  static ObjectNode stub(NodeModel node, boolean withOs, boolean withResources) {
     ObjectNode o = F.objectNode();
     o.put("Address", node.address);
     o.put("ID", node.id);
     if (withOs) {
       o.putObject("Attributes").put("os.name", node.attributes.get("os.name"));
     }
-    o.put("Datacenter", Cluster.DATACENTER);
+    o.put("Datacenter", node.capacity.datacenter);
     o.put("Name", node.name);
     o.put("NodeClass", "");
-    o.put("NodePool", "default");
+    o.put("NodePool", node.capacity.nodePool);
     o.put("Version", node.attributes.get("nomad.version"));
     o.put("Drain", node.drain != null);
     o.put("SchedulingEligibility", eligibility(node));
@@ -43,6 +48,9 @@ final class NomadViews {
     o.set("Drivers", drivers());
     o.putObject("HostVolumes");
     o.set("LastDrain", lastDrain(node.lastDrain));
+    if (withResources) {
+      CapacityViews.nodeResources(node, o);
+    }
     o.put("CreateIndex", node.createIndex);
     o.put("ModifyIndex", node.modifyIndex);
     return o;
@@ -53,26 +61,19 @@ final class NomadViews {
     ObjectNode o = F.objectNode();
     o.put("ID", node.id);
     o.put("SecretID", "");
-    o.put("Datacenter", Cluster.DATACENTER);
+    o.put("Datacenter", node.capacity.datacenter);
     o.put("Name", node.name);
     o.put("CgroupParent", "");
     o.put("HTTPAddr", node.httpAddr());
     o.put("TLSEnabled", false);
     ObjectNode attributes = o.putObject("Attributes");
     node.attributes.forEach(attributes::put);
-    ObjectNode resources = o.putObject("NodeResources");
-    resources.putObject("Cpu").put("CpuShares", 8000);
-    resources.putObject("Memory").put("MemoryMB", 16000);
-    resources.putObject("Disk").put("DiskMB", 100000);
-    ObjectNode reserved = o.putObject("ReservedResources");
-    reserved.putObject("Cpu").put("CpuShares", 0);
-    reserved.putObject("Memory").put("MemoryMB", 0);
-    reserved.putObject("Disk").put("DiskMB", 0);
+    CapacityViews.nodeResources(node, o);
     o.putObject("Links").put("consul", Cluster.DATACENTER + "." + node.consulName);
     ObjectNode meta = o.putObject("Meta");
     node.meta.forEach(meta::put);
     o.put("NodeClass", "");
-    o.put("NodePool", "default");
+    o.put("NodePool", node.capacity.nodePool);
     o.put("ComputedClass", "v1:" + Integer.toUnsignedString(node.name.hashCode()));
     o.put("Drain", node.drain != null);
     o.set("DrainStrategy", drainStrategy(node.drain));
@@ -158,27 +159,12 @@ final class NomadViews {
     o.put("TaskGroup", a.taskGroup);
     o.put("DesiredStatus", a.desiredStatus);
     o.put("DesiredDescription", a.desiredDescription);
-    ObjectNode transition = o.putObject("DesiredTransition");
-    if (a.migrate) {
-      transition.put("Migrate", true);
-    } else {
-      transition.putNull("Migrate");
-    }
+    o.set("DesiredTransition", desiredTransition(a));
     o.put("ClientStatus", a.clientStatus);
     o.put("ClientDescription", clientDescription(a));
-    if (Cluster.SERVICE.equals(a.jobType) && !AllocModel.PENDING.equals(a.clientStatus)) {
-      ObjectNode deployment = o.putObject("DeploymentStatus");
-      deployment.put("Healthy", true);
-      deployment.put("ModifyIndex", a.modifyIndex);
-    } else {
-      o.putNull("DeploymentStatus");
-    }
-    ObjectNode taskStates = o.putObject("TaskStates");
-    ObjectNode task = taskStates.putObject(a.taskGroup);
-    task.put("State", taskState(a));
-    task.put("Failed", false);
-    task.put("Restarts", 0);
-    task.putArray("Events");
+    o.set("DeploymentStatus", CapacityViews.deploymentStatus(a));
+    o.set("AllocatedResources", CapacityViews.allocatedResources(a));
+    o.set("TaskStates", taskStates(a));
     o.put("PreviousAllocation", a.previousAllocation);
     o.put("NextAllocation", a.nextAllocation);
     o.put("FollowupEvalID", "");
@@ -197,8 +183,8 @@ final class NomadViews {
     job.put("Namespace", "default");
     job.put("Region", "global");
     job.put("Type", a.jobType);
-    job.putArray("Datacenters").add(Cluster.DATACENTER);
-    job.put("NodePool", "default");
+    job.putArray("Datacenters").add(a.spec.datacenter());
+    job.put("NodePool", a.spec.nodePool());
     job.put("Priority", 50);
     job.put("Status", "running");
     job.put("Stop", false);
@@ -213,7 +199,7 @@ final class NomadViews {
       ObjectNode migrate = group.putObject("Migrate");
       migrate.put("MaxParallel", 1);
       migrate.put("HealthCheck", "checks");
-      migrate.put("MinHealthyTime", 10_000_000_000L);
+      migrate.put("MinHealthyTime", a.spec.healthyAfterMillis() * 1_000_000);
       migrate.put("HealthyDeadline", 300_000_000_000L);
     } else {
       group.putNull("Migrate");
@@ -221,11 +207,36 @@ final class NomadViews {
     ObjectNode taskSpec = group.putArray("Tasks").addObject();
     taskSpec.put("Name", a.taskGroup);
     taskSpec.put("Driver", "exec");
+    ObjectNode taskResources = taskSpec.putObject("Resources");
+    taskResources.put("CPU", a.spec.cpuShares());
+    taskResources.put("MemoryMB", a.spec.memoryMB());
     job.put("Version", 0);
     job.put("CreateIndex", a.jobCreateIndex);
     job.put("ModifyIndex", a.jobCreateIndex);
     job.put("JobModifyIndex", a.jobCreateIndex);
     return job;
+  }
+
+  /** structs.go {@code DesiredTransition}: {@code Migrate} is set once the drainer marks it. */
+  static ObjectNode desiredTransition(AllocModel a) {
+    ObjectNode transition = F.objectNode();
+    if (a.migrate) {
+      transition.put("Migrate", true);
+    } else {
+      transition.putNull("Migrate");
+    }
+    return transition;
+  }
+
+  /** One task per group here, named after the group. */
+  static ObjectNode taskStates(AllocModel a) {
+    ObjectNode taskStates = F.objectNode();
+    ObjectNode task = taskStates.putObject(a.taskGroup);
+    task.put("State", taskState(a));
+    task.put("Failed", false);
+    task.put("Restarts", 0);
+    task.putArray("Events");
+    return taskStates;
   }
 
   private static String taskState(AllocModel a) {
@@ -236,7 +247,7 @@ final class NomadViews {
     };
   }
 
-  private static String clientDescription(AllocModel a) {
+  static String clientDescription(AllocModel a) {
     return switch (a.clientStatus) {
       case AllocModel.RUNNING -> "Tasks are running";
       case AllocModel.COMPLETE -> "All tasks have completed";

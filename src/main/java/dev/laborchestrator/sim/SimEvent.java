@@ -102,6 +102,26 @@ public record SimEvent(
     PERIODIC_FORCED,
     /** Nomad's and Consul's autopilot health turned unhealthy; detail: why. */
     AUTOPILOT_UNHEALTHY,
-    AUTOPILOT_HEALTHY
+    AUTOPILOT_HEALTHY,
+    /**
+     * No node could take the replacement of an allocation of this node: a blocked evaluation waits
+     * for room; detail: the job and the exhausted dimensions.
+     */
+    EVAL_BLOCKED,
+    /** The client reported a placed service allocation on this node healthy; detail: its name. */
+    ALLOC_HEALTHY,
+    /** The client reported a placed service allocation on this node unhealthy. */
+    ALLOC_UNHEALTHY,
+    /** A build of the host's new system began, while the host keeps running; detail: revision. */
+    BUILD_STARTED,
+    /**
+     * The build is staged; detail: the revision, whether a reboot is needed ({@code reboot needed}
+     * or {@code no reboot needed}) and the store path.
+     */
+    BUILD_FINISHED,
+    /** The build failed; nothing was staged. */
+    BUILD_FAILED,
+    /** The host switched to its staged build without a reboot; detail: the new revision. */
+    SWITCHED
   }
 }

@@ -20,6 +20,7 @@ public final class SimFaults {
   private volatile boolean variablesUnreachable;
   private volatile boolean agentUnreachable;
   private volatile int eventStreamRefusal;
+  private volatile boolean buildFails;
 
   /** After a reboot the host stays {@code down} (until this is switched off again). */
   public SimFaults neverReturns(boolean value) {
@@ -153,5 +154,15 @@ public final class SimFaults {
 
   public boolean unreachable() {
     return unreachable;
+  }
+
+  /** The host's builds fail ({@code /sim/v1/build} answers that the build failed). */
+  public SimFaults buildFails(boolean value) {
+    buildFails = value;
+    return this;
+  }
+
+  public boolean buildFails() {
+    return buildFails;
   }
 }

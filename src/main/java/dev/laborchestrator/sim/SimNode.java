@@ -1,5 +1,6 @@
 package dev.laborchestrator.sim;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,18 @@ public final class SimNode {
   private int systemAllocs;
   private final List<String> checks = new ArrayList<>();
   private java.time.Duration downFor;
+  private String datacenter = "dc1";
+  private String nodePool = "default";
+  private int cpuShares = 8000;
+  private int memoryMB = 16000;
+  private int reservedCpuShares;
+  private int reservedMemoryMB;
+  private int allocCpuShares = 100;
+  private int allocMemoryMB = 128;
+  private Duration healthyAfter = Duration.ZERO;
+  private ReplacementHealth replacementHealth = ReplacementHealth.HEALTHY;
+  private Duration buildTime = Duration.ZERO;
+  private boolean kernelChanges = true;
 
   private SimNode(String name) {
     if (name == null || name.isBlank()) {
@@ -141,6 +154,110 @@ public final class SimNode {
     return this;
   }
 
+  /** The node's {@code Datacenter} (default {@code dc1}); its jobs are placed only there. */
+  public SimNode datacenter(String datacenter) {
+    this.datacenter = requireText(datacenter, "datacenter");
+    return this;
+  }
+
+  /** The node's {@code NodePool} (default {@code default}); its jobs are placed only there. */
+  public SimNode nodePool(String nodePool) {
+    this.nodePool = requireText(nodePool, "nodePool");
+    return this;
+  }
+
+  /** {@code NodeResources.Cpu.CpuShares} (MHz), default 8000. */
+  public SimNode cpu(int cpuShares) {
+    this.cpuShares = nonNegative(cpuShares);
+    return this;
+  }
+
+  /** {@code NodeResources.Memory.MemoryMB}, default 16000. */
+  public SimNode memory(int memoryMB) {
+    this.memoryMB = nonNegative(memoryMB);
+    return this;
+  }
+
+  /** {@code ReservedResources}: what the client keeps for the OS (default none). */
+  public SimNode reserved(int cpuShares, int memoryMB) {
+    this.reservedCpuShares = nonNegative(cpuShares);
+    this.reservedMemoryMB = nonNegative(memoryMB);
+    return this;
+  }
+
+  /**
+   * The size of each allocation of this node's jobs (its task's {@code Cpu}/{@code MemoryMB},
+   * default 100 MHz and 128 MB); a replacement keeps the size of the allocation it replaces.
+   */
+  public SimNode allocSize(int cpuShares, int memoryMB) {
+    this.allocCpuShares = nonNegative(cpuShares);
+    this.allocMemoryMB = nonNegative(memoryMB);
+    return this;
+  }
+
+  /**
+   * The {@code migrate { min_healthy_time }} of this node's service jobs (default 0): a placed
+   * allocation's {@code DeploymentStatus.Healthy} is set this long after it started running.
+   */
+  public SimNode healthyAfter(Duration healthyAfter) {
+    if (healthyAfter == null || healthyAfter.isNegative()) {
+      throw new IllegalArgumentException("healthyAfter must be zero or more");
+    }
+    this.healthyAfter = healthyAfter;
+    return this;
+  }
+
+  /** What the health of a placed allocation of this node's service jobs turns out to be. */
+  public SimNode replacementHealth(ReplacementHealth replacementHealth) {
+    this.replacementHealth = java.util.Objects.requireNonNull(replacementHealth);
+    return this;
+  }
+
+  /**
+   * Consul services registered on this host's agent, one instance each, with an {@code http} check
+   * (unless {@link #checks} already names one for the service): instances of one name on several
+   * hosts are one service with several instances.
+   */
+  public SimNode services(String... services) {
+    for (String service : services) {
+      requireText(service, "service");
+      boolean checked =
+          checks.stream().map(CheckModel::parse).anyMatch(c -> c.serviceName.equals(service));
+      if (!checked) {
+        checks.add("http: " + service);
+      }
+    }
+    return this;
+  }
+
+  /** How long building this host's new system takes ({@code /sim/v1/build}), default 0. */
+  public SimNode buildTime(Duration buildTime) {
+    if (buildTime == null || buildTime.isNegative()) {
+      throw new IllegalArgumentException("buildTime must be zero or more");
+    }
+    this.buildTime = buildTime;
+    return this;
+  }
+
+  /**
+   * Whether a new revision brings another kernel, initrd and kernel modules (default true): if not,
+   * a build reports that no reboot is needed.
+   */
+  public SimNode kernelChanges(boolean kernelChanges) {
+    this.kernelChanges = kernelChanges;
+    return this;
+  }
+
+  /** How a placed service allocation's health ends (client/allochealth). */
+  public enum ReplacementHealth {
+    /** {@code Healthy: true} once it has run for {@link #healthyAfter}. */
+    HEALTHY,
+    /** {@code Healthy: false} after {@link #healthyAfter}, as when its healthy_deadline passes. */
+    UNHEALTHY,
+    /** {@code DeploymentStatus} stays null: the client never reports health. */
+    NEVER
+  }
+
   public String name() {
     return name;
   }
@@ -199,9 +316,64 @@ public final class SimNode {
     return checks;
   }
 
+  String datacenter() {
+    return datacenter;
+  }
+
+  String nodePool() {
+    return nodePool;
+  }
+
+  int cpuShares() {
+    return cpuShares;
+  }
+
+  int memoryMB() {
+    return memoryMB;
+  }
+
+  int reservedCpuShares() {
+    return reservedCpuShares;
+  }
+
+  int reservedMemoryMB() {
+    return reservedMemoryMB;
+  }
+
+  int allocCpuShares() {
+    return allocCpuShares;
+  }
+
+  int allocMemoryMB() {
+    return allocMemoryMB;
+  }
+
+  Duration healthyAfter() {
+    return healthyAfter;
+  }
+
+  ReplacementHealth replacementHealth() {
+    return replacementHealth;
+  }
+
+  Duration buildTime() {
+    return buildTime;
+  }
+
+  boolean kernelChanges() {
+    return kernelChanges;
+  }
+
+  private static String requireText(String value, String what) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("a " + what + " needs a name");
+    }
+    return value;
+  }
+
   private static int nonNegative(int count) {
     if (count < 0) {
-      throw new IllegalArgumentException("allocation counts cannot be negative: " + count);
+      throw new IllegalArgumentException("counts and sizes cannot be negative: " + count);
     }
     return count;
   }

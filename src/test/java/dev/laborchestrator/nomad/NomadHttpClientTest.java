@@ -71,6 +71,15 @@ class NomadHttpClientTest {
     List<NodeStub> nodes = client.listNodes();
 
     assertThat(nodes)
+        .usingRecursiveFieldByFieldElementComparatorOnFields(
+            "id",
+            "name",
+            "address",
+            "datacenter",
+            "status",
+            "schedulingEligibility",
+            "drain",
+            "modifyIndex")
         .containsExactly(
             new NodeStub(
                 "f7476465-4d6e-c0de-26d0-e383c49be941",

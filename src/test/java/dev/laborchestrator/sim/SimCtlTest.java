@@ -18,7 +18,13 @@ class SimCtlTest {
 
   @BeforeEach
   void start() {
-    lab = SimLab.builder().timing(SimDrainTest.TIMING).node(SimNode.named("web-1")).build().start();
+    lab =
+        SimLab.builder()
+            .timing(SimDrainTest.TIMING)
+            .node(SimNode.named("web-1"))
+            .node(SimNode.named("web-2").kernelChanges(false))
+            .build()
+            .start();
   }
 
   @AfterEach
@@ -77,6 +83,30 @@ class SimCtlTest {
     assertThat(simctl("rollback", lab.nomadAddress(), "web-1")).isZero();
     assertThat(printed()).startsWith("rollback of web-1 accepted").contains("initial");
     assertThat(simctl("rollback", lab.nomadAddress(), "web-1", "rev-x")).isEqualTo(1);
+    assertThat(printed()).startsWith("usage:");
+  }
+
+  @Test
+  void simCtlBuildPrintsWhetherARebootIsNeededThenTheStorePath() {
+    String nomad = lab.nomadAddress();
+
+    assertThat(simctl("build", nomad, "web-2", "rev-b")).isZero();
+    String[] lines = printed().strip().split("\n");
+    assertThat(lines).hasSize(2);
+    assertThat(lines[0]).isEqualTo("reboot-needed: no");
+    assertThat(lines[1]).startsWith("/nix/store/").endsWith("-nixos-system-web-2-rev-b");
+
+    assertThat(simctl("switch", nomad, "web-2", lines[1])).isZero();
+    assertThat(printed()).startsWith("switch of web-2 accepted").containsOnlyOnce("\n");
+    assertThat(simctl("switch", nomad, "web-2")).isEqualTo(1);
+    assertThat(printed()).startsWith("switch of web-2 refused: HTTP 409");
+
+    lab.faults("web-2").buildFails(true);
+    assertThat(simctl("build", nomad, "web-2", "rev-c")).isEqualTo(1);
+    assertThat(printed()).startsWith("build of web-2 failed:").containsOnlyOnce("\n");
+    assertThat(simctl("build", nomad, "nope")).isEqualTo(2);
+    assertThat(printed()).startsWith("build of nope refused: HTTP 404");
+    assertThat(simctl("build", nomad)).isEqualTo(2);
     assertThat(printed()).startsWith("usage:");
   }
 }
