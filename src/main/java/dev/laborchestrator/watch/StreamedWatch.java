@@ -40,6 +40,12 @@ public final class StreamedWatch extends View {
 
   private static final int BREAKS_BEFORE_FALLBACK = 3;
 
+  private static final java.lang.management.ThreadMXBean CPU =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private static final Duration MIN_PAUSE = Duration.ofMillis(5);
+  private static final Duration MAX_PAUSE = Duration.ofMillis(250);
+
   private final NomadNodes nomad;
   private final NomadEvents events;
   private final ConsulHealth consul;
@@ -222,6 +228,7 @@ public final class StreamedWatch extends View {
     try {
       while (!closed) {
         Indexed<List<HealthCheck>> read;
+        long cpuBefore = CPU.getCurrentThreadCpuTime();
         try {
           read = consul.allChecks(BlockingQuery.after(Math.max(index, 1), MAX_WAIT));
         } catch (ApiException e) {
@@ -237,8 +244,16 @@ public final class StreamedWatch extends View {
           continue;
         }
         putChecks(read.value());
-        if (read.index() == index) {
-          clock.sleep(Duration.ofMillis(5)); // an answer without a change must not make us spin
+        // Every answer holds every check of the cluster. In a big fleet under change, answers
+        // come back to back and reading them would take the CPU the hosts need: pause twice as
+        // long as this answer took to read, so the watch keeps at most a third of a core.
+        long cpu = CPU.getCurrentThreadCpuTime() - cpuBefore;
+        Duration pause = Duration.ofNanos(Math.min(2 * Math.max(cpu, 0), MAX_PAUSE.toNanos()));
+        if (read.index() == index && pause.compareTo(MIN_PAUSE) < 0) {
+          pause = MIN_PAUSE; // an answer without a change must not make us spin
+        }
+        if (!pause.isZero()) {
+          clock.sleep(pause);
         }
         index = read.index() < index ? 0 : read.index();
       }
