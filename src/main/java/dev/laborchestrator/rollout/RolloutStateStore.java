@@ -21,7 +21,7 @@ import java.util.function.IntFunction;
  * host.<name>} = state and reason) and {@code status}. Every write is check-and-set against the
  * index this controller last saw.
  *
- * <p>Nomad limits a variable to 64 KiB. A rollout of more than {@value #SHARD_SIZE} hosts keeps
+ * <p>Nomad limits a variable to 64 KiB. A rollout of more than {@value #ONE_VARIABLE} hosts keeps
  * only its header in the main variable (item {@code shards} says how many more there are) and its
  * hosts in shards of {@value #SHARD_SIZE} ({@code <path>/hosts/0}, {@code /1}, ...), each written
  * with check-and-set of its own: a host's transition rewrites its shard only, and hosts in
@@ -32,8 +32,11 @@ public final class RolloutStateStore implements Checkpoints {
   static final String SHARDS_ITEM = "shards";
   static final String HOSTS_ITEM = "hosts";
 
-  /** Hosts per shard: about 1 KiB each at most, well inside Nomad's 64 KiB per variable. */
-  static final int SHARD_SIZE = 20;
+  /** Hosts per shard: small, so that the hosts of one shard seldom wait for each other's writes. */
+  static final int SHARD_SIZE = 5;
+
+  /** Up to this many hosts, the whole rollout is one variable, as it always was. */
+  static final int ONE_VARIABLE = 20;
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -59,7 +62,7 @@ public final class RolloutStateStore implements Checkpoints {
     }
   }
 
-  /** A store for rollouts of at most {@value #SHARD_SIZE} hosts (tests). */
+  /** A store for rollouts of at most {@value #ONE_VARIABLE} hosts (tests). */
   public RolloutStateStore(StateStore store) {
     this(
         store,
@@ -69,8 +72,8 @@ public final class RolloutStateStore implements Checkpoints {
   }
 
   /**
-   * @param shardStore the store of shard {@code i}, for rollouts of more than {@value #SHARD_SIZE}
-   *     hosts
+   * @param shardStore the store of shard {@code i}, for rollouts of more than {@value
+   *     #ONE_VARIABLE} hosts
    */
   public RolloutStateStore(StateStore store, IntFunction<StateStore> shardStore) {
     this.store = store;
@@ -151,7 +154,7 @@ public final class RolloutStateStore implements Checkpoints {
   }
 
   private static boolean sharded(RolloutState state) {
-    return state.hosts().size() > SHARD_SIZE;
+    return state.hosts().size() > ONE_VARIABLE;
   }
 
   /** Puts {@code hosts} into shard {@code i} and writes it if that changed it. */
