@@ -117,9 +117,12 @@ public final class HttpApi {
           .socketFactory(new UnixDomainSocketFactory(socket))
           .dns(host -> List.of(InetAddress.getLoopbackAddress()))
           .proxy(Proxy.NO_PROXY);
-    } else if (base.isHttps() && builder.tls.configured()) {
+    } else {
+      client.socketFactory(new NoDelaySocketFactory());
+    }
+    if (socket == null && base.isHttps() && builder.tls.configured()) {
       ClientTls.load(builder.tls, address).applyTo(client);
-    } else if (builder.tls.configured()) {
+    } else if (socket == null && builder.tls.configured()) {
       LOG.warn("TLS settings are given for {}, which is not https: they are not used", address);
     }
     this.client = client.build();
