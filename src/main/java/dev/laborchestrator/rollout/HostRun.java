@@ -57,11 +57,6 @@ final class HostRun {
     return waiting.node(node.id()).value();
   }
 
-  /** The raft index the view last saw the node at. */
-  long seenIndex() {
-    return waiting.node(node.id()).index();
-  }
-
   HostTarget target() {
     return new HostTarget(host.hostname(), node.id(), node.address());
   }

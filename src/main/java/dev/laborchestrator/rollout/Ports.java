@@ -37,10 +37,4 @@ public record Ports(
       NodeMaintenance maintenance) {
     this(nomad, consul, executor, clock, nomadAutopilot, consulAutopilot, maintenance, null);
   }
-
-  /** These ports with Nomad's event stream, which the shared watch of the cluster follows. */
-  public Ports withEvents(NomadEvents stream) {
-    return new Ports(
-        nomad, consul, executor, clock, nomadAutopilot, consulAutopilot, maintenance, stream);
-  }
 }
