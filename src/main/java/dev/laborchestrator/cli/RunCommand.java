@@ -314,7 +314,7 @@ final class RunCommand extends ClusterCommand {
             resume);
     Optional<String> refusal;
     try {
-      refusal = Gates.watching(ports, plan, watch).beforeStart(busy);
+      refusal = new Gates(ports, plan, watch).beforeStart(busy);
     } catch (RuntimeException e) {
       watch.close();
       throw e;

@@ -20,42 +20,15 @@ import java.util.stream.Collectors;
  * against it.
  */
 public final class Gates {
-  /** Where the gates see the plan's nodes and their checks. */
-  public interface View {
-    /** The node, or null when Nomad does not know it (any more). */
-    NomadNode node(String nodeId);
-
-    /** The node's checks, or null while Consul's answer is not known. */
-    List<HealthCheck> checks(String consulName);
-  }
-
   private final Ports ports;
   private final Plan plan;
-  private final View view;
+  private final ClusterWatch watch;
 
-  public Gates(Ports ports, Plan plan, View view) {
+  /** Gates that read the run's shared view: no request but the autopilots'. */
+  public Gates(Ports ports, Plan plan, ClusterWatch watch) {
     this.ports = ports;
     this.plan = plan;
-    this.view = view;
-  }
-
-  /** Gates that read the shared view: no request but the autopilots'. */
-  public static Gates watching(Ports ports, Plan plan, ClusterWatch watch) {
-    return new Gates(
-        ports,
-        plan,
-        new View() {
-          @Override
-          public NomadNode node(String nodeId) {
-            Indexed<NomadNode> node = watch.node(nodeId);
-            return node == null ? null : node.value();
-          }
-
-          @Override
-          public List<HealthCheck> checks(String consulName) {
-            return watch.checks(consulName);
-          }
-        });
+    this.watch = watch;
   }
 
   /** Why nothing may start at all, or empty. {@code busy}: hosts the rollout already has out. */
@@ -77,13 +50,14 @@ public final class Gates {
           || host != null && other.hostname().equals(host.hostname())) {
         continue;
       }
-      NomadNode node = view.node(other.requireNode().id());
+      Indexed<NomadNode> seen = watch.node(other.requireNode().id());
+      NomadNode node = seen == null ? null : seen.value();
       if (node == null || !node.ready()) {
         problems.add(
             other.hostname() + " is " + (node == null ? "gone from Nomad" : node.status()));
         continue;
       }
-      List<HealthCheck> checks = view.checks(node.consulName());
+      List<HealthCheck> checks = watch.checks(node.consulName());
       if (checks == null) {
         problems.add("Consul's health of " + other.hostname() + " is not known right now");
         continue;

@@ -134,7 +134,7 @@ public final class RolloutEngine {
     if (watch == null) {
       watch = watch(ports, settings, listener, plan, resume);
     }
-    gates = Gates.watching(ports, plan, watch);
+    gates = new Gates(ports, plan, watch);
     HostRollout.Context context =
         new HostRollout.Context(
             ports,
