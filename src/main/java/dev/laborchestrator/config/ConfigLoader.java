@@ -81,11 +81,12 @@ public final class ConfigLoader {
       throw new InvalidInputException(file + " is empty");
     }
     Path base = file.toAbsolutePath().getParent();
+    RebuildSettings rebuild = rebuild(raw.rebuild());
     return new OrchestratorConfig(
         api("nomad", raw.nomad(), NOMAD_ENV, DEFAULT_NOMAD, base),
         api("consul", raw.consul(), CONSUL_ENV, DEFAULT_CONSUL, base),
         raw.inventory() == null || raw.inventory().isBlank() ? null : base.resolve(raw.inventory()),
-        rebuild(raw.rebuild()),
+        rebuild,
         drain(raw.drain()),
         timeouts(raw.timeouts()),
         new HealthSettings(
@@ -99,7 +100,47 @@ public final class ConfigLoader {
         OperatorKeys.notifications(raw.notifications()),
         OperatorKeys.metrics(raw.metrics()),
         holds(raw),
-        limits(raw));
+        limits(raw),
+        update(raw, rebuild));
+  }
+
+  // ---- building ahead, rebooting when needed, the last instance (issue 9) ----
+
+  private static OrchestratorConfig.UpdateSettings update(RawConfig raw, RebuildSettings rebuild) {
+    OrchestratorConfig.RebootPolicy reboot = OrchestratorConfig.RebootPolicy.ALWAYS;
+    if (raw.reboot() != null) {
+      reboot =
+          switch (raw.reboot().strip()) {
+            case "always" -> OrchestratorConfig.RebootPolicy.ALWAYS;
+            case "when-needed" -> OrchestratorConfig.RebootPolicy.WHEN_NEEDED;
+            default ->
+                throw new InvalidInputException(
+                    "reboot '" + raw.reboot() + "' is not known: use always or when-needed");
+          };
+    }
+    Integer ahead = raw.prebuild() == null ? null : raw.prebuild().ahead();
+    if (ahead != null && ahead < 0) {
+      throw new InvalidInputException(
+          "prebuild.ahead must be 0 (build while drained) or more, not " + ahead);
+    }
+    boolean buildsAhead = rebuild.executor().equals("ssh") || !rebuild.build().isEmpty();
+    if (reboot == OrchestratorConfig.RebootPolicy.WHEN_NEEDED && !buildsAhead) {
+      throw new InvalidInputException(
+          "reboot: when-needed needs an executor that builds first and says whether a reboot is"
+              + " needed: the ssh executor, or the command executor with rebuild.build and"
+              + " rebuild.switch");
+    }
+    List<String> allowed = raw.allowLastInstance() == null ? List.of() : raw.allowLastInstance();
+    for (String service : allowed) {
+      if (service == null || service.isBlank()) {
+        throw new InvalidInputException("allowLastInstance holds an empty service name");
+      }
+    }
+    return new OrchestratorConfig.UpdateSettings(
+        reboot,
+        raw.drainOnSwitch() == null || raw.drainOnSwitch(),
+        ahead,
+        java.util.Set.copyOf(allowed));
   }
 
   // ---- failure domains ----
@@ -447,7 +488,13 @@ public final class ConfigLoader {
       RawWindow window,
       RawPause pause,
       RawGates gates,
-      RawLimits limits) {}
+      RawLimits limits,
+      String reboot,
+      Boolean drainOnSwitch,
+      RawPrebuild prebuild,
+      List<String> allowLastInstance) {}
+
+  record RawPrebuild(Integer ahead) {}
 
   record RawLimits(Integer perDatacenter, Integer perGroup) {}
 

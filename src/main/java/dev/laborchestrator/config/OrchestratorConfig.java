@@ -25,13 +25,47 @@ public record OrchestratorConfig(
     List<NotifySettings> notifications,
     MetricsSettings metrics,
     HoldSettings holds,
-    Limits limits) {
+    Limits limits,
+    UpdateSettings update) {
 
   public OrchestratorConfig {
     notifications = notifications == null ? List.of() : List.copyOf(notifications);
     metrics = metrics == null ? MetricsSettings.OFF : metrics;
     holds = holds == null ? HoldSettings.NONE : holds;
     limits = limits == null ? Limits.NONE : limits;
+    update = update == null ? UpdateSettings.DEFAULT : update;
+  }
+
+  /** Whether a host reboots for every update or only when its kernel, initrd or modules changed. */
+  public enum RebootPolicy {
+    ALWAYS,
+    /**
+     * Only when the built system's {@code kernel}, {@code initrd} or {@code kernel-modules} differ
+     * from {@code /run/booted-system}'s (NixOS's {@code system.autoUpgrade} test); else switch.
+     */
+    WHEN_NEEDED
+  }
+
+  /**
+   * How a host's update is built and activated, and what may keep it in service.
+   *
+   * @param reboot {@code reboot}
+   * @param drainOnSwitch {@code drainOnSwitch}: drain a host that is only switched (default true)
+   * @param prebuildAhead {@code prebuild.ahead}: how many hosts build ahead of their turn; null:
+   *     {@code maxParallel + 2}; 0: each host builds while drained
+   * @param allowLastInstance Consul services whose last passing instance may be taken down
+   */
+  public record UpdateSettings(
+      RebootPolicy reboot,
+      boolean drainOnSwitch,
+      Integer prebuildAhead,
+      Set<String> allowLastInstance) {
+    public static final UpdateSettings DEFAULT =
+        new UpdateSettings(RebootPolicy.ALWAYS, true, null, Set.of());
+
+    public UpdateSettings {
+      allowLastInstance = allowLastInstance == null ? Set.of() : Set.copyOf(allowLastInstance);
+    }
   }
 
   /**

@@ -49,8 +49,9 @@ public record RolloutReport(
    * One host.
    *
    * @param result its final (run) or current (status) state
-   * @param action {@code rebooted} once the host was rebuilt (today every update reboots), {@code
-   *     switched} reserved for updates without a reboot, {@code none} when it was not rebuilt
+   * @param action {@code rebooted} once the host was rebuilt and rebooted, {@code switched} when it
+   *     was switched to its new system without a reboot ({@code reboot: when-needed}), {@code none}
+   *     when it was not rebuilt
    * @param timestampsDerived whether {@code enteredAt} was computed backwards from the last update
    *     and the time spent in each state rather than observed
    */
@@ -175,9 +176,13 @@ public record RolloutReport(
   }
 
   private static String action(List<HostState> seen) {
-    return seen.contains(HostState.REBUILDING) || seen.contains(HostState.REBOOTING)
-        ? "rebooted"
-        : "none";
+    if (seen.contains(HostState.REBOOTING)) {
+      return "rebooted";
+    }
+    if (seen.contains(HostState.SWITCHING)) {
+      return "switched";
+    }
+    return seen.contains(HostState.REBUILDING) ? "rebooted" : "none";
   }
 
   private static double seconds(Duration d) {

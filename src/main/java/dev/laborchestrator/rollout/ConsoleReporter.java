@@ -85,17 +85,22 @@ public final class ConsoleReporter implements RolloutListener {
     out.printf(
         Locale.ROOT, format, "HOST", "RESULT", "DRAINED", "DOWN", "TO HEALTHY", "TOTAL", "NOTE");
     for (HostReport host : result.hosts()) {
-      boolean started = host.state() != HostState.PENDING && host.state() != HostState.SKIPPED;
+      boolean started =
+          host.state() != HostState.PENDING
+              && host.state() != HostState.BUILDING
+              && host.state() != HostState.SKIPPED;
       out.printf(
           Locale.ROOT,
           format,
           host.hostname(),
-          host.state() == HostState.PENDING ? "NOT RUN" : host.state(),
+          host.state() == HostState.PENDING
+              ? "NOT RUN"
+              : host.state() == HostState.BUILDING ? "BUILT" : host.state(),
           started ? seconds(host.drained()) : "-",
           started ? seconds(host.down()) : "-",
           started ? seconds(host.toHealthy()) : "-",
           started ? seconds(host.total()) : "-",
-          host.reason() == null ? "" : host.reason());
+          host.reason() != null ? host.reason() : activation(host));
     }
     List<HostReport> rolledBack =
         result.hosts().stream().filter(h -> h.state() == HostState.ROLLED_BACK).toList();
@@ -122,6 +127,14 @@ public final class ConsoleReporter implements RolloutListener {
       out.println("'reset' the rollout.");
     }
     out.flush();
+  }
+
+  /** For a host that is done: whether it was rebooted or only switched to its new system. */
+  private static String activation(HostReport host) {
+    if (host.state() != HostState.DONE) {
+      return "";
+    }
+    return host.switched() ? "switched, no reboot" : "rebooted";
   }
 
   /** {@code 0.4s}, {@code 12.0s}, {@code 3m05s}, {@code 1h02m}. */

@@ -5,6 +5,7 @@ import dev.laborchestrator.port.Allocation;
 import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.DrainRequest;
+import dev.laborchestrator.port.HostExecutor;
 import dev.laborchestrator.port.Indexed;
 import dev.laborchestrator.port.NomadNode;
 import java.time.Instant;
@@ -70,6 +71,18 @@ final class DrainPhase implements Phase {
           });
       run.update(p -> p.maintenanceOn = true);
       detail += (detail.isEmpty() ? "" : "; ") + "Consul maintenance mode on";
+    }
+    if (!run.settings.drainOnSwitch()
+        && run.settings.rebootWhenNeeded()
+        && run.ports.executor().buildsAhead()) {
+      boolean hadBuild = run.progress().build() != null;
+      HostExecutor.Build build = BuildPhase.build(run); // in service still, if not built ahead
+      if (BuildPhase.switches(run, build)) {
+        detail +=
+            (detail.isEmpty() ? "" : "; ") + (hadBuild ? "" : BuildPhase.describe(build) + "; ");
+        return new Step(
+            HostState.SWITCHING, detail + "no reboot needed and drainOnSwitch is off: not drained");
+      }
     }
     return new Step(HostState.DRAINING, detail);
   }

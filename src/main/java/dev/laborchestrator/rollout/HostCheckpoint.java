@@ -13,6 +13,11 @@ import java.util.Map;
  * @param rollbackOf the verification failure that made this host roll back, while it does
  * @param nodeIndexBefore the node's raft index read right before the trigger: a "Node
  *     re-registered" event created after it proves a restart of a node without a boot id
+ * @param builtPath the store path of the host's new system, once built ahead (executors that build
+ *     ahead); activation uses exactly this path
+ * @param rebootNeeded whether that system needs a reboot (its kernel, initrd or modules changed);
+ *     null while nothing is built
+ * @param switched the host was switched to its new system without a reboot
  */
 public record HostCheckpoint(
     String hostname,
@@ -30,7 +35,10 @@ public record HostCheckpoint(
     String revisionBefore,
     boolean maintenanceOn,
     String rollbackOf,
-    long nodeIndexBefore) {
+    long nodeIndexBefore,
+    String builtPath,
+    Boolean rebootNeeded,
+    boolean switched) {
 
   public HostCheckpoint {
     timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
@@ -54,7 +62,18 @@ public record HostCheckpoint(
         null,
         false,
         null,
-        0);
+        0,
+        null,
+        null,
+        false);
+  }
+
+  /** The build staged for this host, or null. */
+  dev.laborchestrator.port.HostExecutor.Build build() {
+    return builtPath == null
+        ? null
+        : new dev.laborchestrator.port.HostExecutor.Build(
+            builtPath, rebootNeeded == null || rebootNeeded);
   }
 
   /** This progress with {@code edit} applied to a draft of it. */
@@ -82,6 +101,9 @@ public record HostCheckpoint(
     boolean maintenanceOn;
     String rollbackOf;
     long nodeIndexBefore;
+    String builtPath;
+    Boolean rebootNeeded;
+    boolean switched;
 
     private Draft(HostCheckpoint c) {
       hostname = c.hostname;
@@ -101,6 +123,9 @@ public record HostCheckpoint(
       maintenanceOn = c.maintenanceOn;
       rollbackOf = c.rollbackOf;
       nodeIndexBefore = c.nodeIndexBefore;
+      builtPath = c.builtPath;
+      rebootNeeded = c.rebootNeeded;
+      switched = c.switched;
     }
 
     private HostCheckpoint build() {
@@ -120,7 +145,10 @@ public record HostCheckpoint(
           revisionBefore,
           maintenanceOn,
           rollbackOf,
-          nodeIndexBefore);
+          nodeIndexBefore,
+          builtPath,
+          rebootNeeded,
+          switched);
     }
   }
 }

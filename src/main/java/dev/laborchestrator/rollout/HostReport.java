@@ -21,12 +21,18 @@ public record HostReport(
     return total;
   }
 
+  /** Whether the host was switched to its new system rather than rebooted into it. */
+  public boolean switched() {
+    return timeIn.containsKey(HostState.SWITCHING) && !timeIn.containsKey(HostState.REBOOTING);
+  }
+
   public Duration drained() {
     return time(HostState.DRAINING);
   }
 
   public Duration down() {
-    return time(HostState.REBUILDING, HostState.REBOOTING, HostState.RETURNING);
+    return time(
+        HostState.REBUILDING, HostState.SWITCHING, HostState.REBOOTING, HostState.RETURNING);
   }
 
   public Duration toHealthy() {
@@ -38,6 +44,7 @@ public record HostReport(
         HostState.PREPARING,
         HostState.DRAINING,
         HostState.REBUILDING,
+        HostState.SWITCHING,
         HostState.REBOOTING,
         HostState.RETURNING,
         HostState.VERIFYING,

@@ -126,15 +126,37 @@ final class HostRollout {
   }
 
   /**
+   * BUILDING, ahead of the host's turn: builds and stages its new system while it still runs its
+   * work. Returns whether it was built; a host whose build failed (or could not run) is FAILED with
+   * nothing changed on it. An interruption leaves it as it was.
+   */
+  boolean build() {
+    started = run.now();
+    enteredState = started;
+    enter(HostState.BUILDING, "building its new system ahead of its turn");
+    try {
+      run.update(p -> p.failedIn = null);
+      String built = BuildPhase.describe(BuildPhase.build(run));
+      context.listener().note(host.hostname(), built);
+      return true;
+    } catch (HostFailure e) {
+      enter(fail(e.getMessage() + "; nothing was drained"), e.getMessage());
+      return false;
+    }
+  }
+
+  /**
    * Runs the host to a final state, from its checkpoint if it has one. An interruption (a signal)
    * or a checkpoint that cannot be stored stops it where it is, so that the next run resumes it.
    */
   HostReport run() {
-    started = run.now();
-    enteredState = started;
+    if (state() != HostState.BUILDING) {
+      started = run.now();
+      enteredState = started;
+    }
     HostState next = HostState.PREPARING;
     String detail = "";
-    if (resuming) {
+    if (resuming && state() != HostState.BUILDING) {
       HostState was = run.progress().state();
       next = resumeState();
       detail = "resumed from the checkpoint (was " + was + ")";
@@ -193,7 +215,7 @@ final class HostRollout {
   private static Phase phase(HostState state) {
     return switch (state) {
       case PREPARING, DRAINING -> DRAIN;
-      case REBUILDING, ROLLING_BACK, REBOOTING -> RESTART;
+      case REBUILDING, SWITCHING, ROLLING_BACK, REBOOTING -> RESTART;
       case RETURNING -> RETURN;
       case VERIFYING -> VERIFY;
       case ENABLING -> ENABLE;
@@ -237,7 +259,7 @@ final class HostRollout {
             p.healthDeadline = now.plus(health);
           });
     }
-    if (from == HostState.PENDING) {
+    if (from == HostState.PENDING || from == HostState.BUILDING) {
       return HostState.PREPARING;
     }
     if (from == HostState.REBUILDING || from == HostState.ROLLING_BACK) {

@@ -1,15 +1,19 @@
 package dev.laborchestrator.rollout;
 
 import dev.laborchestrator.config.Durations;
+import dev.laborchestrator.port.HostExecutor;
+import dev.laborchestrator.port.HostExecutor.Build;
 import dev.laborchestrator.port.HostExecutor.ExecutorException;
 import dev.laborchestrator.port.NomadNode;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * REBUILDING, ROLLING_BACK and REBOOTING: the executor triggers the rebuild and reboot (or the
- * rollback to the previous generation), once, and the node is watched until it has really
- * restarted.
+ * REBUILDING, SWITCHING, ROLLING_BACK and REBOOTING: the executor triggers the rebuild and reboot
+ * (or the rollback to the previous generation), once, and the node is watched until it has really
+ * restarted. An executor that builds ahead activates exactly the system built for the host
+ * (building it now if it was not built ahead): booting it, or, with {@code reboot: when-needed} and
+ * the same kernel, initrd and modules, switching to it without a reboot.
  */
 final class RestartPhase implements Phase {
   @Override
@@ -17,11 +21,23 @@ final class RestartPhase implements Phase {
     return switch (run.progress().state()) {
       case REBUILDING -> trigger(run, false);
       case ROLLING_BACK -> trigger(run, true);
+      case SWITCHING -> switchTo(run);
       default -> awaitRestart(run);
     };
   }
 
   private Step trigger(HostRun run, boolean rollback) throws HostFailure, InterruptedException {
+    HostExecutor executor = run.ports.executor();
+    Build build = null;
+    if (!rollback && executor.buildsAhead()) {
+      boolean hadBuild = run.progress().build() != null;
+      build = BuildPhase.build(run);
+      if (BuildPhase.switches(run, build)) {
+        run.resumedInTrigger = false; // a switch repeated after a crash is harmless
+        return new Step(
+            HostState.SWITCHING, hadBuild ? "" : BuildPhase.describe(build) + " while drained");
+      }
+    }
     if (run.resumedInTrigger) {
       run.resumedInTrigger = false;
       if (triggerTookEffect(run)) {
@@ -36,9 +52,11 @@ final class RestartPhase implements Phase {
     run.update(p -> p.triggeredAt = at);
     try {
       if (rollback) {
-        run.ports.executor().rollback(run.target());
+        executor.rollback(run.target());
+      } else if (build != null) {
+        executor.activate(run.target(), build, true);
       } else {
-        run.ports.executor().rebuildAndReboot(run.target());
+        executor.rebuildAndReboot(run.target());
       }
     } catch (ExecutorException e) {
       throw new HostFailure(
@@ -54,7 +72,29 @@ final class RestartPhase implements Phase {
         HostState.REBOOTING,
         rollback
             ? "rollback to the previous generation triggered"
-            : "rebuild and reboot triggered");
+            : build != null
+                ? "booting " + build.storePath() + ": reboot triggered"
+                : "rebuild and reboot triggered");
+  }
+
+  /**
+   * Switches the running host to its build, which needs no reboot; the node is then watched for its
+   * new revision ({@link ReturnPhase}), with no restart expected.
+   */
+  private Step switchTo(HostRun run) throws HostFailure {
+    Build build = BuildPhase.build(run);
+    Instant at = run.now();
+    run.update(
+        p -> {
+          p.triggeredAt = at;
+          p.switched = true;
+        });
+    try {
+      run.ports.executor().activate(run.target(), build, false);
+    } catch (ExecutorException e) {
+      throw new HostFailure("the switch to " + build.storePath() + " failed: " + e.getMessage());
+    }
+    return new Step(HostState.RETURNING, "switched to " + build.storePath() + " without a reboot");
   }
 
   /**

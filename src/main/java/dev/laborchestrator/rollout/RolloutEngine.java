@@ -57,7 +57,19 @@ public final class RolloutEngine {
   /** Hosts that finished (or stopped) and that the engine has not looked at yet. */
   private final BlockingDeque<Finished> finishedHosts = new LinkedBlockingDeque<>();
 
-  private record Finished(HostRollout rollout, HostReport report, RuntimeException crash) {}
+  private record Finished(
+      HostRollout rollout, HostReport report, RuntimeException crash, boolean build) {}
+
+  /**
+   * Builds ahead of the hosts' turns: the hosts (in plan order) whose build was started, and the
+   * outcome of those that finished. Only the engine's loop touches it.
+   */
+  private final Map<String, Boolean> builds = new HashMap<>();
+
+  private final List<PlannedHost> buildOrder = new ArrayList<>();
+  private final Set<String> toBuild = new HashSet<>();
+  private int buildsAhead;
+  private ExecutorService builders;
 
   /** Set when this run handed its own node over to a successor. */
   private volatile RolloutState.Handoff handoff;
@@ -157,6 +169,26 @@ public final class RolloutEngine {
       HostCheckpoint checkpoint = resumed(resume, host.hostname());
       rollouts.put(host.hostname(), new HostRollout(host, context, position, checkpoint));
     }
+    buildsAhead =
+        ports.executor() != null && ports.executor().buildsAhead()
+            ? settings.prebuildAhead(plan.maxParallel())
+            : 0;
+    if (buildsAhead > 0) {
+      for (PlannedHost host : all) {
+        if (!host.skipped() && rollouts.get(host.hostname()).state() == HostState.PENDING) {
+          buildOrder.add(host);
+          toBuild.add(host.hostname());
+        }
+      }
+      builders =
+          Executors.newFixedThreadPool(
+              buildsAhead,
+              r -> {
+                Thread thread = new Thread(r, "build");
+                thread.setDaemon(true);
+                return thread;
+              });
+    }
     pool =
         Executors.newFixedThreadPool(
             plan.maxParallel(),
@@ -176,6 +208,9 @@ public final class RolloutEngine {
       }
     } finally {
       pool.shutdownNow();
+      if (builders != null) {
+        builders.shutdownNow();
+      }
       watch.close();
     }
     List<HostReport> reports = new ArrayList<>();
@@ -393,6 +428,16 @@ public final class RolloutEngine {
     while (true) {
       long seen = watch.version();
       for (Finished done = finishedHosts.poll(); done != null; done = finishedHosts.poll()) {
+        if (done.build()) {
+          String name = done.rollout().hostname();
+          boolean built = done.rollout().state() == HostState.BUILDING;
+          builds.put(name, built);
+          if (!built && done.rollout().state() == HostState.FAILED) {
+            pending.removeIf(h -> h.hostname().equals(name));
+            failed = true;
+          }
+          continue;
+        }
         running.remove(done.rollout().hostname());
         if (done.crash() != null) {
           if (!stopping) {
@@ -413,9 +458,13 @@ public final class RolloutEngine {
       boolean held = false;
       Instant now = ports.clock().now();
       Instant wakeAt = null;
+      boolean building = false;
       if (!failed && !stopping && heldStop == null) {
+        building = startBuilds(rollouts, running.keySet(), finished);
         List<PlannedHost> next =
-            Scheduler.startable(pending, running.values(), finished, maxParallel, limits);
+            Scheduler.startable(pending, running.values(), finished, maxParallel, limits).stream()
+                .filter(h -> !awaitsBuild(h))
+                .toList();
         StartHold.Hold hold = next.isEmpty() ? StartHold.Hold.GO : startHold.check();
         reportHold(hold, rollouts);
         if (hold.kind() == StartHold.Hold.Kind.STOP) {
@@ -472,8 +521,8 @@ public final class RolloutEngine {
           startHold.await();
           continue;
         }
-        if (wakeAt == null) {
-          break; // nothing runs, nothing may start, nothing waits on the gates
+        if (wakeAt == null && !building) {
+          break; // nothing runs, nothing may start, nothing waits on the gates or a build
         }
       }
       if (wakeAt == null) {
@@ -493,9 +542,59 @@ public final class RolloutEngine {
     } catch (RuntimeException e) {
       crash = e;
     } finally {
-      finishedHosts.add(new Finished(rollout, report, crash));
+      finishedHosts.add(new Finished(rollout, report, crash, false));
       watch.poke();
     }
+  }
+
+  /**
+   * Starts builds so that up to {@code buildsAhead} hosts, in plan order, are building or built and
+   * waiting for their turn. Returns whether a build is still running.
+   */
+  private boolean startBuilds(
+      Map<String, HostRollout> rollouts, Set<String> running, Set<String> finished) {
+    int ahead = 0;
+    boolean inFlight = false;
+    for (Map.Entry<String, Boolean> build : builds.entrySet()) {
+      if (build.getValue() == null) {
+        inFlight = true;
+        ahead++;
+      } else if (build.getValue()
+          && !running.contains(build.getKey())
+          && !finished.contains(build.getKey())
+          && rollouts.get(build.getKey()).state() == HostState.BUILDING) {
+        ahead++; // built, waiting for its turn
+      }
+    }
+    for (PlannedHost host : buildOrder) {
+      if (ahead >= buildsAhead) {
+        break;
+      }
+      if (builds.containsKey(host.hostname())) {
+        continue;
+      }
+      HostRollout rollout = rollouts.get(host.hostname());
+      builds.put(host.hostname(), null);
+      ahead++;
+      inFlight = true;
+      builders.execute(
+          () -> {
+            try {
+              rollout.build();
+            } finally {
+              finishedHosts.add(new Finished(rollout, null, null, true));
+              watch.poke();
+            }
+          });
+    }
+    return inFlight;
+  }
+
+  /** Whether {@code host} is to be built ahead and its build has not finished yet. */
+  private boolean awaitsBuild(PlannedHost host) {
+    return buildsAhead > 0
+        && toBuild.contains(host.hostname())
+        && !Boolean.TRUE.equals(builds.get(host.hostname()));
   }
 
   /** Why the gates keep {@code host} from starting now, or empty. */

@@ -103,7 +103,10 @@ class RolloutReportTest {
             "rev-1",
             false,
             null,
-            0);
+            0,
+            null,
+            null,
+            false);
     RolloutState state =
         new RolloutState("r-2", RolloutState.Status.DONE, null, T0, updated, List.of(done));
 

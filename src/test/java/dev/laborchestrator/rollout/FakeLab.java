@@ -99,6 +99,8 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
     boolean fakeReboot;
     boolean checkStaysCritical;
     boolean allocStuck;
+    boolean buildFails;
+    boolean kernelChanges = true;
     String returnsOnRevision = "rev-new";
     String address = "10.0.0.1";
     boolean maintenance;
@@ -240,6 +242,9 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
   @Override
   public synchronized void drain(String nodeId, DrainRequest request) {
     calls.add("drain " + nodeId);
+    if (building.contains(nodeId)) {
+      drainedWhileBuilding.add(nodeId);
+    }
     catchUp();
     Node node = nodes.get(nodeId);
     node.eligibility = "ineligible";
@@ -379,6 +384,68 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
             node.setChecks("passing");
           }
         });
+  }
+
+  /** Whether the fake executor builds ahead ({@link #build}, {@link #activate}). */
+  boolean buildsAhead;
+
+  @Override
+  public boolean buildsAhead() {
+    return buildsAhead;
+  }
+
+  /**
+   * With a value, each build holds on for that long in real time (the lab's monitor released), so
+   * that a drain of a host whose build is still running can be seen ({@link
+   * #drainedWhileBuilding}).
+   */
+  long buildHoldMillis;
+
+  private final Set<String> building = new HashSet<>();
+
+  /** Hosts drained while their build was running. */
+  final Set<String> drainedWhileBuilding = new HashSet<>();
+
+  @Override
+  public synchronized Build build(HostTarget target) throws ExecutorException {
+    calls.add("build " + target.hostname());
+    catchUp();
+    Node node = nodes.get(target.nodeId());
+    if (buildHoldMillis > 0) {
+      building.add(node.id);
+      try {
+        long until = System.nanoTime() + buildHoldMillis * 1_000_000;
+        for (long left = buildHoldMillis;
+            left > 0;
+            left = (until - System.nanoTime()) / 1_000_000) {
+          wait(left);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ExecutorException("interrupted");
+      } finally {
+        building.remove(node.id);
+      }
+    }
+    if (node.buildFails) {
+      throw new BuildFailedException("error: builder for '" + target.hostname() + "' failed");
+    }
+    return new Build("/nix/store/0abc-nixos-system-" + target.hostname(), node.kernelChanges);
+  }
+
+  @Override
+  public synchronized void activate(HostTarget target, Build build, boolean reboot) {
+    calls.add((reboot ? "boot " : "switch ") + target.hostname() + " " + build.storePath());
+    catchUp();
+    Node node = nodes.get(target.nodeId());
+    if (reboot) {
+      scheduleReboot(node);
+      return;
+    }
+    // switch-to-configuration switch: the client registers again with the new revision.
+    node.triggeredAt = clock.now();
+    node.revision = node.returnsOnRevision;
+    index++;
   }
 
   @Override

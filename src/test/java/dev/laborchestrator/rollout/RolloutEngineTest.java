@@ -363,4 +363,117 @@ class RolloutEngineTest {
     assertThat(lab.node("b").drainedAt).isEqualTo(lab.node("a").eligibleAt);
     assertThat(lab.node("c").drainedAt).isEqualTo(lab.node("b").eligibleAt);
   }
+
+  // ---- issue 9: build before the drain, reboot only when needed ----
+
+  private static RolloutSettings buildSettings(
+      boolean whenNeeded, boolean drainOnSwitch, Integer ahead) {
+    RolloutSettings s = Fixtures.settings();
+    return new RolloutSettings(
+        s.drainDeadline(),
+        s.ignoreSystemJobs(),
+        s.drainTimeout(),
+        s.rebootTimeout(),
+        s.healthTimeout(),
+        s.stableFor(),
+        s.expectRevision(),
+        s.maxWait(),
+        s.minPoll(),
+        s.maintenance(),
+        s.rollback(),
+        s.triggerTimeout(),
+        whenNeeded,
+        drainOnSwitch,
+        ahead,
+        java.util.Set.of());
+  }
+
+  private int call(String call) {
+    int at = lab.calls.indexOf(call);
+    assertThat(at).as("index of the call " + call).isNotNegative();
+    return at;
+  }
+
+  @Test
+  void buildsEachHostBeforeItsDrainAndBootsExactlyWhatWasBuilt() throws Exception {
+    lab.buildsAhead = true;
+    lab.buildHoldMillis = 200; // long enough in real time for a drain that does not wait to show
+    settings = buildSettings(false, true, null);
+    RolloutResult result = run(host("a", 1), host("b", 2), host("c", 3));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.drainedWhileBuilding).isEmpty();
+    assertThat(lab.calls).filteredOn(c -> c.startsWith("build ")).hasSize(3);
+    for (String h : List.of("a", "b", "c")) {
+      assertThat(call("build " + h)).isLessThan(call("drain id-" + h));
+      assertThat(call("drain id-" + h))
+          .isLessThan(call("boot " + h + " /nix/store/0abc-nixos-system-" + h));
+      assertThat(transitions.indexOf(h + " BUILDING"))
+          .isLessThan(transitions.indexOf(h + " PREPARING"));
+    }
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("reboot ") || c.startsWith("switch "));
+    // Built ahead: b and c were built before a was even drained (maxParallel 1 + 2 ahead).
+    assertThat(call("build c")).isLessThan(call("eligibility id-a true"));
+  }
+
+  @Test
+  void buildsNoFurtherAheadThanPrebuildAhead() throws Exception {
+    lab.buildsAhead = true;
+    settings = buildSettings(false, true, 1);
+    RolloutResult result = run(host("a", 1), host("b", 2), host("c", 3));
+
+    assertThat(result.succeeded()).isTrue();
+    // One ahead: c's build waits until b has started, which is after a is done.
+    assertThat(call("build c")).isGreaterThan(call("eligibility id-a true"));
+  }
+
+  @Test
+  void aHostWhoseKernelDidNotChangeIsSwitchedNotRebooted() throws Exception {
+    lab.buildsAhead = true;
+    settings = buildSettings(true, true, null);
+    lab.add("a").kernelChanges = true;
+    lab.add("b").kernelChanges = false;
+    RolloutResult result = run(host("a", 1), host("b", 2));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.calls).anyMatch(c -> c.startsWith("boot a "));
+    assertThat(call("drain id-b")).isLessThan(call("switch b /nix/store/0abc-nixos-system-b"));
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("boot b ") || c.startsWith("reboot b"));
+    assertThat(lab.node("b").bootId).isEqualTo("boot-1");
+    assertThat(lab.node("b").revision).isEqualTo("rev-new");
+    assertThat(lab.node("b").eligibility).isEqualTo("eligible");
+    assertThat(transitions).contains("b SWITCHING").doesNotContain("b REBOOTING");
+    assertThat(result.hosts().get(1).switched()).isTrue();
+    assertThat(result.hosts().get(0).switched()).isFalse();
+  }
+
+  @Test
+  void withDrainOnSwitchOffASwitchedHostIsNeverDrained() throws Exception {
+    lab.buildsAhead = true;
+    settings = buildSettings(true, false, null);
+    lab.add("a").kernelChanges = false;
+    RolloutResult result = run(host("a", 1));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.calls).contains("switch a /nix/store/0abc-nixos-system-a");
+    assertThat(lab.calls).noneMatch(c -> c.startsWith("drain "));
+    assertThat(transitions).doesNotContain("a DRAINING");
+  }
+
+  @Test
+  void aFailedBuildFailsItsHostWithNothingDrainedAndHaltsTheRollout() throws Exception {
+    lab.buildsAhead = true;
+    settings = buildSettings(false, true, null);
+    lab.add("a");
+    lab.add("b").buildFails = true;
+    lab.add("c");
+    RolloutResult result = run(host("a", 1), host("b", 2), host("c", 3));
+
+    assertThat(result.succeeded()).isFalse();
+    HostReport b = result.hosts().get(1);
+    assertThat(b.state()).isEqualTo(HostState.FAILED);
+    assertThat(b.reason()).contains("the build failed").contains("nothing was drained");
+    assertThat(lab.calls).doesNotContain("drain id-b", "drain id-c");
+    assertThat(lab.node("b").eligibility).isEqualTo("eligible");
+  }
 }
