@@ -206,6 +206,29 @@ public final class DemoLab implements AutoCloseable {
   }
 
   /**
+   * Edits a demo config so that hosts are built ahead of their drain ({@code rebuild.build}: {@code
+   * SimCtl build}), then booted ({@code SimCtl boot}, refused by the lab unless the path is the
+   * staged build) or switched ({@code SimCtl switch}), with {@code reboot} as given.
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> buildingAhead(Map<String, Object> config, String reboot) {
+    String nomad = (String) ((Map<String, Object>) config.get("nomad")).get("address");
+    Map<String, Object> rebuild = (Map<String, Object>) config.get("rebuild");
+    rebuild.put("build", simCtl("build", nomad, "{hostname}", NEW_REVISION));
+    rebuild.put("switch", simCtl("switch", nomad, "{hostname}", "{path}"));
+    rebuild.put("command", simCtl("boot", nomad, "{hostname}", "{path}"));
+    config.put("reboot", reboot);
+    return config;
+  }
+
+  private static List<String> simCtl(String... args) {
+    List<String> command = new ArrayList<>(javaCommand());
+    command.add("dev.laborchestrator.sim.SimCtl");
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /**
    * This JVM's java binary and class path, absolute, so the rebuild command works from any folder.
    */
   private static List<String> javaCommand() {

@@ -802,6 +802,15 @@ final class Cluster {
     }
   }
 
+  /** The store path of the build staged on {@code hostname} (what a boot would boot), or null. */
+  String stagedPath(String hostname) {
+    return locked(
+        c -> {
+          NodeModel node = byName.get(hostname);
+          return node == null || node.builds.staged == null ? null : node.builds.staged.storePath;
+        });
+  }
+
   /** The refusal of a switch, or null when it was done. */
   enum SwitchOutcome {
     SWITCHED,

@@ -92,6 +92,12 @@ final class NomadApi extends ApiServer {
     if (revision != null && revision.isEmpty()) {
       revision = null;
     }
+    String path = call.param("path");
+    if (!rollback && path != null && !path.isEmpty() && !path.equals(cluster.stagedPath(host))) {
+      // switch-to-configuration boot of a path that is not the staged build: refused, so that a
+      // controller that boots anything but what it built is caught.
+      return controlReply(409, host + " has no build staged at " + path);
+    }
     Cluster.BootResult outcome =
         rollback
             ? cluster.rollback(host)

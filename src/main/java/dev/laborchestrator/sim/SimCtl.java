@@ -23,7 +23,12 @@ import java.time.Duration;
  *     build &lt;nomadBaseUrl&gt; &lt;hostname&gt; [revision]
  * java -cp &lt;classpath&gt; dev.laborchestrator.sim.SimCtl \
  *     switch &lt;nomadBaseUrl&gt; &lt;hostname&gt; [storePath]
+ * java -cp &lt;classpath&gt; dev.laborchestrator.sim.SimCtl \
+ *     boot &lt;nomadBaseUrl&gt; &lt;hostname&gt; &lt;storePath&gt;
  * </pre>
+ *
+ * <p>{@code boot} reboots the host into its staged build, refused unless that build is {@code
+ * storePath} ({@code switch-to-configuration boot} of exactly what was built, then a reboot).
  *
  * <p>It posts to the lab's control endpoint ({@link BuildControl} for build and switch). {@code
  * reboot}, {@code rollback} and {@code switch} print one line and exit 0 when the lab accepted
@@ -38,7 +43,8 @@ public final class SimCtl {
       "usage: SimCtl reboot <nomadBaseUrl> <hostname> [revision]\n"
           + "       SimCtl rollback <nomadBaseUrl> <hostname>\n"
           + "       SimCtl build <nomadBaseUrl> <hostname> [revision]\n"
-          + "       SimCtl switch <nomadBaseUrl> <hostname> [storePath]";
+          + "       SimCtl switch <nomadBaseUrl> <hostname> [storePath]\n"
+          + "       SimCtl boot <nomadBaseUrl> <hostname> <storePath>";
 
   private SimCtl() {}
 
@@ -52,16 +58,18 @@ public final class SimCtl {
     boolean reboot = args.length >= 3 && args.length <= 4 && "reboot".equals(args[0]);
     boolean rollback = args.length == 3 && "rollback".equals(args[0]);
     boolean switching = args.length >= 3 && args.length <= 4 && "switch".equals(args[0]);
-    boolean usable = build ? args.length >= 3 && args.length <= 4 : reboot || rollback || switching;
+    boolean boot = args.length == 4 && "boot".equals(args[0]);
+    boolean usable =
+        build ? args.length >= 3 && args.length <= 4 : reboot || rollback || switching || boot;
     if (!usable) {
       out.println(USAGE);
       return build ? 2 : 1;
     }
-    String verb = args[0];
+    String verb = boot ? "reboot" : args[0];
     String base = args[1].endsWith("/") ? args[1].substring(0, args[1].length() - 1) : args[1];
     String host = args[2];
     String revision = args.length == 4 ? args[3] : null;
-    String parameter = switching ? "path" : "revision";
+    String parameter = switching || boot ? "path" : "revision";
     int notDone = build ? 2 : 1;
     URI uri;
     try {

@@ -1,0 +1,117 @@
+package dev.laborchestrator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laborchestrator.cli.DemoLab;
+import dev.laborchestrator.config.HostSpec;
+import dev.laborchestrator.sim.SafetyRules;
+import dev.laborchestrator.sim.SimEvent;
+import dev.laborchestrator.sim.SimLab;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end, issue 9: hosts are built before they are drained, switched when their kernel did not
+ * change, and never drained when their build fails; the real CLI against the simulated lab.
+ */
+class UpdateIT {
+  private static final List<HostSpec> HOSTS =
+      List.of(
+          DemoLab.host("a", "app", 1, List.of(), "medium", 0),
+          DemoLab.host("b", "app", 2, List.of(), "medium", 0),
+          DemoLab.host("c", "app", 3, List.of(), "medium", 0));
+
+  @TempDir Path dir;
+  private DemoLab demo;
+
+  @AfterEach
+  void stop() {
+    if (demo != null) {
+      demo.close();
+    }
+  }
+
+  private SimLab lab(UnaryOperator<SimLab.Builder> labEdits) {
+    demo =
+        DemoLab.start(
+            dir,
+            HOSTS,
+            Set.of(),
+            builder -> {
+              for (HostSpec host : HOSTS) {
+                builder.editNode(host.hostname(), n -> n.buildTime(Duration.ofMillis(400)));
+              }
+              return labEdits.apply(builder);
+            },
+            config -> DemoLab.buildingAhead(config, "when-needed"));
+    return demo.lab();
+  }
+
+  private Controller.Run run() throws IOException, InterruptedException {
+    Controller.Run run = Controller.run(dir, Map.of(), "run", "--config=" + demo.config());
+    for (String token : demo.tokens()) {
+      assertThat(run.all()).as("a token in the output").doesNotContain(token);
+    }
+    return run;
+  }
+
+  private static long first(SimLab lab, String host, SimEvent.Type type) {
+    return lab.eventsFor(host).stream()
+        .filter(e -> e.type() == type)
+        .mapToLong(SimEvent::atMillis)
+        .min()
+        .orElse(Long.MAX_VALUE);
+  }
+
+  private static boolean any(SimLab lab, String host, SimEvent.Type type) {
+    return lab.eventsFor(host).stream().anyMatch(e -> e.type() == type);
+  }
+
+  @Test
+  void buildsBeforeEveryDrainAndSwitchesTheHostWhoseKernelDidNotChange() throws Exception {
+    SimLab lab = lab(b -> b.editNode("b", n -> n.kernelChanges(false)));
+
+    Controller.Run run = run();
+
+    assertThat(run.exitCode()).as(run.all()).isZero();
+    for (HostSpec host : HOSTS) {
+      String name = host.hostname();
+      assertThat(any(lab, name, SimEvent.Type.BUILD_FINISHED)).as(name + " built").isTrue();
+      assertThat(first(lab, name, SimEvent.Type.BUILD_FINISHED))
+          .as(name + ": the build finished before the drain began")
+          .isLessThanOrEqualTo(first(lab, name, SimEvent.Type.DRAIN_STARTED));
+    }
+    assertThat(any(lab, "b", SimEvent.Type.SWITCHED)).isTrue();
+    assertThat(any(lab, "b", SimEvent.Type.REBOOT_STARTED)).as("b rebooted").isFalse();
+    assertThat(any(lab, "a", SimEvent.Type.REBOOT_STARTED)).isTrue();
+    assertThat(any(lab, "c", SimEvent.Type.REBOOT_STARTED)).isTrue();
+    assertThat(run.stdout())
+        .containsPattern("b\\s+DONE.*switched, no reboot")
+        .containsPattern("a\\s+DONE.*rebooted");
+    assertThat(SafetyRules.violations(lab.events(), 2, Set.of(), Set.of(), Set.of(DemoLab.SPARE)))
+        .isEmpty();
+  }
+
+  @Test
+  void aHostWhoseBuildFailsIsNeverDrainedAndTheRolloutHalts() throws Exception {
+    SimLab lab = lab(UnaryOperator.identity());
+    lab.faults("b").buildFails(true);
+
+    Controller.Run run = run();
+
+    assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
+    assertThat(any(lab, "b", SimEvent.Type.BUILD_FAILED)).isTrue();
+    assertThat(any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
+    assertThat(any(lab, "c", SimEvent.Type.DRAIN_STARTED)).as("c drained").isFalse();
+    assertThat(run.stdout()).contains("FAILED b").contains("the build failed");
+    assertThat(lab.node("b").eligible()).isTrue();
+  }
+}
