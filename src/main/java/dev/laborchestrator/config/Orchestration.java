@@ -13,6 +13,22 @@ public record Orchestration(String deployStrategy, Integer rebootDelay, String c
     criticalityLevel = criticalityLevel == null ? "medium" : criticalityLevel;
   }
 
+  /**
+   * {@code recreate}: the host's work cannot move (host volumes, devices); it is not migrated but
+   * stops with the host, and runs on it again before the next host.
+   */
+  public boolean recreate() {
+    return "recreate".equals(deployStrategy);
+  }
+
+  /**
+   * {@code blue-green}: the host is rebooted only once its allocations' replacements run healthy
+   * elsewhere and each Consul service on it has a passing instance on another node.
+   */
+  public boolean blueGreen() {
+    return "blue-green".equals(deployStrategy);
+  }
+
   public boolean critical() {
     return "critical".equals(criticalityLevel);
   }

@@ -88,6 +88,9 @@ final class DrainPhase implements Phase {
   }
 
   private Step drain(HostRun run) throws HostFailure, InterruptedException {
+    if (run.host.spec().orchestration().recreate()) {
+      return Recreate.stopWithTheHost(run);
+    }
     Instant deadline = run.now().plus(run.settings.drainTimeout());
     String timedOut = "drain not complete after " + Durations.format(run.settings.drainTimeout());
     requestDrain(run, deadline);

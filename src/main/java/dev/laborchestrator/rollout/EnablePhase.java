@@ -64,6 +64,7 @@ final class EnablePhase implements Phase {
           run.ports.nomad().setEligibility(run.node.id(), true);
           return null;
         });
-    return new Step(done, "eligible again");
+    String back = Recreate.awaitReturn(run);
+    return new Step(done, "eligible again" + (back.isEmpty() ? "" : "; " + back));
   }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param rebootNeeded whether that system needs a reboot (its kernel, initrd or modules changed);
  *     null while nothing is built
  * @param switched the host was switched to its new system without a reboot
+ * @param recreated for a {@code recreate} host: the {@code job/group} of each allocation that
+ *     stopped with it and must run on it again
  */
 public record HostCheckpoint(
     String hostname,
@@ -38,10 +40,12 @@ public record HostCheckpoint(
     long nodeIndexBefore,
     String builtPath,
     Boolean rebootNeeded,
-    boolean switched) {
+    boolean switched,
+    java.util.List<String> recreated) {
 
   public HostCheckpoint {
     timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
+    recreated = recreated == null ? java.util.List.of() : java.util.List.copyOf(recreated);
   }
 
   static HostCheckpoint pending(
@@ -65,7 +69,8 @@ public record HostCheckpoint(
         0,
         null,
         null,
-        false);
+        false,
+        java.util.List.of());
   }
 
   /** The build staged for this host, or null. */
@@ -104,6 +109,7 @@ public record HostCheckpoint(
     String builtPath;
     Boolean rebootNeeded;
     boolean switched;
+    java.util.List<String> recreated;
 
     private Draft(HostCheckpoint c) {
       hostname = c.hostname;
@@ -126,6 +132,7 @@ public record HostCheckpoint(
       builtPath = c.builtPath;
       rebootNeeded = c.rebootNeeded;
       switched = c.switched;
+      recreated = c.recreated;
     }
 
     private HostCheckpoint build() {
@@ -148,7 +155,8 @@ public record HostCheckpoint(
           nodeIndexBefore,
           builtPath,
           rebootNeeded,
-          switched);
+          switched,
+          recreated);
     }
   }
 }

@@ -97,7 +97,8 @@ final class AllocModel {
   /**
    * A job's datacenter and node pool (a replacement is placed only there), its task's {@code
    * Resources} ({@code AllocatedResources.Tasks[task].Cpu/Memory}), its group's {@code
-   * migrate.min_healthy_time} and how its health turns out.
+   * migrate.min_healthy_time}, how its health turns out, and whether it can only run on the node it
+   * started on ({@link SimNode#pinnedAllocs}).
    */
   record JobSpec(
       String datacenter,
@@ -105,7 +106,8 @@ final class AllocModel {
       int cpuShares,
       int memoryMB,
       long healthyAfterMillis,
-      SimNode.ReplacementHealth health) {}
+      SimNode.ReplacementHealth health,
+      boolean pinned) {}
 
   boolean service() {
     return "service".equals(jobType);

@@ -240,7 +240,8 @@ final class NodeModel {
               spec.allocCpuShares(),
               spec.allocMemoryMB(),
               spec.healthyAfter().toMillis(),
-              spec.replacementHealth());
+              spec.replacementHealth(),
+              spec.pinnedAllocs());
     }
   }
 

@@ -15,6 +15,8 @@ import java.util.function.Function;
  *   <li>scheduler/util.go {@code readyNodesInDCsAndPool}: only nodes of the job's node pool, and of
  *       them those that are {@code Ready()} (structs.go: status ready, no drain strategy, eligible)
  *       and in one of the job's datacenters;
+ *   <li>scheduler/feasible/feasible.go {@code HostVolumeChecker}: a job pinned to its node by a
+ *       host volume only that node has is feasible there only;
  *   <li>scheduler/feasible/rank.go {@code BinPackIterator} with structs/funcs.go {@code AllocsFit}:
  *       the node's {@code NodeResources} minus its {@code ReservedResources} must hold the
  *       allocations that are not client-terminal plus the new one, CPU first, then memory; a node
@@ -55,6 +57,8 @@ final class Placement {
         inPool.stream()
             .filter(NodeModel::schedulable)
             .filter(n -> n.capacity.datacenter.equals(job.spec.datacenter()))
+            // A host volume only the original node has: no other node is feasible.
+            .filter(n -> !job.spec.pinned() || n.id.equals(job.nodeId))
             .toList();
     Map<String, Integer> available = new LinkedHashMap<>();
     available.put(job.spec.datacenter(), ready.size());

@@ -42,6 +42,7 @@ public final class SimNode {
   private int allocMemoryMB = 128;
   private Duration healthyAfter = Duration.ZERO;
   private ReplacementHealth replacementHealth = ReplacementHealth.HEALTHY;
+  private boolean pinnedAllocs;
   private Duration buildTime = Duration.ZERO;
   private boolean kernelChanges = true;
 
@@ -205,6 +206,21 @@ public final class SimNode {
     }
     this.healthyAfter = healthyAfter;
     return this;
+  }
+
+  /**
+   * Whether this node's service jobs can only run on it, as with a {@code host_volume} only it has
+   * (scheduler/feasible/feasible.go {@code HostVolumeChecker}: a node without the volume is not
+   * feasible): their allocations are never placed elsewhere, and a lost one waits, blocked, until
+   * the node is ready and eligible again. The work of a {@code recreate} host.
+   */
+  public SimNode pinnedAllocs(boolean pinned) {
+    this.pinnedAllocs = pinned;
+    return this;
+  }
+
+  boolean pinnedAllocs() {
+    return pinnedAllocs;
   }
 
   /** What the health of a placed allocation of this node's service jobs turns out to be. */

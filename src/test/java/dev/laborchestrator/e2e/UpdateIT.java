@@ -7,6 +7,7 @@ import dev.laborchestrator.config.HostSpec;
 import dev.laborchestrator.sim.SafetyRules;
 import dev.laborchestrator.sim.SimEvent;
 import dev.laborchestrator.sim.SimLab;
+import dev.laborchestrator.sim.SimTiming;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,19 +41,38 @@ class UpdateIT {
   }
 
   private SimLab lab(UnaryOperator<SimLab.Builder> labEdits) {
+    return lab(HOSTS, labEdits, config -> DemoLab.buildingAhead(config, "when-needed"));
+  }
+
+  private SimLab lab(
+      List<HostSpec> hosts,
+      UnaryOperator<SimLab.Builder> labEdits,
+      UnaryOperator<Map<String, Object>> configEdits) {
     demo =
         DemoLab.start(
             dir,
-            HOSTS,
+            hosts,
             Set.of(),
             builder -> {
-              for (HostSpec host : HOSTS) {
+              for (HostSpec host : hosts) {
                 builder.editNode(host.hostname(), n -> n.buildTime(Duration.ofMillis(400)));
               }
               return labEdits.apply(builder);
             },
-            config -> DemoLab.buildingAhead(config, "when-needed"));
+            configEdits);
     return demo.lab();
+  }
+
+  private static HostSpec withStrategy(HostSpec host, String strategy) {
+    return new HostSpec(
+        host.hostname(),
+        host.role(),
+        host.groups(),
+        host.rebootOrder(),
+        host.dependencies(),
+        host.healthChecks(),
+        new dev.laborchestrator.config.Orchestration(strategy, 0, "medium"),
+        host.services());
   }
 
   private Controller.Run run() throws IOException, InterruptedException {
@@ -113,5 +133,50 @@ class UpdateIT {
     assertThat(any(lab, "c", SimEvent.Type.DRAIN_STARTED)).as("c drained").isFalse();
     assertThat(run.stdout()).contains("FAILED b").contains("the build failed");
     assertThat(lab.node("b").eligible()).isTrue();
+  }
+
+  @Test
+  void aRecreateHostIsNotDrainedAndItsWorkRunsOnItAgainBeforeTheNextHost() throws Exception {
+    List<HostSpec> hosts =
+        List.of(
+            withStrategy(DemoLab.host("r", "app", 1, List.of(), "medium", 0), "recreate"),
+            DemoLab.host("s", "app", 2, List.of(), "medium", 0));
+    SimLab lab =
+        lab(
+            hosts,
+            // Allocations start 2 s after they are placed: a next host that does not wait for
+            // them to run drains well before.
+            b ->
+                b.editNode("r", n -> n.pinnedAllocs(true))
+                    .timing(
+                        new SimTiming(
+                            Duration.ofMillis(100),
+                            Duration.ofSeconds(2),
+                            Duration.ofMillis(100),
+                            Duration.ofMillis(300),
+                            Duration.ofMillis(200),
+                            Duration.ofMillis(300),
+                            Duration.ofMillis(150))),
+            config -> {
+              config.put("maxParallel", 1);
+              return config;
+            });
+
+    Controller.Run run = run();
+
+    assertThat(run.exitCode()).as(run.all()).isZero();
+    assertThat(any(lab, "r", SimEvent.Type.DRAIN_STARTED)).as("r drained").isFalse();
+    long rebooted = first(lab, "r", SimEvent.Type.REBOOT_STARTED);
+    List<Long> placedAgain =
+        lab.eventsFor("r").stream()
+            .filter(e -> e.type() == SimEvent.Type.ALLOC_PLACED && e.atMillis() > rebooted)
+            .filter(e -> !e.detail().contains("system"))
+            .map(SimEvent::atMillis)
+            .toList();
+    assertThat(placedAgain).as("r's work placed on it again").isNotEmpty();
+    assertThat(first(lab, "s", SimEvent.Type.DRAIN_STARTED))
+        .as("s drained only after r's work ran on r again")
+        .isGreaterThanOrEqualTo(placedAgain.get(placedAgain.size() - 1) + 2_000);
+    assertThat(lab.node("r").eligible()).isTrue();
   }
 }

@@ -106,7 +106,8 @@ class RolloutReportTest {
             0,
             null,
             null,
-            false);
+            false,
+            List.of());
     RolloutState state =
         new RolloutState("r-2", RolloutState.Status.DONE, null, T0, updated, List.of(done));
 
