@@ -198,4 +198,36 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> Durations.parse("1.5h", "x"))
         .isInstanceOf(InvalidInputException.class);
   }
+
+  @Test
+  void readsTheUpdateSettingsAndRefusesWhenNeededWithoutABuildStep() throws IOException {
+    OrchestratorConfig config =
+        load(
+            """
+        rebuild:
+          command: ["boot", "{path}"]
+          build: ["build", "{hostname}"]
+          switch: ["switch", "{path}"]
+        reboot: when-needed
+        drainOnSwitch: false
+        prebuild: { ahead: 0 }
+        allowLastInstance: [grafana]
+        """);
+    assertThat(config.update().reboot()).isEqualTo(OrchestratorConfig.RebootPolicy.WHEN_NEEDED);
+    assertThat(config.update().drainOnSwitch()).isFalse();
+    assertThat(config.update().prebuildAhead()).isZero();
+    assertThat(config.update().allowLastInstance()).containsExactly("grafana");
+    assertThat(load("rebuild: { command: [x] }").update())
+        .isEqualTo(OrchestratorConfig.UpdateSettings.DEFAULT);
+
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nreboot: when-needed\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("reboot: when-needed needs an executor that builds first");
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nreboot: sometimes\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("reboot 'sometimes' is not known");
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nprebuild: { ahead: -1 }\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("prebuild.ahead must be 0");
+  }
 }
