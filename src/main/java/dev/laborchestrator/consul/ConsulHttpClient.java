@@ -9,7 +9,10 @@ import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.ConsulHealth;
 import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.Indexed;
+import dev.laborchestrator.port.ServiceInstance;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -62,6 +65,25 @@ public final class ConsulHttpClient implements ConsulHealth {
         query,
         ConsulHttpClient::refuseFiltered,
         body -> JsonShapes.listOf(body, "check", HealthCheck.class, "Node", "CheckID", "Status"));
+  }
+
+  /**
+   * {@code GET /v1/health/service/:service}, with the bare {@code ?passing} when asked
+   * (agent/health_endpoint.go {@code HealthServiceNodes}: {@code passing} without a value is true,
+   * and {@code filterNonPassing} drops an instance with any check not passing).
+   *
+   * @throws ApiException with status 403 when Consul filtered the answer by ACLs
+   */
+  @Override
+  public List<ServiceInstance> serviceInstances(String serviceName, boolean passingOnly) {
+    Map<String, String> params = passingOnly ? Collections.singletonMap("passing", null) : Map.of();
+    return api.getIndexed(
+            List.of("v1", "health", "service", serviceName),
+            params,
+            BlockingQuery.NONE,
+            ConsulHttpClient::refuseFiltered,
+            body -> JsonShapes.listOf(body, "service instance", ServiceInstance.class))
+        .value();
   }
 
   static void refuseFiltered(String method, String path, UnaryOperator<String> header) {

@@ -166,7 +166,21 @@ public final class HttpApi {
    */
   public <T> Indexed<T> getIndexed(
       List<String> path, BlockingQuery query, HeaderCheck check, ResponseReader<T> reader) {
-    Request request = request("GET", url(path, query), null, query);
+    return getIndexed(path, Map.of(), query, check, reader);
+  }
+
+  /**
+   * Like {@link #getIndexed(List, BlockingQuery, HeaderCheck, ResponseReader)}, with query
+   * parameters of its own ({@code ?resources=true}, Consul's bare {@code ?passing} as a null
+   * value); one named like a default parameter replaces it (a {@code namespace=*} read).
+   */
+  public <T> Indexed<T> getIndexed(
+      List<String> path,
+      Map<String, String> params,
+      BlockingQuery query,
+      HeaderCheck check,
+      ResponseReader<T> reader) {
+    Request request = request("GET", url(path, params, query), null, query);
     return options
         .retry()
         .run(

@@ -12,6 +12,7 @@ import dev.laborchestrator.port.Allocation;
 import dev.laborchestrator.port.ApiException;
 import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.DrainRequest;
+import dev.laborchestrator.port.Evaluation;
 import dev.laborchestrator.port.Indexed;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNode;
@@ -81,10 +82,64 @@ public final class NomadHttpClient implements NomadNodes {
   }
 
   /**
+   * {@code GET /v1/nodes?resources=true}: command/agent/node_endpoint.go {@code NodesRequest} reads
+   * {@code resources} into {@code NodeStubFields}, and structs.go {@code Node.Stub} copies {@code
+   * NodeResources} and {@code ReservedResources} only then.
+   */
+  @Override
+  public List<NodeStub> listNodesWithResources() {
+    return api.getIndexed(
+            List.of("v1", "nodes"),
+            Map.of("resources", "true"),
+            BlockingQuery.NONE,
+            (method, path, header) -> {},
+            body -> JsonShapes.listOf(body, "node", NodeStub.class, NODE_FIELDS))
+        .value();
+  }
+
+  /**
+   * {@code GET /v1/allocations} (allocations.mdx "List Allocations"): {@code resources=true} adds
+   * {@code AllocatedResources}, {@code task_states=false} drops the bulky {@code TaskStates}
+   * (command/agent/alloc_endpoint.go {@code AllocsRequest}); {@code namespace=*} lists every
+   * namespace the token may {@code read-job} in (nomad/alloc_endpoint.go {@code List}), and
+   * silently leaves out the others.
+   */
+  @Override
+  public List<Allocation> listAllocations() {
+    return api.getIndexed(
+            List.of("v1", "allocations"),
+            Map.of("resources", "true", "task_states", "false", "namespace", "*"),
+            BlockingQuery.NONE,
+            (method, path, header) -> {},
+            body ->
+                JsonShapes.listOf(
+                    body, "allocation", Allocation.class, "ID", "NodeID", "ClientStatus"))
+        .value();
+  }
+
+  /**
+   * {@code GET /v1/evaluations?status=blocked&namespace=*} (evaluations.mdx "List Evaluations").
+   * The legacy {@code status} parameter rather than {@code filter}: Nomad refuses the two together
+   * (nomad/eval_endpoint.go {@code List}, {@code ErrIncompatibleFiltering}), and without {@code
+   * per_page} the list is not paginated.
+   */
+  @Override
+  public List<Evaluation> blockedEvaluations() {
+    return api.getIndexed(
+            List.of("v1", "evaluations"),
+            Map.of("status", "blocked", "namespace", "*"),
+            BlockingQuery.NONE,
+            (method, path, header) -> {},
+            body -> JsonShapes.listOf(body, "evaluation", Evaluation.class, "ID", "Status"))
+        .value();
+  }
+
+  /**
    * {@code GET /v1/allocation/:id} (allocations.mdx "Read Allocation", ACL namespace {@code
    * read-job}); empty on 404, which Nomad answers for an unknown or garbage-collected ID and also
    * for an allocation in a namespace the token may not read (nomad/alloc_endpoint.go GetAlloc).
    */
+  @Override
   public Optional<Allocation> readAllocation(String allocId) {
     try {
       return Optional.of(

@@ -19,4 +19,15 @@ public interface ConsulHealth {
   default Indexed<List<HealthCheck>> allChecks(BlockingQuery query) {
     throw new UnsupportedOperationException("reading every check at once is not supported here");
   }
+
+  /**
+   * {@code GET /v1/health/service/:service}, with {@code ?passing} when {@code passingOnly}: the
+   * instances of a service on every node, each with its checks and its node's. With {@code
+   * passingOnly} Consul leaves out every instance with a check that is not passing, warning
+   * included. A filtered answer is refused as for {@link #nodeChecks}: an instance that cannot be
+   * seen could be the one that passes.
+   */
+  default List<ServiceInstance> serviceInstances(String serviceName, boolean passingOnly) {
+    throw new UnsupportedOperationException("reading a service's instances is not supported here");
+  }
 }

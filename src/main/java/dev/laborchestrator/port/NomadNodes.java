@@ -2,6 +2,7 @@ package dev.laborchestrator.port;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Nomad's node API as the controller uses it. Implementations turn HTTP and shape problems into
@@ -25,6 +26,41 @@ public interface NomadNodes {
 
   /** {@code GET /v1/node/:id/allocations}, blocking when {@code query} asks for it. */
   Indexed<List<Allocation>> nodeAllocations(String nodeId, BlockingQuery query);
+
+  /**
+   * {@code GET /v1/nodes?resources=true}: every node's stub with its {@code NodeResources} and
+   * {@code ReservedResources} (api/nodes.go {@code NodeListStub}, filled only when the {@code
+   * resources} field is asked for; structs.go {@code Node.Stub}). What a capacity check reads.
+   */
+  default List<NodeStub> listNodesWithResources() {
+    throw new UnsupportedOperationException("listing node resources is not supported here");
+  }
+
+  /**
+   * {@code GET /v1/allocations?resources=true&task_states=false&namespace=*}: the stub of every
+   * allocation of every namespace the token may read, with its {@code NodeID}, {@code JobType} and
+   * {@code AllocatedResources}. Terminal allocations are included until Nomad garbage-collects
+   * them.
+   */
+  default List<Allocation> listAllocations() {
+    throw new UnsupportedOperationException("listing allocations is not supported here");
+  }
+
+  /**
+   * {@code GET /v1/evaluations?status=blocked&namespace=*}: the evaluations waiting for room
+   * (api-docs/evaluations.mdx "List Evaluations").
+   */
+  default List<Evaluation> blockedEvaluations() {
+    throw new UnsupportedOperationException("listing blocked evaluations is not supported here");
+  }
+
+  /**
+   * {@code GET /v1/allocation/:id}; empty when Nomad does not know the ID (garbage-collected, or in
+   * a namespace the token may not read).
+   */
+  default Optional<Allocation> readAllocation(String allocId) {
+    throw new UnsupportedOperationException("reading an allocation is not supported here");
+  }
 
   /** {@code POST /v1/node/:id/drain} with a drain spec and {@code MarkEligible: false}. */
   void drain(String nodeId, DrainRequest request);
