@@ -82,4 +82,28 @@ class BenchCommandTest {
     assertThat(duration.code()).isEqualTo(ExitCodes.INVALID_INPUT);
     assertThat(duration.err()).contains("--duration");
   }
+
+  private static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  @Test
+  void malformedBuildFlagsExitTwoNamingTheOption() {
+    // Short runs, should the check ever let one start.
+    String[] quick = {"--hosts", "1", "--duration", "1s", "--naive", "off"};
+    Outcome time = bench(with(quick, "--build-time", "long"));
+    assertThat(time.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(time.err()).contains("--build-time");
+
+    Outcome share = bench(with(quick, "--no-kernel-change", "most"));
+    assertThat(share.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(share.err()).contains("--no-kernel-change");
+
+    Outcome reboot = bench(with(quick, "--reboot", "sometimes"));
+    assertThat(reboot.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(reboot.err()).contains("--reboot");
+    assertThat(reboot.out()).doesNotContain("scale:");
+  }
 }
