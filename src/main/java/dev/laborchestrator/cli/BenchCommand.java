@@ -333,7 +333,7 @@ final class BenchCommand implements Callable<Integer> {
               .min()
               .orElse(0);
       if (requests) {
-        printRequests(lab.lab().requests(), lockTaken, scenario.waveOf().size());
+        printRequests(lab.lab().requests(), lockTaken, scenario.waveOf().size(), mode);
       }
       return figures(scenario, lab, events, lockTaken);
     }
@@ -366,7 +366,8 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** Counted requests by method and path (IDs folded), per host, most first. */
-  private void printRequests(List<dev.laborchestrator.sim.SimRequest> all, long from, int hosts) {
+  private void printRequests(
+      List<dev.laborchestrator.sim.SimRequest> all, long from, int hosts, BenchLab.Mode mode) {
     java.util.Map<String, Long> byPath =
         all.stream()
             .filter(r -> r.atMillis() >= from && !r.query().contains("lock-acquire"))
@@ -379,7 +380,12 @@ final class BenchCommand implements Callable<Integer> {
                                 .replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", ":id")
                                 .replaceAll("/hosts/[0-9]+$", "/hosts/:n"),
                     java.util.stream.Collectors.counting()));
-    context.out().println("lab-orchestrator's requests per host, by endpoint:");
+    context
+        .out()
+        .println(
+            "lab-orchestrator"
+                + (mode == null ? "" : " " + mode.flags())
+                + "'s requests per host, by endpoint:");
     byPath.entrySet().stream()
         .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
         .forEach(
