@@ -90,18 +90,6 @@ public final class BenchTable {
     return new Row(name, value, target);
   }
 
-  /**
-   * The table's lines; {@code naive} is null when the baseline was skipped.
-   *
-   * @param naiveLabel the baseline column's heading, e.g. {@code naive (2s)}
-   */
-  public List<String> render(Run controller, Run naive, String naiveLabel) {
-    return render(
-        List.of(
-            new Column("lab-orchestrator", controller),
-            new Column(naive == null ? "naive (off)" : naiveLabel, naive)));
-  }
-
   /** The table's lines: a column per run, the first the one the targets apply to. */
   public List<String> render(List<Column> columns) {
     Run controller = columns.get(0).run();
