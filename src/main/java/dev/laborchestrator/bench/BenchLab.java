@@ -26,9 +26,34 @@ import java.util.UUID;
  * A fresh simulated lab for one benchmark run: the scenario's hosts with their physical timings
  * scaled, Consul agents closed (the benchmark does not use node maintenance), and a config and
  * inventory written to a folder as an operator would write them. The rebuild trigger is {@link
- * #trigger()}: the sim is told to reboot the host in-process, so no JVM is spawned per host.
+ * #trigger()}: the sim is told to reboot the host in-process, so no JVM is spawned per host. When
+ * the scenario has {@linkplain Scenario#builds() builds}, the trigger builds first and activates
+ * exactly what it built, and the config says how the engine uses that ({@link Mode}).
  */
 public final class BenchLab implements AutoCloseable {
+  /**
+   * How the engine updates hosts that build (issue 9).
+   *
+   * @param prebuild build ahead of the host's turn ({@code prebuild.ahead} left to its default,
+   *     maxParallel + 2); else {@code prebuild.ahead: 0}, the host is drained for its build
+   * @param whenNeeded {@code reboot: when-needed}: a host whose kernel did not change is switched;
+   *     else {@code reboot: always}
+   */
+  public record Mode(boolean prebuild, boolean whenNeeded) {
+    /** Issue 9's behaviour. */
+    public static final Mode NEW = new Mode(true, true);
+
+    /** Before issue 9: {@code --no-prebuild --reboot always}. */
+    public static final Mode BASELINE = new Mode(false, false);
+
+    /** The flags that select this mode, e.g. {@code --no-prebuild --reboot always}. */
+    public String flags() {
+      return (prebuild ? "" : "--no-prebuild ")
+          + "--reboot "
+          + (whenNeeded ? "when-needed" : "always");
+    }
+  }
+
   private final Scenario scenario;
   private final SimLab lab;
   private final Path config;
@@ -46,6 +71,14 @@ public final class BenchLab implements AutoCloseable {
 
   /** Starts the lab and writes config.yaml and inventory.json into {@code dir}. */
   public static BenchLab start(Scenario scenario, Path dir) {
+    return start(scenario, dir, null);
+  }
+
+  /**
+   * Starts the lab and writes config.yaml and inventory.json into {@code dir}; {@code mode} is how
+   * the engine is configured when the scenario has builds (null: the defaults).
+   */
+  public static BenchLab start(Scenario scenario, Path dir, Mode mode) {
     String nomadToken = UUID.randomUUID().toString();
     String consulToken = UUID.randomUUID().toString();
     Map<String, Duration> reboots = scenario.reboots();
@@ -60,6 +93,7 @@ public final class BenchLab implements AutoCloseable {
     List<HostSpec> hosts = new ArrayList<>();
     Duration fixed = Scenario.GOES_DOWN.plus(Scenario.INITIALIZING);
     double scale = scenario.scale();
+    java.util.Set<String> sameKernel = scenario.withoutKernelChange();
     for (String name : scenario.hostnames()) {
       HostSpec host = DemoLab.host(name, "bench", waves.get(name), List.of(), "medium", 0);
       hosts.add(host);
@@ -72,7 +106,12 @@ public final class BenchLab implements AutoCloseable {
               .batchAllocs(1)
               .systemAllocs(1)
               .checks("http: bench")
-              .downFor(Scenario.scaled(reboots.get(name).minus(fixed), scale)));
+              .downFor(Scenario.scaled(reboots.get(name).minus(fixed), scale))
+              .buildTime(
+                  scenario.builds() == null
+                      ? Duration.ZERO
+                      : Scenario.scaled(scenario.builds().buildTime(), scale))
+              .kernelChanges(!sameKernel.contains(name)));
     }
     SimLab lab = builder.build().start();
     try {
@@ -81,7 +120,7 @@ public final class BenchLab implements AutoCloseable {
       new ObjectMapper().writeValue(inventory.toFile(), hosts);
       Path configFile = dir.resolve("config.yaml");
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
-          .writeValue(configFile.toFile(), config(scenario, lab, nomadToken, consulToken));
+          .writeValue(configFile.toFile(), config(scenario, lab, nomadToken, consulToken, mode));
       return new BenchLab(scenario, lab, configFile, nomadToken, consulToken);
     } catch (IOException e) {
       lab.close();
@@ -104,7 +143,7 @@ public final class BenchLab implements AutoCloseable {
   }
 
   private static Map<String, Object> config(
-      Scenario s, SimLab lab, String nomadToken, String consulToken) {
+      Scenario s, SimLab lab, String nomadToken, String consulToken, Mode mode) {
     String phase = Durations.format(phaseLimit(s));
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("nomad", Map.of("address", lab.nomadAddress(), "token", nomadToken));
@@ -116,6 +155,17 @@ public final class BenchLab implements AutoCloseable {
     rebuild.put("command", List.of("false", "{hostname}"));
     rebuild.put("timeout", "1m");
     rebuild.put("expectRevision", DemoLab.NEW_REVISION);
+    if (s.builds() != null) {
+      // Never run either: they only tell the config that the executor builds first.
+      rebuild.put("command", List.of("false", "{hostname}", "{path}"));
+      rebuild.put("build", List.of("false", "{hostname}"));
+      rebuild.put("switch", List.of("false", "{hostname}", "{path}"));
+      Mode m = mode == null ? Mode.NEW : mode;
+      config.put("reboot", m.whenNeeded() ? "when-needed" : "always");
+      if (!m.prebuild()) {
+        config.put("prebuild", Map.of("ahead", 0));
+      }
+    }
     config.put("rebuild", rebuild);
     config.put("drain", Map.of("deadline", phase, "ignoreSystemJobs", true));
     config.put("timeouts", Map.of("drain", phase, "reboot", phase, "health", phase));
@@ -137,17 +187,71 @@ public final class BenchLab implements AutoCloseable {
     return s.scaled(Scenario.STABLE_FOR);
   }
 
-  /** Tells the sim to rebuild and reboot the host onto the new revision, in-process. */
+  /**
+   * Tells the sim to rebuild and reboot the host onto the new revision, in-process. With builds:
+   * the rebuild first builds (taking the host's build time) and then boots what it built, and the
+   * executor {@linkplain HostExecutor#buildsAhead() builds ahead}, activating exactly the store
+   * path its build returned for the host: booting the staged build ({@code /sim/v1/reboot} without
+   * a revision) or switching to it.
+   */
   public HostExecutor trigger() {
-    return new HostExecutor() {
-      @Override
-      public void rebuildAndReboot(HostTarget target) throws ExecutorException {
-        String refused = lab.reboot(target.hostname(), DemoLab.NEW_REVISION);
-        if (refused != null) {
-          throw new ExecutorException("the simulated lab refused the reboot: " + refused);
-        }
+    return scenario.builds() == null ? new RebootOnly() : new Building();
+  }
+
+  private class RebootOnly implements HostExecutor {
+    @Override
+    public void rebuildAndReboot(HostTarget target) throws ExecutorException {
+      String refused = lab.reboot(target.hostname(), DemoLab.NEW_REVISION);
+      if (refused != null) {
+        throw new ExecutorException("the simulated lab refused the reboot: " + refused);
       }
-    };
+    }
+  }
+
+  private final class Building extends RebootOnly {
+    /** Each host's last build, so that only what was built is activated. */
+    private final Map<String, String> built = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void rebuildAndReboot(HostTarget target) throws ExecutorException {
+      activate(target, build(target), true);
+    }
+
+    @Override
+    public boolean buildsAhead() {
+      return true;
+    }
+
+    @Override
+    public Build build(HostTarget target) throws ExecutorException {
+      SimLab.Built result;
+      try {
+        result = lab.build(target.hostname(), DemoLab.NEW_REVISION);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ExecutorException("interrupted while building", e);
+      }
+      if (result.error() != null) {
+        throw new BuildFailedException(result.error());
+      }
+      built.put(target.hostname(), result.storePath());
+      return new Build(result.storePath(), result.rebootNeeded());
+    }
+
+    @Override
+    public void activate(HostTarget target, Build build, boolean reboot) throws ExecutorException {
+      if (!build.storePath().equals(built.get(target.hostname()))) {
+        throw new ExecutorException(
+            "refusing to activate " + build.storePath() + ": not what this host built last");
+      }
+      String refused =
+          reboot
+              ? lab.reboot(target.hostname(), null)
+              : lab.switchTo(target.hostname(), build.storePath());
+      if (refused != null) {
+        throw new ExecutorException("the simulated lab refused the activation: " + refused);
+      }
+    }
   }
 
   public SimLab lab() {

@@ -6,13 +6,17 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * The benchmark's one table: a row per figure, a column for the controller under test, one for the
- * naive baseline (when it ran), the target and whether the controller under test met it.
+ * The benchmark's one table: a row per figure, a column for the controller under test, one for each
+ * baseline (the naive controller when it ran; with builds, the engine without building ahead), the
+ * target and whether the controller under test (the first column) met it.
  */
 public final class BenchTable {
 
   /** One controller's run: its figures from the lab's record, and what it cost this JVM. */
   public record Run(Figures figures, long peakHeapBytes, long cpuNanos) {}
+
+  /** One column: its heading and its run (null: skipped, shown as "-"). */
+  public record Column(String label, Run run) {}
 
   private record Row(String name, Function<Run, String> value, Target target) {}
 
@@ -43,6 +47,25 @@ public final class BenchTable {
             "HTTP requests per host",
             r -> String.format(Locale.ROOT, "%.1f", r.figures().requestsPerHost()),
             inOrder ? new Target("<= 20", r -> r.figures().requestsPerHost() <= 20) : Target.NONE));
+    if (scenario.builds() != null) {
+      double scale = scenario.scale();
+      rows.add(
+          row(
+              "mean out of service (s)",
+              r -> seconds(Math.round(r.figures().meanOutOfService())),
+              Target.NONE));
+      rows.add(
+          row(
+              "mean out of service, lab time (s)",
+              r ->
+                  String.format(Locale.ROOT, "%.1f", r.figures().meanOutOfService() / scale / 1000),
+              Target.NONE));
+      rows.add(
+          row(
+              "hosts switched / rebooted",
+              r -> r.figures().switched() + " / " + (r.figures().hosts() - r.figures().switched()),
+              Target.NONE));
+    }
     rows.add(row("peak heap (MiB)", r -> mib(r.peakHeapBytes()), Target.NONE));
     rows.add(
         row(
@@ -67,29 +90,32 @@ public final class BenchTable {
     return new Row(name, value, target);
   }
 
-  /**
-   * The table's lines; {@code naive} is null when the baseline was skipped.
-   *
-   * @param naiveLabel the baseline column's heading, e.g. {@code naive (2s)}
-   */
-  public List<String> render(Run controller, Run naive, String naiveLabel) {
+  /** The table's lines: a column per run, the first the one the targets apply to. */
+  public List<String> render(List<Column> columns) {
+    Run controller = columns.get(0).run();
+    int n = columns.size() + 3;
     List<String[]> cells = new ArrayList<>();
-    cells.add(
-        new String[] {
-          "figure", "lab-orchestrator", naive == null ? "naive (off)" : naiveLabel, "target", "met"
-        });
+    String[] head = new String[n];
+    head[0] = "figure";
+    for (int i = 0; i < columns.size(); i++) {
+      head[i + 1] = columns.get(i).label();
+    }
+    head[n - 2] = "target";
+    head[n - 1] = "met";
+    cells.add(head);
     for (Row row : rows) {
       Boolean met = row.target().met().apply(controller);
-      cells.add(
-          new String[] {
-            row.name(),
-            row.value().apply(controller),
-            naive == null ? "-" : row.value().apply(naive),
-            row.target().text().isEmpty() ? "-" : row.target().text(),
-            met == null ? "-" : met ? "yes" : "NO"
-          });
+      String[] line = new String[n];
+      line[0] = row.name();
+      for (int i = 0; i < columns.size(); i++) {
+        Run run = columns.get(i).run();
+        line[i + 1] = run == null ? "-" : row.value().apply(run);
+      }
+      line[n - 2] = row.target().text().isEmpty() ? "-" : row.target().text();
+      line[n - 1] = met == null ? "-" : met ? "yes" : "NO";
+      cells.add(line);
     }
-    int[] width = new int[5];
+    int[] width = new int[n];
     for (String[] line : cells) {
       for (int i = 0; i < line.length; i++) {
         width[i] = Math.max(width[i], line[i].length());

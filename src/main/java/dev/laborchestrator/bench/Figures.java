@@ -20,6 +20,9 @@ import java.util.TreeMap;
  * @param stableToEligible per host: checks passing for {@code stableFor} to eligibility received,
  *     ms
  * @param requests Nomad and Consul requests counted (see {@link #of})
+ * @param outOfService per host: its drain request to its eligibility again, ms: the time it ran no
+ *     new work (issue 9)
+ * @param switched hosts switched to their new system rather than rebooted
  */
 public record Figures(
     long makespanMillis,
@@ -27,11 +30,19 @@ public record Figures(
     List<Long> drainToTrigger,
     List<Long> stableToEligible,
     long requests,
-    int hosts) {
+    int hosts,
+    List<Long> outOfService,
+    int switched) {
 
   public Figures {
     drainToTrigger = List.copyOf(drainToTrigger);
     stableToEligible = List.copyOf(stableToEligible);
+    outOfService = List.copyOf(outOfService);
+  }
+
+  /** The mean of {@link #outOfService}, ms; 0 without hosts. */
+  public double meanOutOfService() {
+    return outOfService.stream().mapToLong(Long::longValue).average().orElse(0);
   }
 
   /** Makespan over lower bound. */
@@ -73,12 +84,16 @@ public record Figures(
     long last = Long.MIN_VALUE;
     List<Long> reaction1 = new ArrayList<>();
     List<Long> reaction2 = new ArrayList<>();
+    List<Long> outOfService = new ArrayList<>();
+    int switched = 0;
     Map<Integer, List<Long>> physicalByWave = new TreeMap<>();
     for (Map.Entry<String, Integer> host : waveOf.entrySet()) {
       HostTimes t = times.get(host.getKey());
       first = Math.min(first, t.drainStarted);
       last = Math.max(last, t.eligible);
-      reaction1.add(t.triggered - t.drainComplete);
+      reaction1.add(t.triggered - t.drainComplete - t.drainedBuild());
+      outOfService.add(t.eligible - t.drainStarted);
+      switched += t.switched ? 1 : 0;
       reaction2.add(t.eligible - (t.healthy() + stableForMillis));
       physicalByWave
           .computeIfAbsent(host.getValue(), w -> new ArrayList<>())
@@ -94,7 +109,9 @@ public record Figures(
         reaction1,
         reaction2,
         counted,
-        waveOf.size());
+        waveOf.size(),
+        outOfService,
+        switched);
   }
 
   /**
@@ -121,10 +138,18 @@ public record Figures(
     return sorted.get(Math.max(0, Math.min(sorted.size(), rank) - 1));
   }
 
-  /** The instants (real ms) of one host's cycle, the first of each after the one before. */
+  /**
+   * The instants (real ms) of one host's cycle, the first of each after the one before. The
+   * activation ({@code triggered}) is a reboot or, for a host whose kernel did not change, a
+   * switch: the host then stays {@code ready} and only its services restart. A build the host
+   * waited for drained (no build ahead) counts as physical time, not as the controller's reaction.
+   */
   static final class HostTimes {
     long drainStarted = -1;
     long drainComplete = -1;
+    long buildStarted = -1;
+    long buildFinished = -1;
+    boolean switched;
     long triggered = -1;
     long ready = -1;
     long checksPassing = -1;
@@ -139,12 +164,18 @@ public record Figures(
       return Math.max(ready, checksPassing);
     }
 
+    /** The part of the build that ran while the host was drained, ms. */
+    long drainedBuild() {
+      return buildFinished < 0 ? 0 : buildFinished - Math.max(buildStarted, drainComplete);
+    }
+
     /**
-     * What the cluster makes anyone wait for: drain start..complete, trigger..ready, ready..checks
-     * passing, and stableFor.
+     * What the cluster makes anyone wait for: drain start..complete, the build if the host was
+     * drained for it, trigger..ready, ready..checks passing, and stableFor.
      */
     long physical(long stableForMillis) {
       return (drainComplete - drainStarted)
+          + drainedBuild()
           + (ready - triggered)
           + Math.max(0, checksPassing - ready)
           + stableForMillis;
@@ -175,9 +206,27 @@ public record Figures(
             drainComplete = at;
           }
         }
+        case BUILD_STARTED -> {
+          if (triggered < 0) {
+            buildStarted = at;
+          }
+        }
+        case BUILD_FINISHED -> {
+          // Only a build that ended while the host was drained is counted (drainedBuild).
+          if (drainComplete >= 0 && triggered < 0 && buildStarted >= 0) {
+            buildFinished = at;
+          }
+        }
         case REBOOT_STARTED -> {
           if (drainComplete >= 0 && triggered < 0) {
             triggered = at;
+          }
+        }
+        case SWITCHED -> {
+          if (drainComplete >= 0 && triggered < 0) {
+            triggered = at;
+            ready = at; // a switch does not restart the host: it stays ready
+            switched = true;
           }
         }
         case STATUS_CHANGED -> {

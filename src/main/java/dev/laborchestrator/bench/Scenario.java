@@ -18,7 +18,9 @@ import java.util.Random;
  * @param rebootMin shortest reboot (trigger to ready), lab time
  * @param rebootMax longest reboot; each host's is drawn evenly from min..max
  * @param duration the real length the rollout's lower bound is scaled to
- * @param seed for the reboot durations and the lab's identifiers
+ * @param seed for the reboot durations, the hosts without kernel change and the lab's identifiers
+ * @param builds null: the rebuild is one step, as in issue 8's benchmark; else every host builds
+ *     its new system first (issue 9), and the controller runs with and without building ahead
  */
 public record Scenario(
     int hosts,
@@ -27,7 +29,66 @@ public record Scenario(
     Duration rebootMin,
     Duration rebootMax,
     Duration duration,
-    long seed) {
+    long seed,
+    Builds builds) {
+
+  /**
+   * How the hosts build their new system (issue 9).
+   *
+   * @param buildTime each host's build, lab time: {@code nixos-rebuild build} or the fetch of a
+   *     substituted closure
+   * @param noKernelChange the share of hosts (0..1) whose new system keeps its kernel, initrd and
+   *     modules, so that with {@code reboot: when-needed} they are switched, not rebooted
+   */
+  public record Builds(Duration buildTime, double noKernelChange) {
+    /** A build of half the default reboot, and half the hosts without kernel change. */
+    public static final Duration BUILD_TIME = Duration.ofSeconds(30);
+
+    public static final double NO_KERNEL_CHANGE = 0.5;
+
+    public Builds {
+      if (buildTime.isNegative()) {
+        throw new IllegalArgumentException("--build-time cannot be negative");
+      }
+      if (!(noKernelChange >= 0 && noKernelChange <= 1)) {
+        throw new IllegalArgumentException(
+            "--no-kernel-change must be a share from 0 to 1, not " + noKernelChange);
+      }
+    }
+
+    /**
+     * {@code --no-kernel-change}: a share from 0 to 1 ({@code 0.5}) or a percentage ({@code 50%}).
+     */
+    public static double share(String text) {
+      String s = text == null ? "" : text.strip();
+      boolean percent = s.endsWith("%");
+      try {
+        double value = Double.parseDouble(percent ? s.substring(0, s.length() - 1) : s);
+        double share = percent ? value / 100 : value;
+        if (share >= 0 && share <= 1) {
+          return share;
+        }
+      } catch (NumberFormatException e) {
+        // named below
+      }
+      throw new IllegalArgumentException(
+          "--no-kernel-change must be a share from 0 to 1 (e.g. 0.5) or a percentage (50%), not '"
+              + text
+              + "'");
+    }
+  }
+
+  /** Issue 8's scenario: no separate build. */
+  public Scenario(
+      int hosts,
+      int parallel,
+      int waves,
+      Duration rebootMin,
+      Duration rebootMax,
+      Duration duration,
+      long seed) {
+    this(hosts, parallel, waves, rebootMin, rebootMax, duration, seed, null);
+  }
 
   /** Lab time to migrate a host's work away (its drain). */
   public static final Duration DRAIN = Duration.ofSeconds(20);
@@ -102,7 +163,24 @@ public record Scenario(
     return reboots;
   }
 
-  /** The lower bound of the rollout in lab time, from the nominal physical time of each host. */
+  /**
+   * The hosts whose new system needs no reboot: {@code round(share * hosts)} of them, chosen by the
+   * seed, so both runs of a comparison see the same ones. Empty without builds.
+   */
+  public java.util.Set<String> withoutKernelChange() {
+    if (builds == null) {
+      return java.util.Set.of();
+    }
+    List<String> names = new ArrayList<>(hostnames());
+    java.util.Collections.shuffle(names, new Random(seed * 31 + 9));
+    int count = (int) Math.round(builds.noKernelChange() * hosts);
+    return new java.util.TreeSet<>(names.subList(0, count));
+  }
+
+  /**
+   * The lower bound of the rollout in lab time, from the nominal physical time of each host; with
+   * builds, that of the baseline (each host drained for its build, then rebooted), the longer run.
+   */
   public Duration labLowerBound() {
     Map<Integer, List<Long>> byWave = new java.util.TreeMap<>();
     Map<String, Duration> reboots = reboots();
@@ -111,7 +189,13 @@ public record Scenario(
             (host, wave) ->
                 byWave
                     .computeIfAbsent(wave, w -> new ArrayList<>())
-                    .add(DRAIN.plus(reboots.get(host)).plus(CHECKS).plus(STABLE_FOR).toMillis()));
+                    .add(
+                        DRAIN
+                            .plus(builds == null ? Duration.ZERO : builds.buildTime())
+                            .plus(reboots.get(host))
+                            .plus(CHECKS)
+                            .plus(STABLE_FOR)
+                            .toMillis()));
     return Duration.ofMillis(Figures.lowerBound(byWave, parallel));
   }
 

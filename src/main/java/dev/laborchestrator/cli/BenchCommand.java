@@ -81,6 +81,40 @@ final class BenchCommand implements Callable<Integer> {
       description = "real length the rollout's lower bound is scaled to (default 1m)")
   String duration = "1m";
 
+  @Option(
+      names = "--builds",
+      description =
+          "hosts build their new system first (issue 9): compare lab-orchestrator building ahead"
+              + " with reboot: when-needed against --no-prebuild --reboot always, in one table."
+              + " Implied by --build-time and --no-kernel-change")
+  boolean builds;
+
+  @Option(
+      names = "--build-time",
+      paramLabel = "DURATION",
+      description = "with builds: each host's build, lab time (default 30s)")
+  String buildTime;
+
+  @Option(
+      names = "--no-kernel-change",
+      paramLabel = "SHARE",
+      description =
+          "with builds: share of hosts whose build needs no reboot, 0..1 or a percentage"
+              + " (default 0.5)")
+  String noKernelChange;
+
+  @Option(
+      names = "--no-prebuild",
+      description =
+          "with builds, one mode alone: each host builds while drained (prebuild.ahead: 0)")
+  boolean noPrebuild;
+
+  @Option(
+      names = "--reboot",
+      paramLabel = "always|when-needed",
+      description = "with builds, one mode alone: the reboot policy (default when-needed)")
+  String reboot;
+
   @Option(names = "--seed", paramLabel = "SEED", description = "seed of the reboot times")
   long seed = 1;
 
@@ -100,17 +134,20 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Scenario scenario;
     Duration naiveInterval;
+    List<BenchLab.Mode> modes;
     try {
-      Duration[] reboot = spread();
+      Duration[] reboots = spread();
+      modes = modes();
       scenario =
           new Scenario(
               hosts,
               parallel,
               waves,
-              reboot[0],
-              reboot[1],
+              reboots[0],
+              reboots[1],
               Durations.parse(duration, "--duration"),
-              seed);
+              seed,
+              modes.get(0) == null ? null : builds());
       naiveInterval = "off".equals(naive.strip()) ? null : Durations.parse(naive, "--naive");
       if (naiveInterval != null && naiveInterval.isZero()) {
         throw new InvalidInputException("--naive must be a positive interval or 'off'");
@@ -136,6 +173,16 @@ final class BenchCommand implements Callable<Integer> {
             Durations.format(Scenario.DRAIN),
             Durations.format(Scenario.CHECKS),
             Durations.format(Scenario.STABLE_FOR)));
+    if (scenario.builds() != null) {
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "builds: %s per host, lab time; %d of %d hosts without kernel change; runs: %s",
+              Durations.format(scenario.builds().buildTime()),
+              scenario.withoutKernelChange().size(),
+              scenario.hosts(),
+              String.join(", ", modes.stream().map(BenchLab.Mode::flags).toList())));
+    }
     out.println(
         String.format(
             Locale.ROOT,
@@ -154,13 +201,20 @@ final class BenchCommand implements Callable<Integer> {
             Runtime.getRuntime().maxMemory() / (1024 * 1024)));
     out.flush();
     Path dir = Files.createTempDirectory("lab-orchestrator-bench-");
-    BenchTable.Run controller;
-    BenchTable.Run baseline = null;
+    List<BenchTable.Column> columns = new java.util.ArrayList<>();
     try {
-      controller = measure(() -> engine(scenario, dir.resolve("lab-orchestrator")));
-      if (naiveInterval != null) {
-        baseline = measure(() -> naive(scenario, naiveInterval, dir.resolve("naive")));
+      for (BenchLab.Mode mode : modes) {
+        String name = mode == null ? "lab-orchestrator" : "lab-orchestrator " + mode.flags();
+        columns.add(
+            new BenchTable.Column(
+                name, measure(() -> engine(scenario, dir.resolve(name.replace(' ', '_')), mode))));
       }
+      columns.add(
+          naiveInterval == null
+              ? new BenchTable.Column("naive (off)", null)
+              : new BenchTable.Column(
+                  "naive (" + Durations.format(naiveInterval) + ")",
+                  measure(() -> naive(scenario, naiveInterval, dir.resolve("naive")))));
     } catch (BenchFailure e) {
       context.err().println("error: " + e.getMessage());
       context.err().println("config, inventory and the run's log are in " + dir);
@@ -169,12 +223,7 @@ final class BenchCommand implements Callable<Integer> {
     delete(dir);
     BenchTable table = new BenchTable(scenario);
     out.println();
-    table
-        .render(
-            controller,
-            baseline,
-            naiveInterval == null ? "" : "naive (" + Durations.format(naiveInterval) + ")")
-        .forEach(out::println);
+    table.render(columns).forEach(out::println);
     out.println();
     out.println(
         "makespan: first drain request to last eligibility. Lower bound: per wave, max(longest"
@@ -190,13 +239,53 @@ final class BenchCommand implements Callable<Integer> {
     out.println(
         "peak heap: heap pools' peak use, reset before each run; CPU: process CPU time during the"
             + " run, the simulated lab and its HTTP servers included.");
-    List<String> missed = table.missed(controller);
+    if (scenario.builds() != null) {
+      out.println(
+          "out of service: from a host's drain request to its eligibility again, in the lab's"
+              + " record; lab time = real / scale. A switched host's activation is its switch; a"
+              + " build a host is drained for is physical time, not reaction. Targets: first"
+              + " column.");
+    }
+    List<String> missed = table.missed(columns.get(0).run());
     if (missed.isEmpty()) {
       out.println("All targets met.");
       return ExitCodes.DONE;
     }
     out.println("Targets missed: " + String.join("; ", missed));
     return check ? ExitCodes.FAILED : ExitCodes.DONE;
+  }
+
+  /**
+   * The engine runs: {@code [null]} without builds (issue 8's benchmark); with {@code
+   * --no-prebuild} or {@code --reboot}, that one mode; else the new behaviour and the baseline.
+   */
+  private List<BenchLab.Mode> modes() {
+    boolean withBuilds =
+        builds || buildTime != null || noKernelChange != null || noPrebuild || reboot != null;
+    if (!withBuilds) {
+      return java.util.Collections.singletonList(null);
+    }
+    if (!noPrebuild && reboot == null) {
+      return List.of(BenchLab.Mode.NEW, BenchLab.Mode.BASELINE);
+    }
+    boolean whenNeeded =
+        switch (reboot == null ? "when-needed" : reboot.strip()) {
+          case "when-needed" -> true;
+          case "always" -> false;
+          default ->
+              throw new InvalidInputException(
+                  "--reboot must be always or when-needed, not '" + reboot + "'");
+        };
+    return List.of(new BenchLab.Mode(!noPrebuild, whenNeeded));
+  }
+
+  /** {@code --build-time} and {@code --no-kernel-change}, or their defaults. */
+  private Scenario.Builds builds() {
+    return new Scenario.Builds(
+        buildTime == null ? Scenario.Builds.BUILD_TIME : Durations.parse(buildTime, "--build-time"),
+        noKernelChange == null
+            ? Scenario.Builds.NO_KERNEL_CHANGE
+            : Scenario.Builds.share(noKernelChange));
   }
 
   /** {@code --spread A-B}, or the fixed default reboot for both ends. */
@@ -215,8 +304,8 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** The real engine, as {@code run} runs it, with the in-process rebuild trigger. */
-  private Figures engine(Scenario scenario, Path dir) throws IOException {
-    try (BenchLab lab = BenchLab.start(scenario, dir)) {
+  private Figures engine(Scenario scenario, Path dir, BenchLab.Mode mode) throws IOException {
+    try (BenchLab lab = BenchLab.start(scenario, dir, mode)) {
       Path logFile = dir.resolve("run.log");
       int code;
       try (PrintStream log =
@@ -244,7 +333,7 @@ final class BenchCommand implements Callable<Integer> {
               .min()
               .orElse(0);
       if (requests) {
-        printRequests(lab.lab().requests(), lockTaken, scenario.waveOf().size());
+        printRequests(lab.lab().requests(), lockTaken, scenario.waveOf().size(), mode);
       }
       return figures(scenario, lab, events, lockTaken);
     }
@@ -277,7 +366,8 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /** Counted requests by method and path (IDs folded), per host, most first. */
-  private void printRequests(List<dev.laborchestrator.sim.SimRequest> all, long from, int hosts) {
+  private void printRequests(
+      List<dev.laborchestrator.sim.SimRequest> all, long from, int hosts, BenchLab.Mode mode) {
     java.util.Map<String, Long> byPath =
         all.stream()
             .filter(r -> r.atMillis() >= from && !r.query().contains("lock-acquire"))
@@ -290,7 +380,12 @@ final class BenchCommand implements Callable<Integer> {
                                 .replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", ":id")
                                 .replaceAll("/hosts/[0-9]+$", "/hosts/:n"),
                     java.util.stream.Collectors.counting()));
-    context.out().println("lab-orchestrator's requests per host, by endpoint:");
+    context
+        .out()
+        .println(
+            "lab-orchestrator"
+                + (mode == null ? "" : " " + mode.flags())
+                + "'s requests per host, by endpoint:");
     byPath.entrySet().stream()
         .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
         .forEach(

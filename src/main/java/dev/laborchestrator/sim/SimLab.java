@@ -202,6 +202,31 @@ public final class SimLab implements AutoCloseable {
     };
   }
 
+  /**
+   * Builds and stages {@code host}'s system of {@code revision}, as {@code POST
+   * /sim/v1/build/<host>} does ({@link BuildControl}), without an HTTP request: for a caller in the
+   * lab's own process (the benchmark). Returns once the build is over.
+   */
+  public Built build(String host, String revision) throws InterruptedException {
+    Cluster.BuildResult result = cluster.build(host, revision, TimeUnit.MINUTES.toNanos(30));
+    return new Built(result.storePath(), result.rebootNeeded(), result.error());
+  }
+
+  /**
+   * A build's outcome: the staged store path and whether booting it needs a reboot, or why there is
+   * none ({@code error} not null).
+   */
+  public record Built(String storePath, boolean rebootNeeded, String error) {}
+
+  /**
+   * Switches {@code host} to its staged build {@code storePath} without a reboot, as {@code POST
+   * /sim/v1/switch/<host>} does, in-process. Returns null when switched, else why not.
+   */
+  public String switchTo(String host, String storePath) {
+    Cluster.SwitchOutcome outcome = cluster.switchTo(host, storePath);
+    return outcome == Cluster.SwitchOutcome.SWITCHED ? null : host + ": " + outcome;
+  }
+
   /** The Consul token's permissions; a test may change them at any time. */
   public SimConsulAcl consulAcl() {
     return consulAcl;

@@ -119,4 +119,57 @@ class FiguresTest {
         .hasMessageContaining("a full cycle")
         .hasMessageContaining("a");
   }
+
+  @Test
+  void outOfServiceRunsFromEachHostsDrainRequestToItsEligibility() {
+    Figures f = figures(List.of(), 0);
+    assertThat(f.outOfService()).containsExactly(1480L - 1000, 1560L - 1000, 1843L - 1600);
+    assertThat(f.meanOutOfService()).isEqualTo((480 + 560 + 243) / 3.0);
+    assertThat(f.switched()).isZero();
+  }
+
+  @Test
+  void aSwitchedHostStaysReadyAndItsSwitchIsItsActivation() {
+    event(900, "s", Type.BUILD_STARTED, "revision rev-2", true, true);
+    event(
+        950, "s", Type.BUILD_FINISHED, "revision rev-2, no reboot needed /nix/store/x", true, true);
+    event(1000, "s", Type.DRAIN_STARTED, "", false, true);
+    event(1100, "s", Type.DRAIN_COMPLETE, "", false, true);
+    event(1104, "s", Type.SWITCHED, "revision rev-2", false, true);
+    event(1104, "s", Type.CHECKS_CHANGED, "1 critical", false, false);
+    event(1150, "s", Type.CHECKS_CHANGED, "passing", false, true);
+    event(1173, "s", Type.ELIGIBILITY_CHANGED, "eligible by api", true, true);
+
+    Figures f = Figures.of(events, List.of(), Map.of("s", 1), 1, STABLE_FOR, 0);
+
+    assertThat(f.switched()).isEqualTo(1);
+    assertThat(f.drainToTrigger()).containsExactly(4L);
+    assertThat(f.stableToEligible()).containsExactly(1173L - 1150 - STABLE_FOR);
+    assertThat(f.outOfService()).containsExactly(173L);
+    // Drain 100, no reboot, checks 46 after the switch, stableFor: the build ahead is not counted.
+    assertThat(f.lowerBoundMillis()).isEqualTo(100 + 46 + STABLE_FOR);
+  }
+
+  @Test
+  void aBuildTheHostWasDrainedForIsPhysicalTimeNotReaction() {
+    event(1000, "d", Type.DRAIN_STARTED, "", false, true);
+    event(1100, "d", Type.DRAIN_COMPLETE, "", false, true);
+    event(1103, "d", Type.BUILD_STARTED, "revision rev-2", false, true);
+    event(
+        1403, "d", Type.BUILD_FINISHED, "revision rev-2, reboot needed /nix/store/x", false, true);
+    event(1410, "d", Type.REBOOT_STARTED, "revision rev-2", false, true);
+    event(1420, "d", Type.STATUS_CHANGED, "down", false, false);
+    event(1600, "d", Type.STATUS_CHANGED, "ready", false, false);
+    event(1650, "d", Type.CHECKS_CHANGED, "passing", false, true);
+    event(1685, "d", Type.ELIGIBILITY_CHANGED, "eligible by api", true, true);
+
+    Figures f = Figures.of(events, List.of(), Map.of("d", 1), 1, STABLE_FOR, 0);
+
+    assertThat(f.drainToTrigger())
+        .as("3 ms to start the build, 7 from built to boot")
+        .containsExactly(10L);
+    assertThat(f.lowerBoundMillis()).isEqualTo(100 + 300 + 190 + 50 + STABLE_FOR);
+    assertThat(f.outOfService()).containsExactly(685L);
+    assertThat(f.switched()).isZero();
+  }
 }

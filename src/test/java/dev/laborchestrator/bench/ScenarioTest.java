@@ -54,4 +54,47 @@ class ScenarioTest {
     assertThatThrownBy(() -> scenario(3, 1, 4, 60, 60)).hasMessageContaining("--waves");
     assertThatThrownBy(() -> scenario(3, 1, 1, 60, 30)).hasMessageContaining("--spread");
   }
+
+  private static Scenario withBuilds(int hosts, long buildSeconds, double share) {
+    return new Scenario(
+        hosts,
+        1,
+        1,
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(60),
+        Duration.ofMinutes(1),
+        7,
+        new Scenario.Builds(Duration.ofSeconds(buildSeconds), share));
+  }
+
+  @Test
+  void theShareOfHostsWithoutKernelChangeIsRoundedAndRepeatsWithTheSeed() {
+    assertThat(withBuilds(10, 30, 0.5).withoutKernelChange()).hasSize(5);
+    assertThat(withBuilds(10, 30, 0.26).withoutKernelChange()).hasSize(3);
+    assertThat(withBuilds(10, 30, 0).withoutKernelChange()).isEmpty();
+    assertThat(withBuilds(10, 30, 1).withoutKernelChange()).hasSize(10);
+    assertThat(withBuilds(10, 30, 0.5).withoutKernelChange())
+        .isEqualTo(withBuilds(10, 30, 0.5).withoutKernelChange());
+    assertThat(scenario(10, 1, 1, 60, 60).withoutKernelChange()).isEmpty();
+  }
+
+  @Test
+  void withBuildsTheScaleIsThatOfTheBaselineDrainedForItsBuild() {
+    // 10 hosts of 20 + 30 + 60 + 15 + 10 = 135 s, one at a time.
+    assertThat(withBuilds(10, 30, 0.5).labLowerBound()).isEqualTo(Duration.ofSeconds(1350));
+  }
+
+  @Test
+  void theShareIsAFractionOrAPercentageAndAnythingElseIsRefusedByName() {
+    assertThat(Scenario.Builds.share("0.5")).isEqualTo(0.5);
+    assertThat(Scenario.Builds.share(" 25% ")).isEqualTo(0.25);
+    assertThat(Scenario.Builds.share("1")).isEqualTo(1.0);
+    for (String bad : new String[] {"half", "1.5", "-0.1", "150%", "", "NaN", "%"}) {
+      assertThatThrownBy(() -> Scenario.Builds.share(bad))
+          .as(bad)
+          .hasMessageContaining("--no-kernel-change");
+    }
+    assertThatThrownBy(() -> new Scenario.Builds(Duration.ofSeconds(-1), 0.5))
+        .hasMessageContaining("--build-time");
+  }
 }

@@ -82,4 +82,67 @@ class BenchCommandTest {
     assertThat(duration.code()).isEqualTo(ExitCodes.INVALID_INPUT);
     assertThat(duration.err()).contains("--duration");
   }
+
+  private static String[] with(String[] base, String... more) {
+    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+    System.arraycopy(more, 0, all, base.length, more.length);
+    return all;
+  }
+
+  @Test
+  void malformedBuildFlagsExitTwoNamingTheOption() {
+    // Short runs, should the check ever let one start.
+    String[] quick = {"--hosts", "1", "--duration", "1s", "--naive", "off"};
+    Outcome time = bench(with(quick, "--build-time", "long"));
+    assertThat(time.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(time.err()).contains("--build-time");
+
+    Outcome share = bench(with(quick, "--no-kernel-change", "most"));
+    assertThat(share.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(share.err()).contains("--no-kernel-change");
+
+    Outcome reboot = bench(with(quick, "--reboot", "sometimes"));
+    assertThat(reboot.code()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(reboot.err()).contains("--reboot");
+    assertThat(reboot.out()).doesNotContain("scale:");
+  }
+
+  @Test
+  void withBuildsBothModesRunSideBySideAndTheSameKernelIsSwitchedOnlyWhenNeeded() {
+    Outcome run =
+        bench(
+            "--hosts",
+            "2",
+            "--duration",
+            "3s",
+            "--naive",
+            "off",
+            "--build-time",
+            "20s",
+            "--no-kernel-change",
+            "50%");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).contains("builds: 20s per host, lab time; 1 of 2 hosts without kernel");
+    List<String> table = run.out().lines().filter(l -> l.startsWith("| ")).toList();
+    assertThat(table.get(0))
+        .contains("lab-orchestrator --reboot when-needed")
+        .contains("lab-orchestrator --no-prebuild --reboot always");
+    assertThat(table)
+        .anySatisfy(
+            l -> {
+              String[] cells = l.split("\\|");
+              assertThat(cells[1].strip()).isEqualTo("hosts switched / rebooted");
+              assertThat(cells[2].strip()).isEqualTo("1 / 1");
+              assertThat(cells[3].strip()).isEqualTo("0 / 2");
+            });
+    assertThat(table)
+        .anySatisfy(
+            l -> {
+              String[] cells = l.split("\\|");
+              assertThat(cells[1].strip()).isEqualTo("mean out of service (s)");
+              assertThat(cells[2].strip()).matches("[0-9.]+");
+              assertThat(cells[3].strip()).matches("[0-9.]+");
+            });
+  }
 }
