@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -163,7 +164,22 @@ public final class DemoLab implements AutoCloseable {
       new ObjectMapper()
           .enable(SerializationFeature.INDENT_OUTPUT)
           .writeValue(inventory.toFile(), hosts);
-      Map<String, Object> config = configEdits.apply(config(lab, nomadToken, consulToken));
+      Map<String, Object> config = config(lab, nomadToken, consulToken);
+      // Each host registers a Consul service named after its role; a role only one host has is
+      // a service with a single instance, which the rollout would refuse to take down. The demo
+      // accepts losing those while their host reboots, as an operator would say so.
+      List<String> single =
+          hosts.stream()
+              .collect(Collectors.groupingBy(HostSpec::role, TreeMap::new, Collectors.counting()))
+              .entrySet()
+              .stream()
+              .filter(e -> e.getValue() == 1)
+              .map(Map.Entry::getKey)
+              .toList();
+      if (!single.isEmpty()) {
+        config.put("allowLastInstance", single);
+      }
+      config = configEdits.apply(config);
       Path configFile = dir.resolve("config.yaml");
       new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER))
           .writeValue(configFile.toFile(), config);

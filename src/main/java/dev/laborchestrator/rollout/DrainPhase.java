@@ -91,6 +91,26 @@ final class DrainPhase implements Phase {
     if (run.host.spec().orchestration().recreate()) {
       return Recreate.stopWithTheHost(run);
     }
+    Gates gates = run.context.gates();
+    gates.drainStarting(run.node.id());
+    try {
+      drainAndWait(run);
+    } finally {
+      gates.drainOver(run.node.id());
+    }
+    // A build known to need no reboot is switched to at once (no REBUILDING step to record).
+    HostExecutor.Build built = run.progress().build();
+    HostState next =
+        built != null && run.ports.executor().buildsAhead() && BuildPhase.switches(run, built)
+            ? HostState.SWITCHING
+            : HostState.REBUILDING;
+    if (run.host.spec().orchestration().blueGreen()) {
+      return new Step(next, "drain complete; " + BlueGreen.awaitElsewhere(run));
+    }
+    return new Step(next, "drain complete");
+  }
+
+  private static void drainAndWait(HostRun run) throws HostFailure, InterruptedException {
     Instant deadline = run.now().plus(run.settings.drainTimeout());
     String timedOut = "drain not complete after " + Durations.format(run.settings.drainTimeout());
     requestDrain(run, deadline);
@@ -104,13 +124,11 @@ final class DrainPhase implements Phase {
     if (drained.lastDrain().canceled()) {
       throw new HostFailure("the drain was canceled by someone else (LastDrain.Status canceled)");
     }
-    if (run.settings.ignoreSystemJobs()) {
-      // Nomad clears the DrainStrategy only once every allocation but the system jobs' is
-      // client-terminal (nomad/drainer/draining_node.go IsDone): nothing left to wait for.
-      return new Step(HostState.REBUILDING, "drain complete");
+    if (!run.settings.ignoreSystemJobs()) {
+      // With ignoreSystemJobs, Nomad clears the DrainStrategy only once every allocation but the
+      // system jobs' is client-terminal (nomad/drainer/draining_node.go IsDone): nothing left.
+      awaitSystemAllocations(run, deadline, timedOut);
     }
-    awaitSystemAllocations(run, deadline, timedOut);
-    return new Step(HostState.REBUILDING, "drain complete");
   }
 
   /**

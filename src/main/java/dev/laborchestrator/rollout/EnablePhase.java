@@ -65,6 +65,12 @@ final class EnablePhase implements Phase {
           return null;
         });
     String back = Recreate.awaitReturn(run);
+    if (!run.host.spec().orchestration().blueGreen() && !rolledBack) {
+      // Rolling: the next host leaves service only once this one's work runs healthy elsewhere
+      // (blue-green waited for that before the reboot; recreate moved nothing).
+      String moved = ReplacementWait.await(run);
+      back = back.isEmpty() ? moved : moved.isEmpty() ? back : back + "; " + moved;
+    }
     return new Step(done, "eligible again" + (back.isEmpty() ? "" : "; " + back));
   }
 }

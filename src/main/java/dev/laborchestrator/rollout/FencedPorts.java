@@ -55,6 +55,37 @@ public final class FencedPorts {
     }
 
     @Override
+    public List<NodeStub> listNodesWithResources() {
+      return delegate.listNodesWithResources();
+    }
+
+    @Override
+    public List<Allocation> listAllocations() {
+      return delegate.listAllocations();
+    }
+
+    @Override
+    public List<dev.laborchestrator.port.Evaluation> blockedEvaluations() {
+      return delegate.blockedEvaluations();
+    }
+
+    @Override
+    public java.util.Optional<Allocation> readAllocation(String allocId) {
+      return delegate.readAllocation(allocId);
+    }
+
+    @Override
+    public String forcePeriodicLaunch(String jobId) {
+      fence.await();
+      return delegate.forcePeriodicLaunch(jobId);
+    }
+
+    @Override
+    public void setNodeMeta(String nodeId, java.util.Map<String, String> meta) {
+      delegate.setNodeMeta(nodeId, meta); // progress shown on the node: not a change to fence
+    }
+
+    @Override
     public void drain(String nodeId, DrainRequest request) {
       fence.await();
       delegate.drain(nodeId, request);

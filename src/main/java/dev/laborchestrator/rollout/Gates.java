@@ -17,18 +17,54 @@ import java.util.stream.Collectors;
  * The conditions under which no host may be taken out of service: another host of the plan is down,
  * checks on another host are failing, or the Nomad or Consul servers are unhealthy (for a server
  * host: cannot tolerate losing one). Hosts this rollout has out of service itself are not held
- * against it.
+ * against it. For one host, once those pass: its work must fit elsewhere ({@link Capacity}; not for
+ * {@code recreate}, whose work does not move), no Consul service on it may lose its last passing
+ * instance ({@link LastInstance}), and blocked evaluations must not have risen since a drain of
+ * this rollout that is still under way began ({@link BlockedEvaluations}).
+ *
+ * <p>Ports that cannot make those reads (the engine's unit-test fakes) are not asked them; the HTTP
+ * adapters of a real run can.
  */
 public final class Gates {
   private final Ports ports;
   private final Plan plan;
   private final ClusterWatch watch;
+  private final Set<String> allowLastInstance;
+
+  /** Blocked evaluations when each drain under way began, by node ID. */
+  private final java.util.Map<String, Integer> blockedAtDrain =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Gates that read the run's shared view: no request but the autopilots'. */
   public Gates(Ports ports, Plan plan, ClusterWatch watch) {
+    this(ports, plan, watch, Set.of());
+  }
+
+  /**
+   * @param allowLastInstance Consul services whose last passing instance may go down
+   */
+  public Gates(Ports ports, Plan plan, ClusterWatch watch, Set<String> allowLastInstance) {
     this.ports = ports;
     this.plan = plan;
     this.watch = watch;
+    this.allowLastInstance = Set.copyOf(allowLastInstance);
+  }
+
+  /**
+   * A drain of {@code nodeId} is about to be requested: the blocked evaluations now are its
+   * baseline.
+   */
+  void drainStarting(String nodeId) {
+    try {
+      blockedAtDrain.put(nodeId, BlockedEvaluations.count(ports.nomad()));
+    } catch (UnsupportedOperationException e) {
+      // a fake without evaluations: nothing to compare against
+    }
+  }
+
+  /** The drain of {@code nodeId} is over (complete, or the host failed). */
+  void drainOver(String nodeId) {
+    blockedAtDrain.remove(nodeId);
   }
 
   /** Why nothing may start at all, or empty. {@code busy}: hosts the rollout already has out. */
@@ -76,7 +112,86 @@ public final class Gates {
     boolean server = host != null && host.server();
     autopilot("Nomad", ports.nomadAutopilot(), server).ifPresent(problems::add);
     autopilot("Consul", ports.consulAutopilot(), server).ifPresent(problems::add);
+    if (host != null && problems.isEmpty()) {
+      work(host, busy).ifPresent(problems::add);
+    }
     return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
+  }
+
+  /** The last refusal of each host's work check and when it was made. */
+  private final java.util.Map<String, java.util.Map.Entry<java.time.Instant, String>> refused =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Whether the host's work may go: room for it, no last instance, no blocked work rising. These
+   * take requests, so a refusal stands for a second before it is asked again (the engine re-judges
+   * a waiting host on every change of the view).
+   */
+  private Optional<String> work(PlannedHost host, Set<String> busy) {
+    java.time.Instant now = ports.clock().now();
+    java.util.Map.Entry<java.time.Instant, String> last = refused.get(host.hostname());
+    if (last != null && now.isBefore(last.getKey().plusSeconds(1))) {
+      return Optional.of(last.getValue());
+    }
+    Optional<String> why = judgeWork(host, busy);
+    if (why.isPresent()) {
+      refused.put(host.hostname(), java.util.Map.entry(now, why.get()));
+    } else {
+      refused.remove(host.hostname());
+    }
+    return why;
+  }
+
+  private Optional<String> judgeWork(PlannedHost host, Set<String> busy) {
+    String nodeId = host.requireNode().id();
+    Indexed<NomadNode> seen = watch.node(nodeId);
+    try {
+      if (!blockedAtDrain.isEmpty()) {
+        int baseline = blockedAtDrain.values().stream().min(Integer::compare).orElse(0);
+        int now = BlockedEvaluations.count(ports.nomad());
+        if (now > baseline) {
+          return Optional.of(
+              "blocked evaluations rose from "
+                  + baseline
+                  + " to "
+                  + now
+                  + " while a drain of this rollout runs: the cluster is out of room");
+        }
+      }
+      if (seen != null && seen.value() != null) {
+        String consulName = seen.value().consulName();
+        List<HealthCheck> checks = watch.checks(consulName);
+        if (checks != null) {
+          Set<String> leaving = new java.util.HashSet<>();
+          for (PlannedHost other : plan.hosts()) {
+            Indexed<NomadNode> out =
+                busy.contains(other.hostname()) && other.node().isPresent()
+                    ? watch.node(other.requireNode().id())
+                    : null;
+            if (out != null && out.value() != null) {
+              leaving.add(out.value().consulName());
+            }
+          }
+          Optional<String> last =
+              LastInstance.refusal(ports.consul(), consulName, checks, allowLastInstance, leaving);
+          if (last.isPresent()) {
+            return last;
+          }
+        }
+      }
+      if (!host.spec().orchestration().recreate()) {
+        Set<String> outOfService = new java.util.HashSet<>();
+        for (PlannedHost other : plan.hosts()) {
+          if (busy.contains(other.hostname()) && other.node().isPresent()) {
+            outOfService.add(other.requireNode().id());
+          }
+        }
+        return Capacity.refusal(ports.nomad(), nodeId, outOfService);
+      }
+    } catch (UnsupportedOperationException e) {
+      return Optional.empty(); // ports without these reads: the engine's unit-test fakes
+    }
+    return Optional.empty();
   }
 
   /** Whether both autopilots (where wired) report healthy. */

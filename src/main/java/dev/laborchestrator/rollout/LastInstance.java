@@ -39,6 +39,20 @@ public final class LastInstance {
       String consulNodeName,
       List<HealthCheck> nodeChecks,
       Set<String> allowed) {
+    return refusal(consul, consulNodeName, nodeChecks, allowed, Set.of());
+  }
+
+  /**
+   * Like {@link #refusal(ConsulHealth, String, List, Set)}, where an instance on one of {@code
+   * leaving} (the Consul nodes of hosts this rollout has out of service or is taking out: drained,
+   * their checks may still pass) does not count either.
+   */
+  public static Optional<String> refusal(
+      ConsulHealth consul,
+      String consulNodeName,
+      List<HealthCheck> nodeChecks,
+      Set<String> allowed,
+      Set<String> leaving) {
     Set<String> services = new TreeSet<>();
     for (HealthCheck check : nodeChecks) {
       if (check.serviceName() != null && !check.serviceName().isBlank()) {
@@ -53,6 +67,7 @@ public final class LastInstance {
       boolean elsewhere =
           consul.serviceInstances(service, true).stream()
               .filter(i -> i.nodeName() != null && !i.nodeName().equals(consulNodeName))
+              .filter(i -> !leaving.contains(i.nodeName()))
               .anyMatch(ServiceInstance::passing);
       if (!elsewhere) {
         last.add(service);

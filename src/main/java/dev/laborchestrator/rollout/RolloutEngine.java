@@ -146,7 +146,7 @@ public final class RolloutEngine {
     if (watch == null) {
       watch = watch(ports, settings, listener, plan, resume);
     }
-    gates = new Gates(ports, plan, watch);
+    gates = new Gates(ports, plan, watch, settings.allowLastInstance());
     HostRollout.Context context =
         new HostRollout.Context(
             ports,

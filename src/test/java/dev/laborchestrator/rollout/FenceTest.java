@@ -192,4 +192,28 @@ class FenceTest {
     assertThat(saved.status()).isEqualTo(RolloutState.Status.RUNNING);
     assertThat(saved.host("a").orElseThrow().state()).isEqualTo(HostState.REBUILDING);
   }
+
+  @Test
+  void theFencedPortsPassOnEveryReadAndWriteOfThePorts() throws Exception {
+    // A method the wrapper does not override falls back to the port's default, which refuses:
+    // the checks before a drain would then silently not be made in a real run.
+    Ports fenced = FencedPorts.of(new Ports(new FakeLab(), null, null, null), null);
+    for (Class<?> port : List.of(dev.laborchestrator.port.NomadNodes.class, HostExecutor.class)) {
+      Object wrapper =
+          port == HostExecutor.class
+              ? FencedPorts.of(new Ports(null, null, new FakeLab(), null), null).executor()
+              : fenced.nomad();
+      for (java.lang.reflect.Method method : port.getMethods()) {
+        if (method.isDefault()) {
+          assertThat(
+                  wrapper
+                      .getClass()
+                      .getMethod(method.getName(), method.getParameterTypes())
+                      .getDeclaringClass())
+              .as(port.getSimpleName() + "." + method.getName() + " passed on")
+              .isEqualTo(wrapper.getClass());
+        }
+      }
+    }
+  }
 }
