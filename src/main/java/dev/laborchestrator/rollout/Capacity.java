@@ -1,6 +1,7 @@
 package dev.laborchestrator.rollout;
 
 import dev.laborchestrator.port.Allocation;
+import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.NodeStub;
 import dev.laborchestrator.port.NomadNodes;
 import dev.laborchestrator.port.Resources;
@@ -56,6 +57,14 @@ public final class Capacity {
    */
   public static Optional<String> refusal(
       NomadNodes nomad, String nodeId, Set<String> outOfServiceNodeIds) {
+    // The host's own allocations first (one small read): most hosts that move nothing (only batch
+    // or system work) need no look at the rest of the cluster.
+    boolean movesAny =
+        nomad.nodeAllocations(nodeId, BlockingQuery.NONE).value().stream()
+            .anyMatch(Capacity::moves);
+    if (!movesAny) {
+      return Optional.empty();
+    }
     List<NodeStub> nodes = nomad.listNodesWithResources();
     NodeStub host = nodes.stream().filter(n -> n.id().equals(nodeId)).findFirst().orElse(null);
     if (host == null) {

@@ -55,6 +55,9 @@ public final class Gates {
    * baseline.
    */
   void drainStarting(String nodeId) {
+    if (plan.maxParallel() <= 1) {
+      return; // no other host is judged while this one drains: nothing would compare
+    }
     try {
       blockedAtDrain.put(nodeId, BlockedEvaluations.count(ports.nomad()));
     } catch (UnsupportedOperationException e) {
@@ -172,8 +175,12 @@ public final class Gates {
               leaving.add(out.value().consulName());
             }
           }
+          java.util.Map<String, List<HealthCheck>> everyNode = watch.allChecks();
           Optional<String> last =
-              LastInstance.refusal(ports.consul(), consulName, checks, allowLastInstance, leaving);
+              everyNode != null
+                  ? LastInstance.refusal(everyNode, consulName, allowLastInstance, leaving)
+                  : LastInstance.refusal(
+                      ports.consul(), consulName, checks, allowLastInstance, leaving);
           if (last.isPresent()) {
             return last;
           }

@@ -5,6 +5,7 @@ import dev.laborchestrator.port.HealthCheck;
 import dev.laborchestrator.port.ServiceInstance;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -73,6 +74,10 @@ public final class LastInstance {
         last.add(service);
       }
     }
+    return describe(last, consulNodeName);
+  }
+
+  private static Optional<String> describe(List<String> last, String consulNodeName) {
     if (last.isEmpty()) {
       return Optional.empty();
     }
@@ -83,5 +88,56 @@ public final class LastInstance {
             + " no passing instance on a node other than "
             + consulNodeName
             + " (allowLastInstance lets a service go down with its last instance)");
+  }
+
+  /**
+   * The same judgement from every node's checks as the shared view holds them (one answer of {@code
+   * /v1/health/state/any}), without a request: an instance of a service on a node passes when the
+   * node's own checks (no {@code ServiceName}: {@code serfHealth}, maintenance) and the service's
+   * checks there all pass, as {@code ?passing} keeps it (agent/health_endpoint.go {@code
+   * filterNonPassing}). An instance registered without any check does not show in the checks: it is
+   * not counted, which may hold a host back where Consul would count it, never the reverse.
+   */
+  public static Optional<String> refusal(
+      Map<String, List<HealthCheck>> checksByNode,
+      String consulNodeName,
+      Set<String> allowed,
+      Set<String> leaving) {
+    Set<String> services = new TreeSet<>();
+    for (HealthCheck check : checksByNode.getOrDefault(consulNodeName, List.of())) {
+      if (check.serviceName() != null && !check.serviceName().isBlank()) {
+        services.add(check.serviceName());
+      }
+    }
+    List<String> last = new ArrayList<>();
+    for (String service : services) {
+      if (allowed.contains(service)) {
+        continue;
+      }
+      boolean elsewhere =
+          checksByNode.entrySet().stream()
+              .filter(e -> !e.getKey().equals(consulNodeName) && !leaving.contains(e.getKey()))
+              .anyMatch(e -> passes(e.getValue(), service));
+      if (!elsewhere) {
+        last.add(service);
+      }
+    }
+    return describe(last, consulNodeName);
+  }
+
+  private static boolean passes(List<HealthCheck> nodeChecks, String service) {
+    boolean registered = false;
+    for (HealthCheck check : nodeChecks) {
+      String name = check.serviceName() == null ? "" : check.serviceName();
+      if (name.equals(service)) {
+        registered = true;
+      } else if (!name.isBlank()) {
+        continue; // another service's check
+      }
+      if (!check.passing()) {
+        return false;
+      }
+    }
+    return registered;
   }
 }

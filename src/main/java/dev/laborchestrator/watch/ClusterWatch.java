@@ -34,6 +34,15 @@ public interface ClusterWatch extends AutoCloseable {
   List<HealthCheck> checks(String consulName);
 
   /**
+   * The checks of every Consul node, by node name, when the watch follows all of them (one answer
+   * of {@code /v1/health/state/any}); null when it does not (it reads the plan's nodes only) or
+   * Consul's answer is not known right now.
+   */
+  default java.util.Map<String, List<HealthCheck>> allChecks() {
+    return null;
+  }
+
+  /**
    * Waits until {@link #version} is above {@code seen} or {@code deadline} has come, and returns
    * the version then.
    */

@@ -21,6 +21,10 @@ abstract class View implements ClusterWatch {
   final Clock clock;
   private final Map<String, Indexed<NomadNode>> nodes = new HashMap<>();
   private Map<String, List<HealthCheck>> checks = Map.of();
+
+  /** The checks came as one answer for every node (not node by node). */
+  private boolean everyNode;
+
   private boolean checksKnown;
   private ApiException checksRefused;
   private long version;
@@ -46,6 +50,14 @@ abstract class View implements ClusterWatch {
       throw checksRefused;
     }
     return checksKnown ? checks.getOrDefault(consulName, List.of()) : null;
+  }
+
+  @Override
+  public synchronized Map<String, List<HealthCheck>> allChecks() {
+    if (checksRefused != null) {
+      throw checksRefused;
+    }
+    return checksKnown && everyNode ? checks : null;
   }
 
   synchronized boolean follows(String nodeId) {
@@ -77,6 +89,7 @@ abstract class View implements ClusterWatch {
     boolean differs = !checksKnown || checksRefused != null || !byNode.equals(checks);
     checks = byNode;
     checksKnown = true;
+    everyNode = true;
     checksRefused = null;
     if (differs) {
       changed();

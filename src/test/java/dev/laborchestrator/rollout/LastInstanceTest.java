@@ -142,4 +142,37 @@ class LastInstanceTest {
         .isInstanceOf(ApiException.class)
         .hasMessageContaining("Consul left checks out");
   }
+
+  // ---- the same judgement from the watch's checks of every node, without a request ----
+
+  private static Map<String, List<HealthCheck>> nodes(HealthCheck... checks) {
+    Map<String, List<HealthCheck>> byNode = new HashMap<>();
+    for (HealthCheck c : checks) {
+      byNode.computeIfAbsent(c.node(), n -> new ArrayList<>()).add(c);
+    }
+    return byNode;
+  }
+
+  @Test
+  void fromTheViewAnInstancePassesOnlyWithItsNodesOwnChecksPassing() {
+    Map<String, List<HealthCheck>> view =
+        nodes(
+            check("host", "serfHealth", "", "passing"),
+            check("host", "service:web", "web", "passing"),
+            check("b", "serfHealth", "", "passing"),
+            check("b", "service:web", "web", "passing"),
+            check("b", "service:other", "other", "critical"),
+            check("c", "serfHealth", "", "critical"),
+            check("c", "service:web", "web", "passing"));
+
+    assertThat(LastInstance.refusal(view, "host", Set.of(), Set.of()))
+        .as("b passes; its other service's check does not count")
+        .isEmpty();
+    assertThat(LastInstance.refusal(view, "host", Set.of(), Set.of("b")))
+        .as("b is leaving, c's node check is critical")
+        .get()
+        .asString()
+        .contains("web");
+    assertThat(LastInstance.refusal(view, "host", Set.of("web"), Set.of("b"))).isEmpty();
+  }
 }
