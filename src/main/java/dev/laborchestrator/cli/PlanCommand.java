@@ -15,7 +15,18 @@ final class PlanCommand extends ClusterCommand {
 
   @Override
   int run(Session session) {
-    session.plan(Set.of()).describe().forEach(context.out()::println);
+    dev.laborchestrator.plan.Plan plan = session.plan(Set.of());
+    plan.describe().forEach(context.out()::println);
+    // Whether each host's work fits elsewhere right now (issue 9): a host that would wait says so.
+    for (dev.laborchestrator.plan.Plan.PlannedHost host : plan.hosts()) {
+      if (host.skipped() || host.node().isEmpty() || host.spec().orchestration().recreate()) {
+        continue;
+      }
+      dev.laborchestrator.rollout.Capacity.refusal(session.nomad, host.requireNode().id(), Set.of())
+          .ifPresent(
+              why ->
+                  context.out().println("  " + host.hostname() + " would wait for room: " + why));
+    }
     var window = session.config.holds().window();
     if (window != null) {
       context.out().println(Holds.describe(window, Holds.windowClock(context.env()).now()));

@@ -110,6 +110,10 @@ class WorkIT {
                     .editNode(DemoLab.SPARE, n -> n.cpu(2000)),
             UnaryOperator.identity());
 
+    Controller.Run plan = Controller.run(dir, Map.of(), "plan", "--config=" + demo.config());
+    assertThat(plan.exitCode()).as(plan.all()).isZero();
+    assertThat(plan.stdout()).contains("a would wait for room: ").contains("do not fit");
+
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
