@@ -386,6 +386,24 @@ final class FakeLab implements NomadNodes, ConsulHealth, HostExecutor, NodeMaint
         });
   }
 
+  /** Blocked evaluations now; null: the fake does not serve {@code /v1/evaluations}. */
+  Integer blockedEvaluations;
+
+  @Override
+  public synchronized List<dev.laborchestrator.port.Evaluation> blockedEvaluations() {
+    if (blockedEvaluations == null) {
+      throw new UnsupportedOperationException("no evaluations here");
+    }
+    calls.add("blocked evaluations");
+    List<dev.laborchestrator.port.Evaluation> blocked = new ArrayList<>();
+    for (int i = 0; i < blockedEvaluations; i++) {
+      blocked.add(
+          new dev.laborchestrator.port.Evaluation(
+              "eval-" + i, "job", "blocked", "queued-allocs", "", Map.of(), index));
+    }
+    return blocked;
+  }
+
   /** Whether the fake executor builds ahead ({@link #build}, {@link #activate}). */
   boolean buildsAhead;
 

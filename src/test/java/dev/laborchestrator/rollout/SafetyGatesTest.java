@@ -163,4 +163,45 @@ class SafetyGatesTest {
     assertThat(lab.calls).doesNotContain("rollback a");
     assertThat(lab.node("a").eligibility).isEqualTo("ineligible");
   }
+
+  @Test
+  void aRiseInBlockedEvaluationsWhileADrainRunsHoldsEveryFurtherHost() throws Exception {
+    lab.add("a");
+    lab.add("b");
+    lab.blockedEvaluations = 2;
+    Plan plan =
+        Planner.plan(
+            List.of(host("a", 1), host("b", 1)),
+            lab.listNodes(),
+            new Planner.Options(2, IneligibleHosts.SKIP, null, Set.of(), Set.of()));
+    Ports ports = new Ports(lab, lab, lab, lab.clock);
+    dev.laborchestrator.watch.PolledWatch watch =
+        dev.laborchestrator.watch.PolledWatch.start(
+            lab, lab, List.of("id-a", "id-b"), lab.clock, Duration.ofMillis(250));
+    try {
+      Gates gates = new Gates(ports, plan, watch);
+      PlanHost b = new PlanHost(plan, "b");
+      gates.drainStarting("id-a");
+      assertThat(gates.beforeHost(b.host, Set.of("a"))).as("nothing rose yet").isEmpty();
+
+      lab.blockedEvaluations = 3;
+      lab.clock.advanceTo(lab.clock.now().plusSeconds(2)); // past the one-second memo
+      assertThat(gates.beforeHost(b.host, Set.of("a")))
+          .get()
+          .asString()
+          .contains("blocked evaluations rose from 2 to 3");
+
+      gates.drainOver("id-a");
+      lab.clock.advanceTo(lab.clock.now().plusSeconds(2));
+      assertThat(gates.beforeHost(b.host, Set.of("a"))).as("a's drain is over").isEmpty();
+    } finally {
+      watch.close();
+    }
+  }
+
+  private record PlanHost(Plan.PlannedHost host) {
+    PlanHost(Plan plan, String name) {
+      this(plan.hosts().stream().filter(h -> h.hostname().equals(name)).findFirst().orElseThrow());
+    }
+  }
 }
