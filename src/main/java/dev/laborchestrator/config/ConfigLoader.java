@@ -123,12 +123,14 @@ public final class ConfigLoader {
       throw new InvalidInputException(
           "prebuild.ahead must be 0 (build while drained) or more, not " + ahead);
     }
-    boolean buildsAhead = rebuild.executor().equals("ssh") || !rebuild.build().isEmpty();
+    boolean buildsAhead =
+        rebuild.executor().equals("ssh") && rebuild.ssh().flake() != null
+            || !rebuild.build().isEmpty();
     if (reboot == OrchestratorConfig.RebootPolicy.WHEN_NEEDED && !buildsAhead) {
       throw new InvalidInputException(
           "reboot: when-needed needs an executor that builds first and says whether a reboot is"
-              + " needed: the ssh executor, or the command executor with rebuild.build and"
-              + " rebuild.switch");
+              + " needed: the ssh executor with rebuild.ssh.flake, or the command executor with"
+              + " rebuild.build and rebuild.switch");
     }
     List<String> allowed = raw.allowLastInstance() == null ? List.of() : raw.allowLastInstance();
     for (String service : allowed) {
