@@ -39,7 +39,7 @@ class NixIntegrationIT {
             config -> {
               config.put(
                   "timeouts",
-                  new LinkedHashMap<>(Map.of("drain", "30s", "reboot", "5s", "health", "30s")));
+                  new LinkedHashMap<>(Map.of("drain", "30s", "reboot", "10s", "health", "30s")));
               return edits.apply(config);
             });
     return demo.lab();
