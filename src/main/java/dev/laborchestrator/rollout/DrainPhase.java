@@ -3,10 +3,8 @@ package dev.laborchestrator.rollout;
 import dev.laborchestrator.config.Durations;
 import dev.laborchestrator.port.Allocation;
 import dev.laborchestrator.port.ApiException;
-import dev.laborchestrator.port.BlockingQuery;
 import dev.laborchestrator.port.DrainRequest;
 import dev.laborchestrator.port.HostExecutor;
-import dev.laborchestrator.port.Indexed;
 import dev.laborchestrator.port.NomadNode;
 import java.time.Instant;
 import java.util.List;
@@ -137,43 +135,22 @@ final class DrainPhase implements Phase {
    */
   private static void awaitSystemAllocations(HostRun run, Instant deadline, String timedOut)
       throws HostFailure, InterruptedException {
-    long index = 0;
-    while (true) {
-      long query = index;
-      Indexed<List<Allocation>> allocs =
-          run.waiting.retrying(
-              deadline,
-              () ->
-                  run.ports
-                      .nomad()
-                      .nodeAllocations(
-                          run.node.id(),
-                          query <= 0
-                              ? BlockingQuery.NONE
-                              : BlockingQuery.after(
-                                  query,
-                                  Waiting.min(
-                                      run.settings.maxWait(), run.waiting.remaining(deadline)))));
-      List<Allocation> left =
-          allocs.value().stream()
-              .filter(a -> a.active() && a.coveredByDrain(run.settings.ignoreSystemJobs()))
-              .toList();
-      if (left.isEmpty()) {
-        return;
-      }
-      run.waiting.pastDeadline(
-          deadline,
-          timedOut
-              + ": "
-              + left.size()
-              + " allocation(s) still pending or running ("
-              + left.stream().map(Allocation::name).collect(Collectors.joining(", "))
-              + ")");
-      if (allocs.index() == index || index == 0) {
-        run.ports.clock().sleep(run.settings.minPoll());
-      }
-      index = allocs.index() < index ? 0 : allocs.index();
-    }
+    run.untilAllocations(
+        deadline,
+        allocs -> {
+          List<Allocation> left =
+              allocs.stream()
+                  .filter(a -> a.active() && a.coveredByDrain(run.settings.ignoreSystemJobs()))
+                  .toList();
+          return left.isEmpty()
+              ? Optional.empty()
+              : Optional.of(
+                  left.size()
+                      + " allocation(s) still pending or running ("
+                      + left.stream().map(Allocation::name).collect(Collectors.joining(", "))
+                      + ")");
+        },
+        timedOut);
   }
 
   /**

@@ -68,6 +68,46 @@ final class HostRun {
         && context.rolloutId().equals(current.lastDrain().meta().get(ROLLOUT_META));
   }
 
+  /**
+   * Waits, by blocking queries on the node's allocations, until {@code stillWaiting} finds nothing
+   * left to wait for (empty), or fails with {@code timedOut + ": " + what is left} at {@code
+   * deadline}.
+   */
+  java.util.List<dev.laborchestrator.port.Allocation> untilAllocations(
+      Instant deadline,
+      java.util.function.Function<
+              java.util.List<dev.laborchestrator.port.Allocation>, java.util.Optional<String>>
+          stillWaiting,
+      String timedOut)
+      throws HostFailure, InterruptedException {
+    long index = 0;
+    while (true) {
+      long query = index;
+      dev.laborchestrator.port.Indexed<java.util.List<dev.laborchestrator.port.Allocation>> allocs =
+          waiting.retrying(
+              deadline,
+              () ->
+                  ports
+                      .nomad()
+                      .nodeAllocations(
+                          node.id(),
+                          query <= 0
+                              ? dev.laborchestrator.port.BlockingQuery.NONE
+                              : dev.laborchestrator.port.BlockingQuery.after(
+                                  query,
+                                  Waiting.min(settings.maxWait(), waiting.remaining(deadline)))));
+      java.util.Optional<String> left = stillWaiting.apply(allocs.value());
+      if (left.isEmpty()) {
+        return allocs.value();
+      }
+      waiting.pastDeadline(deadline, timedOut + ": " + left.get());
+      if (allocs.index() == index || index == 0) {
+        ports.clock().sleep(settings.minPoll());
+      }
+      index = allocs.index() < index ? 0 : allocs.index();
+    }
+  }
+
   /** The revision this host must come back on: the inventory's, else the configured one. */
   String targetRevision() {
     return host.spec().revision() != null ? host.spec().revision() : settings.expectRevision();

@@ -3,7 +3,6 @@ package dev.laborchestrator.rollout;
 import dev.laborchestrator.config.Durations;
 import dev.laborchestrator.port.Allocation;
 import dev.laborchestrator.port.BlockingQuery;
-import dev.laborchestrator.port.Indexed;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,38 +56,17 @@ final class Recreate {
       return "";
     }
     Instant deadline = run.now().plus(run.settings.healthTimeout());
-    long index = 0;
-    while (true) {
-      long after = index;
-      Indexed<List<Allocation>> read =
-          run.waiting.retrying(
-              deadline,
-              () ->
-                  run.ports
-                      .nomad()
-                      .nodeAllocations(
-                          run.node.id(),
-                          after <= 0
-                              ? BlockingQuery.NONE
-                              : BlockingQuery.after(
-                                  after,
-                                  Waiting.min(
-                                      run.settings.maxWait(), run.waiting.remaining(deadline)))));
-      List<String> missing = missing(expected, read.value());
-      if (missing.isEmpty()) {
-        return expected.size() + " allocation(s) running on it again";
-      }
-      run.waiting.pastDeadline(
-          deadline,
-          "recreate: not running on the host again after "
-              + Durations.format(run.settings.healthTimeout())
-              + ": "
-              + String.join(", ", missing));
-      if (read.index() == index || index == 0) {
-        run.ports.clock().sleep(run.settings.minPoll());
-      }
-      index = read.index() < index ? 0 : read.index();
-    }
+    run.untilAllocations(
+        deadline,
+        allocs -> {
+          List<String> missing = missing(expected, allocs);
+          return missing.isEmpty()
+              ? java.util.Optional.empty()
+              : java.util.Optional.of(String.join(", ", missing));
+        },
+        "recreate: not running on the host again after "
+            + Durations.format(run.settings.healthTimeout()));
+    return expected.size() + " allocation(s) running on it again";
   }
 
   /** The {@code expected} job/group keys (with their counts) that have no running allocation. */
