@@ -197,6 +197,12 @@ public final class Gates {
       }
     } catch (UnsupportedOperationException e) {
       return Optional.empty(); // ports without these reads: the engine's unit-test fakes
+    } catch (dev.laborchestrator.port.ApiException e) {
+      if (!e.transientFailure()) {
+        throw e;
+      }
+      // Not known right now: the host waits, and is judged again (as for Consul's health).
+      return Optional.of("whether its work may go is not known right now: " + e.getMessage());
     }
     return Optional.empty();
   }
