@@ -1,6 +1,5 @@
 package dev.laborchestrator.sim;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -196,19 +195,19 @@ final class ConsulApi extends ApiServer {
   private Reply filteredChecks(Call call, Function<Cluster, List<NodeCheck>> select)
       throws InterruptedException {
     boolean[] filtered = new boolean[1];
-    Cluster.Read<ArrayNode> read =
+    Cluster.Read<List<byte[]>> read =
         blockingRead(
             call,
             Cluster::consulIndexLocked,
             c -> {
-              ArrayNode checks = JsonNodeFactory.instance.arrayNode();
+              List<byte[]> checks = new ArrayList<>();
               // filterACL runs when the answer is made, with the token's policy of that moment.
               boolean nodeRead = acl.allows(call, SimConsulAcl.Permission.NODE_READ);
               boolean serviceRead = acl.allows(call, SimConsulAcl.Permission.SERVICE_READ);
               filtered[0] = false;
               for (NodeCheck n : select.apply(c)) {
                 if (nodeRead && (n.check().serviceName.isEmpty() || serviceRead)) {
-                  checks.add(check(n.node(), n.check()));
+                  checks.add(n.check().rendered(() -> json(check(n.node(), n.check()))));
                 } else {
                   filtered[0] = true;
                 }
@@ -223,7 +222,36 @@ final class ConsulApi extends ApiServer {
     if (filtered[0] && !presentedToken(call).isEmpty()) {
       headers.put(RESULTS_FILTERED, "true");
     }
-    return Reply.json(200, read.value(), headers);
+    return new Reply(200, headers, "application/json", jsonArray(read.value()));
+  }
+
+  private static byte[] json(ObjectNode document) {
+    try {
+      return JSON.writeValueAsBytes(document);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot render a simulated answer", e);
+    }
+  }
+
+  /** The documents as one JSON array, byte for byte what rendering the array at once writes. */
+  static byte[] jsonArray(List<byte[]> documents) {
+    int size = 2 + Math.max(0, documents.size() - 1);
+    for (byte[] document : documents) {
+      size += document.length;
+    }
+    byte[] out = new byte[size];
+    out[0] = '[';
+    int at = 1;
+    for (int i = 0; i < documents.size(); i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      byte[] document = documents.get(i);
+      System.arraycopy(document, 0, out, at, document.length);
+      at += document.length;
+    }
+    out[at] = ']';
+    return out;
   }
 
   /** The HealthCheck document (health.mdx sample; structs.HealthCheck fields). */
