@@ -103,6 +103,11 @@ public final class StreamedWatch extends View {
   }
 
   @Override
+  public long awaitChange(long seen, Instant deadline, String nodeId) throws InterruptedException {
+    return awaitInRealTime(seen, deadline, nodeId);
+  }
+
+  @Override
   public Indexed<NomadNode> refresh(String nodeId) {
     Indexed<NomadNode> read = nomad.readNode(nodeId, BlockingQuery.NONE);
     putNode(nodeId, read);
@@ -162,7 +167,7 @@ public final class StreamedWatch extends View {
     }
   }
 
-  private synchronized long lowestIndex() {
+  private long lowestIndex() {
     return nodeIds().stream().mapToLong(id -> node(id).index()).min().orElse(0);
   }
 
