@@ -46,6 +46,9 @@ public final class StreamedWatch extends View {
   private static final Duration MIN_PAUSE = Duration.ofMillis(5);
   private static final Duration MAX_PAUSE = Duration.ofMillis(250);
 
+  /** The CPU time the Consul watch may spend at once after a quiet spell. */
+  private static final Duration CPU_BURST = Duration.ofMillis(50);
+
   private final NomadNodes nomad;
   private final NomadEvents events;
   private final ConsulHealth consul;
@@ -256,6 +259,7 @@ public final class StreamedWatch extends View {
 
   private void followConsul() {
     long index = consulIndex;
+    CpuBudget budget = new CpuBudget(3, CPU_BURST, System.nanoTime());
     try {
       while (!closed) {
         Indexed<List<HealthCheck>> read;
@@ -275,11 +279,11 @@ public final class StreamedWatch extends View {
           continue;
         }
         putChecks(read.value());
-        // Every answer holds every check of the cluster. In a big fleet under change, answers
-        // come back to back and reading them would take the CPU the hosts need: pause twice as
-        // long as this answer took to read, so the watch keeps at most a third of a core.
+        // Every answer holds every check of the cluster: over time the watch keeps at most a
+        // third of a core, and reads a change after a quiet spell at once.
         long cpu = CPU.getCurrentThreadCpuTime() - cpuBefore;
-        Duration pause = Duration.ofNanos(Math.min(2 * Math.max(cpu, 0), MAX_PAUSE.toNanos()));
+        Duration pause = budget.spend(cpu, System.nanoTime());
+        pause = pause.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause;
         if (read.index() == index && pause.compareTo(MIN_PAUSE) < 0) {
           pause = MIN_PAUSE; // an answer without a change must not make us spin
         }
