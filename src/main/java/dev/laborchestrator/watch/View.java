@@ -42,6 +42,9 @@ abstract class View implements ClusterWatch {
   /** Per followed node: whoever waits for it, and the version of its last change. Under lock. */
   private final Map<String, Waiters> waiters = new HashMap<>();
 
+  /** The followed nodes by their Consul name, as last seen. Under lock. */
+  private final Map<String, Set<String>> byConsulName = new HashMap<>();
+
   /** The version of the last change that concerns every node (a poke, Consul unknown). */
   private long everyoneChangedAt;
 
@@ -98,6 +101,13 @@ abstract class View implements ClusterWatch {
         return false;
       }
       nodes.put(nodeId, node);
+      String name = node.value().consulName();
+      if (kept == null || !kept.value().consulName().equals(name)) {
+        if (kept != null) {
+          byConsulName.getOrDefault(kept.value().consulName(), new HashSet<>()).remove(nodeId);
+        }
+        byConsulName.computeIfAbsent(name, n -> new HashSet<>()).add(nodeId);
+      }
       if (kept == null || !kept.value().equals(node.value())) {
         changed(Set.of(nodeId));
         return true;
@@ -162,12 +172,7 @@ abstract class View implements ClusterWatch {
       return;
     }
     Set<String> concerned = new HashSet<>();
-    nodes.forEach(
-        (id, node) -> {
-          if (names.contains(node.value().consulName())) {
-            concerned.add(id);
-          }
-        });
+    names.forEach(name -> concerned.addAll(byConsulName.getOrDefault(name, Set.of())));
     changed(concerned);
   }
 

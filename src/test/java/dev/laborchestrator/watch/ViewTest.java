@@ -87,6 +87,19 @@ class ViewTest {
   }
 
   @Test
+  void aNodeRenamedInConsulIsConcernedByTheChecksOfItsNewName() {
+    twoNodes();
+    view.putNode("id-b", node("id-b", "b2", "ready", 2));
+    long b = view.lastChangeOf("id-b");
+
+    view.putChecks(List.of(check("a", "passing"), check("b", "critical")));
+    assertThat(view.lastChangeOf("id-b")).as("the old name's checks").isEqualTo(b);
+
+    view.putChecks(List.of(check("a", "passing"), check("b", "critical"), check("b2", "passing")));
+    assertThat(view.lastChangeOf("id-b")).isGreaterThan(b).isEqualTo(view.version());
+  }
+
+  @Test
   void oneWaitingForANodeWakesWhenItsChecksChange() throws Exception {
     twoNodes();
     long seen = view.version();
