@@ -222,7 +222,9 @@ final class ConsulApi extends ApiServer {
     if (filtered[0] && !presentedToken(call).isEmpty()) {
       headers.put(RESULTS_FILTERED, "true");
     }
-    return new Reply(200, headers, "application/json", jsonArray(read.value()));
+    // Written as it goes (chunked, as Go's net/http sends an answer longer than its buffer).
+    List<byte[]> documents = read.value();
+    return Reply.streaming(headers, out -> writeArray(out, documents));
   }
 
   private static byte[] json(ObjectNode document) {
@@ -234,24 +236,16 @@ final class ConsulApi extends ApiServer {
   }
 
   /** The documents as one JSON array, byte for byte what rendering the array at once writes. */
-  static byte[] jsonArray(List<byte[]> documents) {
-    int size = 2 + Math.max(0, documents.size() - 1);
-    for (byte[] document : documents) {
-      size += document.length;
-    }
-    byte[] out = new byte[size];
-    out[0] = '[';
-    int at = 1;
+  static void writeArray(java.io.OutputStream out, List<byte[]> documents)
+      throws java.io.IOException {
+    out.write('[');
     for (int i = 0; i < documents.size(); i++) {
       if (i > 0) {
-        out[at++] = ',';
+        out.write(',');
       }
-      byte[] document = documents.get(i);
-      System.arraycopy(document, 0, out, at, document.length);
-      at += document.length;
+      out.write(documents.get(i));
     }
-    out[at] = ']';
-    return out;
+    out.write(']');
   }
 
   /** The HealthCheck document (health.mdx sample; structs.HealthCheck fields). */

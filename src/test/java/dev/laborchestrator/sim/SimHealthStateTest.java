@@ -150,8 +150,14 @@ class SimHealthStateTest {
       documents.add(ApiServer.JSON.writeValueAsBytes(o));
     }
 
-    assertThat(ConsulApi.jsonArray(documents)).isEqualTo(ApiServer.JSON.writeValueAsBytes(array));
-    assertThat(ConsulApi.jsonArray(List.of())).isEqualTo("[]".getBytes());
+    assertThat(joined(documents)).isEqualTo(ApiServer.JSON.writeValueAsBytes(array));
+    assertThat(joined(List.of())).isEqualTo("[]".getBytes());
+  }
+
+  private static byte[] joined(List<byte[]> documents) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ConsulApi.writeArray(out, documents);
+    return out.toByteArray();
   }
 
   @Test
