@@ -29,6 +29,10 @@ public final class ConsulHttpClient implements ConsulHealth {
   /** The header Consul sets when ACLs removed part of an answer; absent otherwise. */
   public static final String RESULTS_FILTERED_HEADER = "X-Consul-Results-Filtered-By-ACLs";
 
+  /** The fields of a {@link HealthCheck}, in the order of its components. */
+  private static final List<String> CHECK_FIELDS =
+      List.of("Node", "CheckID", "Name", "Status", "ServiceName", "Output");
+
   private final HttpApi api;
 
   public ConsulHttpClient(ApiSettings settings, HttpOptions options) {
@@ -60,11 +64,20 @@ public final class ConsulHttpClient implements ConsulHealth {
    */
   @Override
   public Indexed<List<HealthCheck>> allChecks(BlockingQuery query) {
-    return api.getIndexed(
+    // Every check of every node at each change: read token by token, the fields kept only.
+    return api.getIndexedStreamed(
         List.of("v1", "health", "state", "any"),
         query,
         ConsulHttpClient::refuseFiltered,
-        body -> JsonShapes.listOf(body, "check", HealthCheck.class, "Node", "CheckID", "Status"));
+        json ->
+            JsonShapes.listOf(
+                json,
+                "check",
+                CHECK_FIELDS,
+                v -> new HealthCheck(v[0], v[1], v[2], v[3], v[4], v[5]),
+                "Node",
+                "CheckID",
+                "Status"));
   }
 
   /**

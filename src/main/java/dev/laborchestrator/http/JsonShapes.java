@@ -1,13 +1,18 @@
 package dev.laborchestrator.http;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -56,6 +61,84 @@ public final class JsonShapes {
     } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new UnexpectedShape(what + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * Like {@link #listOf(JsonNode, String, Class, String...)}, read token by token from {@code json}
+   * without building a tree: each object's {@code fields} (strings, or null when absent or null)
+   * are handed to {@code make} in that order, and every other field is skipped unread. Of those,
+   * {@code requiredFields} must be non-blank strings. Meant for answers with many objects of which
+   * a few fields matter (every check of a big cluster).
+   */
+  public static <T> List<T> listOf(
+      JsonParser json,
+      String what,
+      List<String> fields,
+      Function<String[], T> make,
+      String... requiredFields)
+      throws IOException {
+    JsonToken start = json.nextToken();
+    if (start != JsonToken.START_ARRAY) {
+      throw new UnexpectedShape(
+          "expected a JSON array of " + what + " objects, got " + describe(start));
+    }
+    List<T> values = new ArrayList<>();
+    for (JsonToken token = json.nextToken();
+        token != JsonToken.END_ARRAY;
+        token = json.nextToken()) {
+      String element = what + " #" + values.size();
+      if (token != JsonToken.START_OBJECT) {
+        throw new UnexpectedShape(
+            "expected " + element + " to be a JSON object, got " + describe(token));
+      }
+      String[] found = new String[fields.size()];
+      JsonToken[] kinds = new JsonToken[fields.size()];
+      while (json.nextToken() == JsonToken.FIELD_NAME) {
+        int at = fields.indexOf(json.currentName());
+        JsonToken value = json.nextToken();
+        if (at < 0) {
+          json.skipChildren();
+        } else if (value.isStructStart()) {
+          throw new UnexpectedShape(
+              element + " field " + fields.get(at) + ": " + describe(value) + ", not a string");
+        } else {
+          kinds[at] = value;
+          found[at] = value == JsonToken.VALUE_NULL ? null : json.getText();
+        }
+      }
+      for (String field : requiredFields) {
+        int at = fields.indexOf(field);
+        if (found[at] == null) {
+          throw new UnexpectedShape(element + " has no " + field);
+        }
+        if (kinds[at] != JsonToken.VALUE_STRING) {
+          throw new UnexpectedShape(
+              element + "'s " + field + " is " + describe(kinds[at]) + ", not a string");
+        }
+        if (found[at].isBlank()) {
+          throw new UnexpectedShape(element + " has an empty " + field);
+        }
+      }
+      values.add(make.apply(found));
+    }
+    if (json.nextToken() != null) {
+      throw new JsonParseException(json, "content after the array");
+    }
+    return values;
+  }
+
+  private static String describe(JsonToken token) {
+    if (token == null) {
+      return "an empty body";
+    }
+    return switch (token) {
+      case START_ARRAY -> "an array";
+      case START_OBJECT -> "an object";
+      case VALUE_STRING, VALUE_EMBEDDED_OBJECT -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      default -> "null";
+    };
   }
 
   private static void requireText(JsonNode object, String what, String field) {

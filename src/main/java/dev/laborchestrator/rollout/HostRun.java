@@ -37,7 +37,7 @@ final class HostRun {
     this.settings = context.settings();
     this.position = position;
     this.progress = progress;
-    this.waiting = new Waiting(context.watch(), ports.clock(), settings.minPoll());
+    this.waiting = new Waiting(context.watch(), ports.clock(), settings.minPoll(), node.id());
   }
 
   HostCheckpoint progress() {

@@ -20,14 +20,18 @@ final class Waiting {
   private final ClusterWatch watch;
   private final Clock clock;
   private final Duration pause;
+  private final String nodeId;
 
   /**
    * @param pause how long to pause between two tries of a call that failed transiently
+   * @param nodeId the node of the host that waits: {@link #awaitChange} wakes only for changes of
+   *     it or its checks
    */
-  Waiting(ClusterWatch watch, Clock clock, Duration pause) {
+  Waiting(ClusterWatch watch, Clock clock, Duration pause, String nodeId) {
     this.watch = watch;
     this.clock = clock;
     this.pause = pause;
+    this.nodeId = nodeId;
   }
 
   /**
@@ -36,6 +40,16 @@ final class Waiting {
    */
   <T> T until(
       Instant deadline, Function<ClusterWatch, Optional<T>> condition, Supplier<String> timedOut)
+      throws HostFailure, InterruptedException {
+    return until(deadline, condition, timedOut, null);
+  }
+
+  /** {@link #until}; with a {@code nodeId}, {@code condition} reads only that node and checks. */
+  private <T> T until(
+      Instant deadline,
+      Function<ClusterWatch, Optional<T>> condition,
+      Supplier<String> timedOut,
+      String nodeId)
       throws HostFailure, InterruptedException {
     while (true) {
       long seen = watch.version();
@@ -52,7 +66,11 @@ final class Waiting {
         return found.get();
       }
       pastDeadline(deadline, timedOut.get());
-      watch.awaitChange(seen, deadline);
+      if (nodeId == null) {
+        watch.awaitChange(seen, deadline);
+      } else {
+        watch.awaitChange(seen, deadline, nodeId);
+      }
     }
   }
 
@@ -66,7 +84,8 @@ final class Waiting {
     return until(
         deadline,
         w -> Optional.of(w.node(nodeId).value()).filter(test),
-        () -> timedOut.apply(watch.node(nodeId).value()));
+        () -> timedOut.apply(watch.node(nodeId).value()),
+        nodeId);
   }
 
   /**
@@ -87,9 +106,12 @@ final class Waiting {
     }
   }
 
-  /** Waits for the next change of the view after {@code seen}, or until {@code until}. */
+  /**
+   * Waits for the next change after {@code seen} of this host's node or its checks, or until {@code
+   * until}.
+   */
   void awaitChange(long seen, Instant until) throws InterruptedException {
-    watch.awaitChange(seen, until);
+    watch.awaitChange(seen, until, nodeId);
   }
 
   /** Sleeps on the clock until {@code until} (the reboot delay). */

@@ -27,6 +27,13 @@ final class CheckModel {
   long createIndex;
   long modifyIndex;
 
+  /** This check's JSON document as last rendered, and the version it was rendered at. */
+  private byte[] rendered;
+
+  private String renderedStatus;
+  private long renderedCreateIndex = -1;
+  private long renderedModifyIndex = -1;
+
   private CheckModel(
       String checkId,
       String name,
@@ -93,6 +100,25 @@ final class CheckModel {
       return passing() ? "Agent alive and reachable" : "Agent not live or unreachable";
     }
     return passing() ? "sim: check passing" : "sim: check failing";
+  }
+
+  /**
+   * The check's document as {@code render} writes it, rendered again only when the check changed
+   * (its status or indexes; every other field is fixed). A blocking query on the health of every
+   * node answers with every check each time any one changes: at 1,000 nodes, rendering them all for
+   * each answer made the simulated Consul the busiest part of the process.
+   */
+  byte[] rendered(java.util.function.Supplier<byte[]> render) {
+    if (rendered == null
+        || !status.equals(renderedStatus)
+        || createIndex != renderedCreateIndex
+        || modifyIndex != renderedModifyIndex) {
+      rendered = render.get();
+      renderedStatus = status;
+      renderedCreateIndex = createIndex;
+      renderedModifyIndex = modifyIndex;
+    }
+    return rendered;
   }
 
   /** Interval for the check types Consul runs on a timer; empty for the others. */

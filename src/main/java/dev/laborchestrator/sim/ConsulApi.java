@@ -1,6 +1,5 @@
 package dev.laborchestrator.sim;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -196,19 +195,19 @@ final class ConsulApi extends ApiServer {
   private Reply filteredChecks(Call call, Function<Cluster, List<NodeCheck>> select)
       throws InterruptedException {
     boolean[] filtered = new boolean[1];
-    Cluster.Read<ArrayNode> read =
+    Cluster.Read<List<byte[]>> read =
         blockingRead(
             call,
             Cluster::consulIndexLocked,
             c -> {
-              ArrayNode checks = JsonNodeFactory.instance.arrayNode();
+              List<byte[]> checks = new ArrayList<>();
               // filterACL runs when the answer is made, with the token's policy of that moment.
               boolean nodeRead = acl.allows(call, SimConsulAcl.Permission.NODE_READ);
               boolean serviceRead = acl.allows(call, SimConsulAcl.Permission.SERVICE_READ);
               filtered[0] = false;
               for (NodeCheck n : select.apply(c)) {
                 if (nodeRead && (n.check().serviceName.isEmpty() || serviceRead)) {
-                  checks.add(check(n.node(), n.check()));
+                  checks.add(n.check().rendered(() -> json(check(n.node(), n.check()))));
                 } else {
                   filtered[0] = true;
                 }
@@ -223,7 +222,30 @@ final class ConsulApi extends ApiServer {
     if (filtered[0] && !presentedToken(call).isEmpty()) {
       headers.put(RESULTS_FILTERED, "true");
     }
-    return Reply.json(200, read.value(), headers);
+    // Written as it goes (chunked, as Go's net/http sends an answer longer than its buffer).
+    List<byte[]> documents = read.value();
+    return Reply.streaming(headers, out -> writeArray(out, documents));
+  }
+
+  private static byte[] json(ObjectNode document) {
+    try {
+      return JSON.writeValueAsBytes(document);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot render a simulated answer", e);
+    }
+  }
+
+  /** The documents as one JSON array, byte for byte what rendering the array at once writes. */
+  static void writeArray(java.io.OutputStream out, List<byte[]> documents)
+      throws java.io.IOException {
+    out.write('[');
+    for (int i = 0; i < documents.size(); i++) {
+      if (i > 0) {
+        out.write(',');
+      }
+      out.write(documents.get(i));
+    }
+    out.write(']');
   }
 
   /** The HealthCheck document (health.mdx sample; structs.HealthCheck fields). */

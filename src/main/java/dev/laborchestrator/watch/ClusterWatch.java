@@ -48,6 +48,14 @@ public interface ClusterWatch extends AutoCloseable {
    */
   long awaitChange(long seen, Instant deadline) throws InterruptedException;
 
+  /**
+   * Like {@link #awaitChange(long, Instant)}, for one who reads only the node {@code nodeId} and
+   * its checks: it may sleep through changes that concern neither (the default wakes on any).
+   */
+  default long awaitChange(long seen, Instant deadline, String nodeId) throws InterruptedException {
+    return awaitChange(seen, deadline);
+  }
+
   /** Wakes everyone waiting in {@link #awaitChange}: the engine calls it when a host finishes. */
   void poke();
 

@@ -46,6 +46,9 @@ public final class StreamedWatch extends View {
   private static final Duration MIN_PAUSE = Duration.ofMillis(5);
   private static final Duration MAX_PAUSE = Duration.ofMillis(250);
 
+  /** The CPU time the Consul watch may spend at once after a quiet spell. */
+  private static final Duration CPU_BURST = Duration.ofMillis(50);
+
   private final NomadNodes nomad;
   private final NomadEvents events;
   private final ConsulHealth consul;
@@ -100,6 +103,11 @@ public final class StreamedWatch extends View {
   @Override
   public long awaitChange(long seen, Instant deadline) throws InterruptedException {
     return awaitInRealTime(seen, deadline);
+  }
+
+  @Override
+  public long awaitChange(long seen, Instant deadline, String nodeId) throws InterruptedException {
+    return awaitInRealTime(seen, deadline, nodeId);
   }
 
   @Override
@@ -162,7 +170,7 @@ public final class StreamedWatch extends View {
     }
   }
 
-  private synchronized long lowestIndex() {
+  private long lowestIndex() {
     return nodeIds().stream().mapToLong(id -> node(id).index()).min().orElse(0);
   }
 
@@ -175,9 +183,40 @@ public final class StreamedWatch extends View {
     }
   }
 
+  /**
+   * Reads again every followed node that moved: one list of the nodes, then a read of each whose
+   * ModifyIndex is past the one kept (or that the list lacks). At 1,000 hosts, reading every node
+   * one by one took the stream's thread a second or more, while the first hosts' drains completed
+   * unseen. When the list fails, every node is read.
+   */
   private void relist() {
+    List<NodeStub> stubs;
+    try {
+      stubs = nomad.listNodes(BlockingQuery.NONE).value();
+    } catch (ApiException e) {
+      nodeIds().forEach(this::readAgain);
+      return;
+    }
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    readMoved(stubs, listed);
     for (String id : nodeIds()) {
-      readAgain(id);
+      if (!listed.contains(id)) {
+        readAgain(id);
+      }
+    }
+  }
+
+  /** Reads again each followed node of {@code stubs} whose ModifyIndex moved; notes each seen. */
+  private void readMoved(List<NodeStub> stubs, java.util.Set<String> seen) {
+    for (NodeStub stub : stubs) {
+      Indexed<NomadNode> kept = node(stub.id());
+      if (kept == null) {
+        continue;
+      }
+      seen.add(stub.id());
+      if (stub.modifyIndex() == 0 || stub.modifyIndex() > kept.index()) {
+        readAgain(stub.id());
+      }
     }
   }
 
@@ -205,12 +244,7 @@ public final class StreamedWatch extends View {
           clock.sleep(RETRY_PAUSE);
           continue;
         }
-        for (NodeStub stub : list.value()) {
-          Indexed<NomadNode> kept = node(stub.id());
-          if (kept != null && (stub.modifyIndex() == 0 || stub.modifyIndex() > kept.index())) {
-            readAgain(stub.id());
-          }
-        }
+        readMoved(list.value(), new java.util.HashSet<>());
         if (list.index() == index || list.index() == 0) {
           clock.sleep(RETRY_PAUSE);
         }
@@ -225,6 +259,7 @@ public final class StreamedWatch extends View {
 
   private void followConsul() {
     long index = consulIndex;
+    CpuBudget budget = new CpuBudget(3, CPU_BURST, System.nanoTime());
     try {
       while (!closed) {
         Indexed<List<HealthCheck>> read;
@@ -244,11 +279,11 @@ public final class StreamedWatch extends View {
           continue;
         }
         putChecks(read.value());
-        // Every answer holds every check of the cluster. In a big fleet under change, answers
-        // come back to back and reading them would take the CPU the hosts need: pause twice as
-        // long as this answer took to read, so the watch keeps at most a third of a core.
+        // Every answer holds every check of the cluster: over time the watch keeps at most a
+        // third of a core, and reads a change after a quiet spell at once.
         long cpu = CPU.getCurrentThreadCpuTime() - cpuBefore;
-        Duration pause = Duration.ofNanos(Math.min(2 * Math.max(cpu, 0), MAX_PAUSE.toNanos()));
+        Duration pause = budget.spend(cpu, System.nanoTime());
+        pause = pause.compareTo(MAX_PAUSE) > 0 ? MAX_PAUSE : pause;
         if (read.index() == index && pause.compareTo(MIN_PAUSE) < 0) {
           pause = MIN_PAUSE; // an answer without a change must not make us spin
         }

@@ -8,155 +8,322 @@ import dev.laborchestrator.port.NomadNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 /**
  * The state both watches keep: the plan's nodes, every node's checks, a version, and waiting for
- * the version to move. Guarded by its own monitor.
+ * the version to move.
+ *
+ * <p>Reads take no lock: the gates read every plan host's node and checks before each start, and at
+ * 1,000 hosts they queued with the watch threads on one monitor. Changes are made under {@link
+ * #lock}, which also orders the waiting. A change wakes those waiting for any change, and of those
+ * waiting for one node only the ones it concerns (the node, or the checks of its Consul name): with
+ * 50 hosts in flight, waking all of them for each of the hundreds of changes a second cost more
+ * than the changes themselves, and the host a change was for queued behind the 49 others.
  */
 abstract class View implements ClusterWatch {
   final Clock clock;
-  private final Map<String, Indexed<NomadNode>> nodes = new HashMap<>();
-  private Map<String, List<HealthCheck>> checks = Map.of();
+  private final Map<String, Indexed<NomadNode>> nodes = new ConcurrentHashMap<>();
+  private volatile Checks checks = new Checks(Map.of(), false, null);
+  private volatile long version;
 
-  /** The checks came as one answer for every node (not node by node). */
-  private boolean everyNode;
+  /** The checks come as one answer for every node (not node by node, as the polled watch reads). */
+  private volatile boolean everyNode;
 
-  private boolean checksKnown;
-  private ApiException checksRefused;
-  private long version;
   volatile boolean closed;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition anyChange = lock.newCondition();
+
+  /** Per followed node: whoever waits for it, and the version of its last change. Under lock. */
+  private final Map<String, Waiters> waiters = new HashMap<>();
+
+  /** The followed nodes by their Consul name, as last seen. Under lock. */
+  private final Map<String, Set<String>> byConsulName = new HashMap<>();
+
+  /** The version of the last change that concerns every node (a poke, Consul unknown). */
+  private long everyoneChangedAt;
+
+  /** Consul's answer as the view has it: one value, so that a read sees all three at once. */
+  private record Checks(
+      Map<String, List<HealthCheck>> byNode, boolean known, ApiException refused) {}
+
+  private static final class Waiters {
+    final Condition changed;
+    long changedAt;
+
+    Waiters(Condition changed) {
+      this.changed = changed;
+    }
+  }
 
   View(Clock clock) {
     this.clock = clock;
   }
 
   @Override
-  public synchronized long version() {
+  public long version() {
     return version;
   }
 
   @Override
-  public synchronized Indexed<NomadNode> node(String nodeId) {
+  public Indexed<NomadNode> node(String nodeId) {
     return nodes.get(nodeId);
   }
 
   @Override
-  public synchronized List<HealthCheck> checks(String consulName) {
-    if (checksRefused != null) {
-      throw checksRefused;
+  public List<HealthCheck> checks(String consulName) {
+    Checks now = checks;
+    if (now.refused() != null) {
+      throw now.refused();
     }
-    return checksKnown ? checks.getOrDefault(consulName, List.of()) : null;
+    return now.known() ? now.byNode().getOrDefault(consulName, List.of()) : null;
   }
 
   @Override
-  public synchronized Map<String, List<HealthCheck>> allChecks() {
-    if (checksRefused != null) {
-      throw checksRefused;
+  public Map<String, List<HealthCheck>> allChecks() {
+    Checks now = checks;
+    if (now.refused() != null) {
+      throw now.refused();
     }
-    return checksKnown && everyNode ? checks : null;
+    return now.known() && everyNode ? now.byNode() : null;
   }
 
-  synchronized boolean follows(String nodeId) {
+  boolean follows(String nodeId) {
     return nodes.containsKey(nodeId);
   }
 
-  synchronized java.util.Set<String> nodeIds() {
+  java.util.Set<String> nodeIds() {
     return java.util.Set.copyOf(nodes.keySet());
   }
 
   /** Keeps {@code node} unless what is kept is newer; true when that changed the view. */
-  synchronized boolean putNode(String nodeId, Indexed<NomadNode> node) {
-    Indexed<NomadNode> kept = nodes.get(nodeId);
-    if (kept != null && kept.index() > node.index()) {
+  boolean putNode(String nodeId, Indexed<NomadNode> node) {
+    lock.lock();
+    try {
+      Indexed<NomadNode> kept = nodes.get(nodeId);
+      if (kept != null && kept.index() > node.index()) {
+        return false;
+      }
+      nodes.put(nodeId, node);
+      String name = node.value().consulName();
+      if (kept == null || !kept.value().consulName().equals(name)) {
+        if (kept != null) {
+          byConsulName.getOrDefault(kept.value().consulName(), new HashSet<>()).remove(nodeId);
+        }
+        byConsulName.computeIfAbsent(name, n -> new HashSet<>()).add(nodeId);
+      }
+      if (kept == null || !kept.value().equals(node.value())) {
+        changed(Set.of(nodeId));
+        return true;
+      }
       return false;
+    } finally {
+      lock.unlock();
     }
-    nodes.put(nodeId, node);
-    if (kept == null || !kept.value().equals(node.value())) {
-      changed();
-      return true;
-    }
-    return false;
   }
 
-  /** Replaces every node's checks with one answer of Consul's. */
-  synchronized void putChecks(List<HealthCheck> all) {
+  /** Replaces every node's checks with one answer of Consul's: all are known now. */
+  void putChecks(List<HealthCheck> all) {
     Map<String, List<HealthCheck>> byNode =
         all.stream().collect(Collectors.groupingBy(HealthCheck::node, Collectors.toList()));
-    boolean differs = !checksKnown || checksRefused != null || !byNode.equals(checks);
-    checks = byNode;
-    checksKnown = true;
-    everyNode = true;
-    checksRefused = null;
-    if (differs) {
-      changed();
+    lock.lock();
+    try {
+      everyNode = true;
+      replaceChecks(new Checks(byNode, true, null));
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Replaces one node's checks (the polled watch reads node by node). */
-  synchronized void putChecks(String consulName, List<HealthCheck> nodeChecks) {
-    Map<String, List<HealthCheck>> next = new HashMap<>(checks);
-    next.put(consulName, List.copyOf(nodeChecks));
-    boolean differs = !checksKnown || checksRefused != null || !next.equals(checks);
-    checks = next;
-    if (differs) {
-      changed();
+  void putChecks(String consulName, List<HealthCheck> nodeChecks) {
+    lock.lock();
+    try {
+      Checks before = checks;
+      Map<String, List<HealthCheck>> next = new HashMap<>(before.byNode());
+      next.put(consulName, List.copyOf(nodeChecks));
+      replaceChecks(new Checks(next, before.known(), before.refused()));
+    } finally {
+      lock.unlock();
     }
   }
 
+  /** Under lock. */
+  private void replaceChecks(Checks next) {
+    Checks before = checks;
+    checks = next;
+    if (!before.known() || before.refused() != null || !next.known()) {
+      changed(null);
+      return;
+    }
+    Set<String> names = new HashSet<>();
+    before
+        .byNode()
+        .forEach(
+            (name, list) -> {
+              if (!list.equals(next.byNode().get(name))) {
+                names.add(name);
+              }
+            });
+    next.byNode()
+        .keySet()
+        .forEach(
+            name -> {
+              if (!before.byNode().containsKey(name)) {
+                names.add(name);
+              }
+            });
+    if (names.isEmpty()) {
+      return;
+    }
+    Set<String> concerned = new HashSet<>();
+    names.forEach(name -> concerned.addAll(byConsulName.getOrDefault(name, Set.of())));
+    changed(concerned);
+  }
+
   /** All checks are known once each followed node's were read: the polled watch says when. */
-  synchronized void checksKnown(boolean known) {
-    if (checksKnown != known) {
-      checksKnown = known;
-      changed();
+  void checksKnown(boolean known) {
+    lock.lock();
+    try {
+      Checks now = checks;
+      if (now.known() != known) {
+        checks = new Checks(now.byNode(), known, now.refused());
+        changed(null);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Consul's answer is not known right now (a transient failure): nobody may count on it. */
-  synchronized void checksUnknown() {
+  void checksUnknown() {
     checksKnown(false);
   }
 
   /** Consul refused the watch for good ({@code null}: it answers again). */
-  synchronized void checksRefused(ApiException refusal) {
-    if (!Objects.equals(checksRefused, refusal)) {
-      checksRefused = refusal;
-      changed();
+  void checksRefused(ApiException refusal) {
+    lock.lock();
+    try {
+      Checks now = checks;
+      if (!Objects.equals(now.refused(), refusal)) {
+        checks = new Checks(now.byNode(), now.known(), refusal);
+        changed(null);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
-  synchronized void changed() {
-    version++;
-    notifyAll();
+  /**
+   * A new version: wakes whoever waits for any change, and those waiting for one of {@code
+   * concerned} (node IDs; null: every node). Under lock.
+   */
+  private void changed(Set<String> concerned) {
+    long now = ++version;
+    anyChange.signalAll();
+    if (concerned == null) {
+      everyoneChangedAt = now;
+      waiters.values().forEach(w -> w.changed.signalAll());
+      return;
+    }
+    for (String id : concerned) {
+      Waiters w = waiters.computeIfAbsent(id, i -> new Waiters(lock.newCondition()));
+      w.changedAt = now;
+      w.changed.signalAll();
+    }
   }
 
   @Override
   public void poke() {
-    changed();
+    lock.lock();
+    try {
+      changed(null);
+    } finally {
+      lock.unlock();
+    }
   }
 
-  /** Waits on the monitor in real time: for the watch that others keep current. */
+  /** Waits in real time for any change: for the watch that others keep current. */
   long awaitInRealTime(long seen, Instant deadline) throws InterruptedException {
-    synchronized (this) {
+    lock.lock();
+    try {
       while (version <= seen && !closed) {
         long nanos = Duration.between(clock.now(), deadline).toNanos();
         if (nanos <= 0) {
           break;
         }
-        wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        anyChange.awaitNanos(nanos);
       }
       return version;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits in real time for a change that concerns {@code nodeId}: the node, its checks, or
+   * everyone.
+   */
+  long awaitInRealTime(long seen, Instant deadline, String nodeId) throws InterruptedException {
+    lock.lock();
+    try {
+      if (!nodes.containsKey(nodeId)) {
+        return awaitInRealTime(seen, deadline);
+      }
+      Waiters w = waiters.computeIfAbsent(nodeId, i -> new Waiters(lock.newCondition()));
+      while (lastChangeOf(nodeId) <= seen && !closed) {
+        long nanos = Duration.between(clock.now(), deadline).toNanos();
+        if (nanos <= 0) {
+          break;
+        }
+        w.changed.awaitNanos(nanos);
+      }
+      return version;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The version of the last change that concerns {@code nodeId}: it, its checks, or everyone. */
+  long lastChangeOf(String nodeId) {
+    lock.lock();
+    try {
+      Waiters w = waiters.get(nodeId);
+      return Math.max(w == null ? 0 : w.changedAt, everyoneChangedAt);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether anyone waits for a change of {@code nodeId} now (for tests). */
+  boolean waitingFor(String nodeId) {
+    lock.lock();
+    try {
+      Waiters w = waiters.get(nodeId);
+      return w != null && lock.hasWaiters(w.changed);
+    } finally {
+      lock.unlock();
     }
   }
 
   @Override
   public void close() {
     closed = true;
-    synchronized (this) {
-      notifyAll();
+    lock.lock();
+    try {
+      anyChange.signalAll();
+      waiters.values().forEach(w -> w.changed.signalAll());
+    } finally {
+      lock.unlock();
     }
   }
 }

@@ -40,7 +40,9 @@ class SimHealthStateTest {
 
   @AfterEach
   void stop() {
-    lab.close();
+    if (lab != null) {
+      lab.close();
+    }
   }
 
   void advance(Duration step) {
@@ -85,6 +87,77 @@ class SimHealthStateTest {
     SimHttp.Answer changed = blocked.get(10, TimeUnit.SECONDS);
     assertThat(changed.index("X-Consul-Index")).isGreaterThan(index);
     assertThat(checks(changed.json())).containsExactly("web-1/serfHealth", "web-1/service:web");
+  }
+
+  @Test
+  void aCheckThatChangesIsShownAsItIsNowAcrossAReboot() throws Exception {
+    lab(SimLab.builder());
+    String consul = lab.consulAddress();
+    JsonNode before = get(consul + "/v1/health/state/any").json();
+
+    SimHttp.post(lab.nomadAddress() + "/sim/v1/reboot/web-2", "");
+    for (int i = 0; i < 100 && get(consul + "/v1/health/state/any").json().size() == 4; i++) {
+      advance(Duration.ofMillis(20));
+    }
+    for (int i = 0; i < 200 && get(consul + "/v1/health/state/any").json().size() < 4; i++) {
+      advance(Duration.ofMillis(20));
+    }
+    JsonNode critical = web2Service(get(consul + "/v1/health/state/any").json());
+    for (int i = 0;
+        i < 200
+            && "critical"
+                .equals(
+                    web2Service(get(consul + "/v1/health/state/any").json())
+                        .get("Status")
+                        .asText());
+        i++) {
+      advance(Duration.ofMillis(20));
+    }
+    JsonNode passing = web2Service(get(consul + "/v1/health/state/any").json());
+
+    assertThat(web2Service(before).get("Status").asText()).isEqualTo("passing");
+    assertThat(critical.get("Status").asText()).isEqualTo("critical");
+    assertThat(critical.get("Output").asText()).isEqualTo("sim: check failing");
+    assertThat(passing.get("Status").asText()).isEqualTo("passing");
+    assertThat(passing.get("Output").asText()).isEqualTo("sim: check passing");
+    assertThat(passing.get("ModifyIndex").asLong())
+        .isGreaterThan(critical.get("ModifyIndex").asLong());
+    assertThat(critical.get("CreateIndex").asLong())
+        .isGreaterThan(web2Service(before).get("CreateIndex").asLong());
+  }
+
+  private static JsonNode web2Service(JsonNode all) {
+    for (JsonNode check : all) {
+      if (check.get("Node").asText().equals("web-2")
+          && check.get("CheckID").asText().equals("service:web")) {
+        return check;
+      }
+    }
+    throw new AssertionError("no service:web check on web-2 in " + all);
+  }
+
+  @Test
+  void theDocumentsJoinedAreTheArrayRenderedAtOnce() throws Exception {
+    com.fasterxml.jackson.databind.node.ArrayNode array =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+    List<byte[]> documents = new ArrayList<>();
+    for (String name : List.of("a", "b\u00e9\"", "c")) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = array.addObject();
+      o.put("Node", name);
+      o.putArray("ServiceTags");
+      o.putObject("Definition");
+      o.put("ModifyIndex", 7);
+      documents.add(ApiServer.JSON.writeValueAsBytes(o));
+    }
+
+    assertThat(joined(documents)).isEqualTo(ApiServer.JSON.writeValueAsBytes(array));
+    assertThat(joined(List.of())).isEqualTo("[]".getBytes());
+  }
+
+  private static byte[] joined(List<byte[]> documents) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ConsulApi.writeArray(out, documents);
+    return out.toByteArray();
   }
 
   @Test

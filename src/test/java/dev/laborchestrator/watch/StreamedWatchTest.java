@@ -125,6 +125,20 @@ class StreamedWatchTest {
   }
 
   @Test
+  void aResumeThatMayHaveLostFramesReadsAgainOnlyTheNodesTheListShowsMoved() throws Exception {
+    nomad.node = new Indexed<>(node("ready", "boot-1", false), 10);
+    nomad.listModifyIndex = 10;
+    start();
+    assertThat(events.openedAt.poll(20, TimeUnit.SECONDS)).isEqualTo(11);
+
+    events.frames.put(frame(50, node("down", "boot-1", false)));
+    awaitTrue(() -> "down".equals(watch.node("id-a").value().status()));
+
+    assertThat(nomad.lists.get()).as("the node list was read once").isEqualTo(1);
+    assertThat(nomad.reads.get()).as("the node did not move: only the first read").isEqualTo(1);
+  }
+
+  @Test
   void aRefusedStreamFallsBackToBlockingQueriesOnTheNodeList() throws Exception {
     nomad.node = new Indexed<>(node("ready", "boot-1", false), 10);
     events.refusal = new ApiException(403, "GET /v1/event/stream answered HTTP 403", false, null);
@@ -136,8 +150,7 @@ class StreamedWatchTest {
 
     assertThat(watch.mode()).isEqualTo("blocking queries");
     assertThat(notes).anyMatch(n -> n.contains("refused") && n.contains("blocking queries"));
-    // The first list after the fallback reads at once; the blocking one follows it (a race if
-    // asserted right away on a loaded machine).
+    // The first list does not block (it reads the node that moved); the next ones do.
     awaitTrue(() -> nomad.blockingLists.get() > 0);
   }
 
@@ -175,6 +188,7 @@ class StreamedWatchTest {
     volatile long listModifyIndex;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger blockingLists = new AtomicInteger();
+    final AtomicInteger lists = new AtomicInteger();
 
     @Override
     public List<NodeStub> listNodes() {
@@ -185,6 +199,8 @@ class StreamedWatchTest {
     public Indexed<List<NodeStub>> listNodes(BlockingQuery query) {
       if (query.blocks()) {
         blockingLists.incrementAndGet();
+      } else {
+        lists.incrementAndGet();
       }
       long index = Math.max(listModifyIndex, 10);
       return new Indexed<>(
