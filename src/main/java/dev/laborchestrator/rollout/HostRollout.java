@@ -265,8 +265,15 @@ final class HostRollout {
     if (from == HostState.REBUILDING || from == HostState.ROLLING_BACK) {
       run.resumedInTrigger = run.progress().state() == from;
     }
-    if (from == HostState.VERIFYING && run.progress().healthDeadline() == null) {
-      Instant deadline = run.now().plus(run.settings.healthTimeout());
+    if (from == HostState.VERIFYING) {
+      // The time the controller was down is not held against the host: a resumed host gets at
+      // least stableFor, and a few seconds for the view's first answers, to show its checks pass.
+      Instant least = run.now().plus(run.settings.stableFor()).plusSeconds(5);
+      Instant recorded = run.progress().healthDeadline();
+      Instant deadline =
+          recorded == null
+              ? run.now().plus(run.settings.healthTimeout())
+              : recorded.isBefore(least) ? least : recorded;
       run.update(p -> p.healthDeadline = deadline);
     }
     return from;
