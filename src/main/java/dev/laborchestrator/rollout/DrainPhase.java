@@ -48,12 +48,12 @@ final class DrainPhase implements Phase {
       run.waiting.until(
           deadline,
           w ->
-              gates.beforeHost(run.host, run.context.busy().get()).isEmpty()
+              gates.stillClear(run.host, run.context.busy().get()).isEmpty()
                   ? Optional.of(true)
                   : Optional.empty(),
           () ->
               "not started, nothing was changed: "
-                  + gates.beforeHost(run.host, run.context.busy().get()).orElse(""));
+                  + gates.stillClear(run.host, run.context.busy().get()).orElse(""));
       detail = "waited rebootDelay " + delay + "s; gates passed";
     }
     if (run.settings.maintenance()

@@ -72,15 +72,23 @@ public final class Gates {
 
   /** Why nothing may start at all, or empty. {@code busy}: hosts the rollout already has out. */
   public Optional<String> beforeStart(Set<String> busy) {
-    return refusal(null, busy);
+    return refusal(null, busy, false);
   }
 
   /** Why {@code host} may not be taken out of service now, or empty. */
   public Optional<String> beforeHost(PlannedHost host, Set<String> busy) {
-    return refusal(host, busy);
+    return refusal(host, busy, true);
   }
 
-  private Optional<String> refusal(PlannedHost host, Set<String> busy) {
+  /**
+   * The view's gates only (other hosts, autopilots), without the reads about the host's own work:
+   * the re-check after a host's reboot delay, whose work was judged when it took its slot.
+   */
+  Optional<String> stillClear(PlannedHost host, Set<String> busy) {
+    return refusal(host, busy, false);
+  }
+
+  private Optional<String> refusal(PlannedHost host, Set<String> busy, boolean work) {
     List<String> problems = new ArrayList<>();
     for (PlannedHost other : plan.hosts()) {
       if (other.skipped()
@@ -115,7 +123,7 @@ public final class Gates {
     boolean server = host != null && host.server();
     autopilot("Nomad", ports.nomadAutopilot(), server).ifPresent(problems::add);
     autopilot("Consul", ports.consulAutopilot(), server).ifPresent(problems::add);
-    if (host != null && problems.isEmpty()) {
+    if (work && host != null && problems.isEmpty()) {
       work(host, busy).ifPresent(problems::add);
     }
     return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
