@@ -63,10 +63,12 @@ class SshLabIT {
   static void startSshd() throws Exception {
     remote = Files.createDirectories(shared.resolve("remote"));
     Files.createDirectories(remote.resolve("bin"));
+    // 127.0.0.1 too, so the port is taken there: the lab's Consul API takes a free port on
+    // 127.0.0.1 and each host's agent the same port on the host's address.
     sshd =
         Sshd.start(
             shared.resolve("sshd"),
-            List.of(ADDRESSES.get(A), ADDRESSES.get(B)),
+            List.of("127.0.0.1", ADDRESSES.get(A), ADDRESSES.get(B)),
             remote.resolve("bin"));
     fakeRemoteWorld();
   }
@@ -99,6 +101,9 @@ class SshLabIT {
           .isLessThanOrEqualTo(first(lab, host, SimEvent.Type.DRAIN_STARTED));
     }
     assertThat(any(lab, A, SimEvent.Type.REBOOT_STARTED)).as("a rebooted").isTrue();
+    assertThat(run.all())
+        .as("a's ssh session really dropped with its reboot")
+        .contains("Connection to " + ADDRESSES.get(A) + " closed by remote host");
     assertThat(any(lab, B, SimEvent.Type.SWITCHED)).as("b switched").isTrue();
     assertThat(any(lab, B, SimEvent.Type.REBOOT_STARTED)).as("b rebooted").isFalse();
     assertThat(run.stdout())
