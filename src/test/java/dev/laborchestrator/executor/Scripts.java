@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /** Small {@code /bin/sh} scripts for the executor tests, and a sink that keeps what it receives. */
-final class Scripts {
+public final class Scripts {
   private Scripts() {}
 
   /** Writes {@code #!/bin/sh} plus {@code body} to {@code dir/name}, executable. */
-  static Path write(Path dir, String name, String body) throws IOException {
+  public static Path write(Path dir, String name, String body) throws IOException {
     Path script = dir.resolve(name);
     Files.writeString(script, "#!/bin/sh\n" + body + "\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));

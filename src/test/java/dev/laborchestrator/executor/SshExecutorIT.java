@@ -2,7 +2,6 @@ package dev.laborchestrator.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.laborchestrator.config.OrchestratorConfig.SshSettings;
 import dev.laborchestrator.port.HostExecutor.Build;
@@ -10,15 +9,11 @@ import dev.laborchestrator.port.HostExecutor.BuildFailedException;
 import dev.laborchestrator.port.HostExecutor.ExecutorException;
 import dev.laborchestrator.port.HostTarget;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,22 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
  * drops as it does when a host goes down.
  *
  * <p>Skipped, saying why, where {@code /usr/sbin/sshd} is not installed; {@code .ci/run} installs
- * it ({@code openssh-server}) and sets {@value #REQUIRED}, so that in CI it cannot be skipped.
+ * it ({@code openssh-server}) and sets {@value Sshd#REQUIRED}, so that in CI it cannot be skipped.
  */
 @Tag("sshd")
 class SshExecutorIT {
-  private static final Path SSHD = Path.of("/usr/sbin/sshd");
-
-  /** Set by {@code .ci/run}: there, a missing sshd is a failure, not a reason to skip. */
-  private static final String REQUIRED = "LAB_ORCHESTRATOR_REQUIRE_SSHD";
-
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
   private static final String FLAKE = "github:lab/fleet";
   private static final HostTarget WEB_1 = new HostTarget("web-1", "n-1", "127.0.0.1");
 
   @TempDir static Path dir;
-  private static Process sshd;
-  private static int port;
+  private static Sshd sshd;
   private static Path remote;
   private static Path record;
   private static Path kernelChanged;
@@ -64,61 +53,16 @@ class SshExecutorIT {
 
   @BeforeAll
   static void startSshd() throws Exception {
-    if (System.getenv(REQUIRED) != null) {
-      assertThat(SSHD)
-          .as(REQUIRED + " is set (by .ci/run) but sshd is not installed")
-          .isExecutable();
-    }
-    assumeTrue(
-        Files.isExecutable(SSHD),
-        "skipped: " + SSHD + " is not installed (apt-get install openssh-server; .ci/run does)");
-    assumeTrue(
-        privilegeSeparationDirectory(),
-        "skipped: sshd runs as root here and needs /run/sshd, which cannot be created");
     remote = Files.createDirectories(dir.resolve("remote"));
     record = remote.resolve("record");
+    sshd = Sshd.start(dir.resolve("sshd"), List.of("127.0.0.1"), remote.resolve("bin"));
     fakeRemoteWorld();
-    keygen("host_key");
-    keygen("other_host_key");
-    keygen("client_key");
-    Files.copy(dir.resolve("client_key.pub"), dir.resolve("authorized_keys"));
-    port = freePort();
-    Files.writeString(
-        dir.resolve("known_hosts"), "[127.0.0.1]:" + port + " " + publicKey("host_key") + "\n");
-    Files.writeString(
-        dir.resolve("wrong_known_hosts"),
-        "[127.0.0.1]:" + port + " " + publicKey("other_host_key") + "\n");
-    Files.writeString(
-        dir.resolve("sshd_config"),
-        String.join(
-            "\n",
-            "Port " + port,
-            "ListenAddress 127.0.0.1",
-            "HostKey " + dir.resolve("host_key"),
-            "PidFile " + dir.resolve("sshd.pid"),
-            "AuthorizedKeysFile " + dir.resolve("authorized_keys"),
-            "StrictModes no",
-            "UsePAM no",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "SetEnv PATH=" + remote.resolve("bin") + ":/usr/bin:/bin",
-            "LogLevel ERROR",
-            ""));
-    sshd =
-        new ProcessBuilder(SSHD.toString(), "-D", "-e", "-f", dir.resolve("sshd_config").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("sshd.log").toFile())
-            .start();
-    awaitListening();
   }
 
   @AfterAll
   static void stopSshd() throws InterruptedException {
     if (sshd != null) {
-      sshd.destroy();
-      if (!sshd.waitFor(10, TimeUnit.SECONDS)) {
-        sshd.destroyForcibly();
-      }
+      sshd.close();
     }
   }
 
@@ -131,7 +75,7 @@ class SshExecutorIT {
   @Test
   void buildsThenBootsExactlyThatPathAndRebootsTheConnectionDroppingIsNoFailure() throws Exception {
     nextBuild(kernelChanged);
-    SshExecutor executor = executor("known_hosts");
+    SshExecutor executor = executor(sshd.knownHosts());
 
     Build build = executor.build(WEB_1);
     executor.activate(WEB_1, build, true);
@@ -155,7 +99,7 @@ class SshExecutorIT {
   @Test
   void buildsThenSwitchesWithoutARebootWhenTheKernelIsTheSame() throws Exception {
     nextBuild(kernelSame);
-    SshExecutor executor = executor("known_hosts");
+    SshExecutor executor = executor(sshd.knownHosts());
 
     Build build = executor.build(WEB_1);
     executor.activate(WEB_1, build, false);
@@ -172,7 +116,7 @@ class SshExecutorIT {
   void aHostKeyThatDoesNotMatchIsRefusedAndNothingRuns() throws Exception {
     nextBuild(kernelChanged);
 
-    assertThatThrownBy(() -> executor("wrong_known_hosts").build(WEB_1))
+    assertThatThrownBy(() -> executor(sshd.wrongKnownHosts()).build(WEB_1))
         .isInstanceOf(ExecutorException.class)
         .isNotInstanceOf(BuildFailedException.class)
         .hasMessage(
@@ -186,7 +130,7 @@ class SshExecutorIT {
     nextBuild(kernelChanged);
     Files.writeString(remote.resolve("nix-fails"), "");
 
-    assertThatThrownBy(() -> executor("known_hosts").build(WEB_1))
+    assertThatThrownBy(() -> executor(sshd.knownHosts()).build(WEB_1))
         .isInstanceOf(BuildFailedException.class)
         .hasMessage(
             "the build of web-1 failed on the host: error: builder for"
@@ -194,14 +138,14 @@ class SshExecutorIT {
     assertThat(recorded()).hasSize(1).allMatch(line -> line.startsWith("nix "));
   }
 
-  private SshExecutor executor(String knownHosts) {
+  private SshExecutor executor(Path knownHosts) {
     var settings =
         new SshSettings(
             System.getProperty("user.name"),
-            port,
-            dir.resolve("client_key").toString(),
+            sshd.port(),
+            sshd.clientKey().toString(),
             true,
-            dir.resolve(knownHosts).toString(),
+            knownHosts.toString(),
             FLAKE,
             null);
     return new SshExecutor(settings, TIMEOUT, output);
@@ -274,16 +218,7 @@ class SshExecutorIT {
             + rec
             + "\n"
             + "[ \"$1\" = reboot ] || exit 0\n"
-            + "listener=$(cat '"
-            + dir.resolve("sshd.pid")
-            + "')\n"
-            + "pid=$$; session=''\n"
-            + "while [ \"$pid\" -gt 1 ]; do\n"
-            + "  pid=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$pid/status)\n"
-            + "  [ \"$pid\" = \"$listener\" ] && break\n"
-            + "  [ \"$(cat /proc/$pid/comm)\" = sshd ] && session=\"$session $pid\"\n"
-            + "done\n"
-            + "kill -9 $session");
+            + sshd.dropSessionScript());
   }
 
   private static Path system(Path top, Path kernel, Path initrd, Path modules) throws IOException {
@@ -301,69 +236,5 @@ class SshExecutorIT {
   private static Path file(Path path) throws IOException {
     Files.createDirectories(path.getParent());
     return Files.writeString(path, path.getFileName().toString(), StandardOpenOption.CREATE);
-  }
-
-  private static void keygen(String name) throws Exception {
-    Process keygen =
-        new ProcessBuilder(
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                name,
-                "-f",
-                dir.resolve(name).toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(keygen.getInputStream().readAllBytes());
-    assertThat(keygen.waitFor()).as("ssh-keygen: " + out).isZero();
-  }
-
-  /** {@code type base64} of a public key, without its comment. */
-  private static String publicKey(String name) throws IOException {
-    String[] fields = Files.readString(dir.resolve(name + ".pub")).strip().split(" ");
-    return fields[0] + " " + fields[1];
-  }
-
-  /** Running as root, sshd insists on its privilege separation directory, as its unit creates. */
-  private static boolean privilegeSeparationDirectory() {
-    if (!"root".equals(System.getProperty("user.name"))) {
-      return true;
-    }
-    Path run = Path.of("/run/sshd");
-    try {
-      Files.createDirectories(run);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
-  /** Waits until sshd accepts connections; fails with its log if it exits or never listens. */
-  private static void awaitListening() throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (!sshd.isAlive()) {
-        throw new IllegalStateException(
-            "sshd exited " + sshd.exitValue() + ": " + Files.readString(dir.resolve("sshd.log")));
-      }
-      try (Socket socket = new Socket()) {
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-        return;
-      } catch (IOException notYet) {
-        Thread.sleep(50);
-      }
-    }
-    throw new IllegalStateException(
-        "sshd did not listen: " + Files.readString(dir.resolve("sshd.log")));
   }
 }
