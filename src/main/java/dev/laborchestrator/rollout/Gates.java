@@ -156,6 +156,12 @@ public final class Gates {
   private Optional<String> judgeWork(PlannedHost host, Set<String> busy) {
     String nodeId = host.requireNode().id();
     Indexed<NomadNode> seen = watch.node(nodeId);
+    Set<String> outOfService = new java.util.HashSet<>(); // the busy hosts' nodes
+    for (PlannedHost other : plan.hosts()) {
+      if (busy.contains(other.hostname()) && other.node().isPresent()) {
+        outOfService.add(other.requireNode().id());
+      }
+    }
     try {
       if (!blockedAtDrain.isEmpty()) {
         int baseline = blockedAtDrain.values().stream().min(Integer::compare).orElse(0);
@@ -174,13 +180,10 @@ public final class Gates {
         List<HealthCheck> checks = watch.checks(consulName);
         if (checks != null) {
           Set<String> leaving = new java.util.HashSet<>();
-          for (PlannedHost other : plan.hosts()) {
-            Indexed<NomadNode> out =
-                busy.contains(other.hostname()) && other.node().isPresent()
-                    ? watch.node(other.requireNode().id())
-                    : null;
-            if (out != null && out.value() != null) {
-              leaving.add(out.value().consulName());
+          for (String out : outOfService) {
+            Indexed<NomadNode> node = watch.node(out);
+            if (node != null && node.value() != null) {
+              leaving.add(node.value().consulName());
             }
           }
           java.util.Map<String, List<HealthCheck>> everyNode = watch.allChecks();
@@ -195,12 +198,6 @@ public final class Gates {
         }
       }
       if (!host.spec().orchestration().recreate()) {
-        Set<String> outOfService = new java.util.HashSet<>();
-        for (PlannedHost other : plan.hosts()) {
-          if (busy.contains(other.hostname()) && other.node().isPresent()) {
-            outOfService.add(other.requireNode().id());
-          }
-        }
         return Capacity.refusal(ports.nomad(), nodeId, outOfService);
       }
     } catch (UnsupportedOperationException e) {

@@ -95,17 +95,17 @@ class SshLabIT {
 
     assertThat(run.exitCode()).as(run.all()).isZero();
     for (String host : List.of(A, B)) {
-      assertThat(any(lab, host, SimEvent.Type.BUILD_FINISHED)).as(host + " built").isTrue();
-      assertThat(first(lab, host, SimEvent.Type.BUILD_FINISHED))
+      assertThat(Labs.any(lab, host, SimEvent.Type.BUILD_FINISHED)).as(host + " built").isTrue();
+      assertThat(Labs.first(lab, host, SimEvent.Type.BUILD_FINISHED))
           .as(host + ": the build finished before the drain began")
-          .isLessThanOrEqualTo(first(lab, host, SimEvent.Type.DRAIN_STARTED));
+          .isLessThanOrEqualTo(Labs.first(lab, host, SimEvent.Type.DRAIN_STARTED));
     }
-    assertThat(any(lab, A, SimEvent.Type.REBOOT_STARTED)).as("a rebooted").isTrue();
+    assertThat(Labs.any(lab, A, SimEvent.Type.REBOOT_STARTED)).as("a rebooted").isTrue();
     assertThat(run.all())
         .as("a's ssh session really dropped with its reboot")
         .contains("Connection to " + ADDRESSES.get(A) + " closed by remote host");
-    assertThat(any(lab, B, SimEvent.Type.SWITCHED)).as("b switched").isTrue();
-    assertThat(any(lab, B, SimEvent.Type.REBOOT_STARTED)).as("b rebooted").isFalse();
+    assertThat(Labs.any(lab, B, SimEvent.Type.SWITCHED)).as("b switched").isTrue();
+    assertThat(Labs.any(lab, B, SimEvent.Type.REBOOT_STARTED)).as("b rebooted").isFalse();
     assertThat(run.stdout())
         .containsPattern("b\\s+DONE.*switched, no reboot")
         .containsPattern("a\\s+DONE.*rebooted");
@@ -119,8 +119,8 @@ class SshLabIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(any(lab, B, SimEvent.Type.BUILD_FAILED)).as("b's build failed").isTrue();
-    assertThat(any(lab, B, SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
+    assertThat(Labs.any(lab, B, SimEvent.Type.BUILD_FAILED)).as("b's build failed").isTrue();
+    assertThat(Labs.any(lab, B, SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
     assertThat(run.stdout()).contains("FAILED b").contains("the build failed");
     assertThat(lab.node(B).eligible()).isTrue();
   }
@@ -200,23 +200,7 @@ class SshLabIT {
   }
 
   private Controller.Run run() throws IOException, InterruptedException {
-    Controller.Run run = Controller.run(dir, Map.of(), "run", "--config=" + demo.config());
-    for (String token : demo.tokens()) {
-      assertThat(run.all()).as("a token in the output").doesNotContain(token);
-    }
-    return run;
-  }
-
-  private static long first(SimLab lab, String host, SimEvent.Type type) {
-    return lab.eventsFor(host).stream()
-        .filter(e -> e.type() == type)
-        .mapToLong(SimEvent::atMillis)
-        .min()
-        .orElse(Long.MAX_VALUE);
-  }
-
-  private static boolean any(SimLab lab, String host, SimEvent.Type type) {
-    return lab.eventsFor(host).stream().anyMatch(e -> e.type() == type);
+    return Labs.run(dir, demo);
   }
 
   /**

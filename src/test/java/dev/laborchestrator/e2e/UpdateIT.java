@@ -76,23 +76,7 @@ class UpdateIT {
   }
 
   private Controller.Run run() throws IOException, InterruptedException {
-    Controller.Run run = Controller.run(dir, Map.of(), "run", "--config=" + demo.config());
-    for (String token : demo.tokens()) {
-      assertThat(run.all()).as("a token in the output").doesNotContain(token);
-    }
-    return run;
-  }
-
-  private static long first(SimLab lab, String host, SimEvent.Type type) {
-    return lab.eventsFor(host).stream()
-        .filter(e -> e.type() == type)
-        .mapToLong(SimEvent::atMillis)
-        .min()
-        .orElse(Long.MAX_VALUE);
-  }
-
-  private static boolean any(SimLab lab, String host, SimEvent.Type type) {
-    return lab.eventsFor(host).stream().anyMatch(e -> e.type() == type);
+    return Labs.run(dir, demo);
   }
 
   @Test
@@ -104,15 +88,15 @@ class UpdateIT {
     assertThat(run.exitCode()).as(run.all()).isZero();
     for (HostSpec host : HOSTS) {
       String name = host.hostname();
-      assertThat(any(lab, name, SimEvent.Type.BUILD_FINISHED)).as(name + " built").isTrue();
-      assertThat(first(lab, name, SimEvent.Type.BUILD_FINISHED))
+      assertThat(Labs.any(lab, name, SimEvent.Type.BUILD_FINISHED)).as(name + " built").isTrue();
+      assertThat(Labs.first(lab, name, SimEvent.Type.BUILD_FINISHED))
           .as(name + ": the build finished before the drain began")
-          .isLessThanOrEqualTo(first(lab, name, SimEvent.Type.DRAIN_STARTED));
+          .isLessThanOrEqualTo(Labs.first(lab, name, SimEvent.Type.DRAIN_STARTED));
     }
-    assertThat(any(lab, "b", SimEvent.Type.SWITCHED)).isTrue();
-    assertThat(any(lab, "b", SimEvent.Type.REBOOT_STARTED)).as("b rebooted").isFalse();
-    assertThat(any(lab, "a", SimEvent.Type.REBOOT_STARTED)).isTrue();
-    assertThat(any(lab, "c", SimEvent.Type.REBOOT_STARTED)).isTrue();
+    assertThat(Labs.any(lab, "b", SimEvent.Type.SWITCHED)).isTrue();
+    assertThat(Labs.any(lab, "b", SimEvent.Type.REBOOT_STARTED)).as("b rebooted").isFalse();
+    assertThat(Labs.any(lab, "a", SimEvent.Type.REBOOT_STARTED)).isTrue();
+    assertThat(Labs.any(lab, "c", SimEvent.Type.REBOOT_STARTED)).isTrue();
     assertThat(run.stdout())
         .containsPattern("b\\s+DONE.*switched, no reboot")
         .containsPattern("a\\s+DONE.*rebooted");
@@ -128,9 +112,9 @@ class UpdateIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(any(lab, "b", SimEvent.Type.BUILD_FAILED)).isTrue();
-    assertThat(any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
-    assertThat(any(lab, "c", SimEvent.Type.DRAIN_STARTED)).as("c drained").isFalse();
+    assertThat(Labs.any(lab, "b", SimEvent.Type.BUILD_FAILED)).isTrue();
+    assertThat(Labs.any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
+    assertThat(Labs.any(lab, "c", SimEvent.Type.DRAIN_STARTED)).as("c drained").isFalse();
     assertThat(run.stdout()).contains("FAILED b").contains("the build failed");
     assertThat(lab.node("b").eligible()).isTrue();
   }
@@ -165,8 +149,8 @@ class UpdateIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isZero();
-    assertThat(any(lab, "r", SimEvent.Type.DRAIN_STARTED)).as("r drained").isFalse();
-    long rebooted = first(lab, "r", SimEvent.Type.REBOOT_STARTED);
+    assertThat(Labs.any(lab, "r", SimEvent.Type.DRAIN_STARTED)).as("r drained").isFalse();
+    long rebooted = Labs.first(lab, "r", SimEvent.Type.REBOOT_STARTED);
     List<Long> placedAgain =
         lab.eventsFor("r").stream()
             .filter(e -> e.type() == SimEvent.Type.ALLOC_PLACED && e.atMillis() > rebooted)
@@ -174,7 +158,7 @@ class UpdateIT {
             .map(SimEvent::atMillis)
             .toList();
     assertThat(placedAgain).as("r's work placed on it again").isNotEmpty();
-    assertThat(first(lab, "s", SimEvent.Type.DRAIN_STARTED))
+    assertThat(Labs.first(lab, "s", SimEvent.Type.DRAIN_STARTED))
         .as("s drained only after r's work ran on r again")
         .isGreaterThanOrEqualTo(placedAgain.get(placedAgain.size() - 1) + 2_000);
     assertThat(lab.node("r").eligible()).isTrue();

@@ -70,23 +70,7 @@ class WorkIT {
   }
 
   private Controller.Run run() throws IOException, InterruptedException {
-    Controller.Run run = Controller.run(dir, Map.of(), "run", "--config=" + demo.config());
-    for (String token : demo.tokens()) {
-      assertThat(run.all()).as("a token in the output").doesNotContain(token);
-    }
-    return run;
-  }
-
-  private static boolean any(SimLab lab, String host, SimEvent.Type type) {
-    return lab.eventsFor(host).stream().anyMatch(e -> e.type() == type);
-  }
-
-  private static long first(SimLab lab, String host, SimEvent.Type type) {
-    return lab.eventsFor(host).stream()
-        .filter(e -> e.type() == type)
-        .mapToLong(SimEvent::atMillis)
-        .min()
-        .orElse(Long.MAX_VALUE);
+    return Labs.run(dir, demo);
   }
 
   /** When the replacements of {@code host}'s allocations were reported healthy, anywhere. */
@@ -117,8 +101,8 @@ class WorkIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(any(lab, "a", SimEvent.Type.DRAIN_STARTED)).as("a drained").isFalse();
-    assertThat(any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
+    assertThat(Labs.any(lab, "a", SimEvent.Type.DRAIN_STARTED)).as("a drained").isFalse();
+    assertThat(Labs.any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b drained").isFalse();
     assertThat(run.all()).contains("do not fit");
   }
 
@@ -140,11 +124,11 @@ class WorkIT {
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
     List<Long> aHealthy = replacementsHealthy(lab, "a");
     assertThat(aHealthy).as("a's replacements reported healthy").isNotEmpty();
-    assertThat(first(lab, "b", SimEvent.Type.DRAIN_STARTED))
+    assertThat(Labs.first(lab, "b", SimEvent.Type.DRAIN_STARTED))
         .as("b drained only once a's replacements were healthy")
         .isGreaterThanOrEqualTo(aHealthy.stream().mapToLong(Long::longValue).max().orElseThrow());
     assertThat(run.stdout()).contains("FAILED b").contains("did not come up healthy elsewhere");
-    assertThat(any(lab, "c", SimEvent.Type.DRAIN_STARTED)).as("c drained").isFalse();
+    assertThat(Labs.any(lab, "c", SimEvent.Type.DRAIN_STARTED)).as("c drained").isFalse();
   }
 
   @Test
@@ -162,8 +146,10 @@ class WorkIT {
     Controller.Run run = run();
 
     assertThat(run.exitCode()).as(run.all()).isEqualTo(1);
-    assertThat(any(lab, "a", SimEvent.Type.DRAIN_STARTED)).as("a (web runs on b too)").isTrue();
-    assertThat(any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b (the only pg)").isFalse();
+    assertThat(Labs.any(lab, "a", SimEvent.Type.DRAIN_STARTED))
+        .as("a (web runs on b too)")
+        .isTrue();
+    assertThat(Labs.any(lab, "b", SimEvent.Type.DRAIN_STARTED)).as("b (the only pg)").isFalse();
     assertThat(run.stdout()).contains("FAILED b").contains("pg");
   }
 
@@ -227,7 +213,7 @@ class WorkIT {
     assertThat(run.exitCode()).as(run.all()).isZero();
     List<Long> healthy = replacementsHealthy(lab, "a");
     assertThat(healthy).isNotEmpty();
-    assertThat(first(lab, "a", SimEvent.Type.REBOOT_STARTED))
+    assertThat(Labs.first(lab, "a", SimEvent.Type.REBOOT_STARTED))
         .as("a rebooted only after its replacements were healthy")
         .isGreaterThanOrEqualTo(healthy.stream().mapToLong(Long::longValue).max().orElseThrow());
   }
