@@ -337,6 +337,11 @@ public final class ConfigLoader {
           "rebuild.command is missing: the command executor needs an argv list, e.g."
               + " [\"/usr/local/bin/rebuild-host\", \"{hostname}\"]");
     }
+    if (executor.equals("ssh") && !command.isEmpty()) {
+      throw new InvalidInputException(
+          "rebuild.command is for the command executor: the ssh executor runs"
+              + " rebuild.ssh.remoteCommand on the host; remove one of them");
+    }
     List<String> build = r.build() == null ? List.of() : List.copyOf(r.build());
     List<String> switchCommand =
         r.switchCommand() == null ? List.of() : List.copyOf(r.switchCommand());

@@ -167,6 +167,13 @@ class ConfigLoaderTest {
                         + " switch: [s] }\n"))
         .isInstanceOf(InvalidInputException.class)
         .hasMessageStartingWith("rebuild.build and rebuild.switch are for the command executor");
+    assertThatThrownBy(
+            () ->
+                load(
+                    "rebuild: { executor: ssh, ssh: { flake: github:lab/fleet },"
+                        + " command: [rebuild-host, \"{hostname}\"] }\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith("rebuild.command is for the command executor");
   }
 
   @Test
