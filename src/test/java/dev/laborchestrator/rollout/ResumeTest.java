@@ -100,6 +100,42 @@ class ResumeTest {
   }
 
   @Test
+  void theTimeTheControllerWasDownIsNotHeldAgainstAHostResumedInVerifying() throws Exception {
+    FakeLab lab = new FakeLab();
+    lab.add("a");
+    List<HostSpec> hosts = List.of(host("a", 1));
+    Plan plan = Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP));
+    FakeStateStore variables = new FakeStateStore();
+    Ports ports = new Ports(lab, lab, lab, lab.clock);
+    List<String> seen = new ArrayList<>();
+    RolloutListener listener = (h, from, to, a, b, detail) -> seen.add(h + " " + to);
+    // the rollout's first write, then DRAINING, REBUILDING, VERIFYING: killed right after the last
+    CrashAfter crashing = new CrashAfter(new RolloutStateStore(variables), 4);
+    try {
+      new RolloutEngine(ports, SETTINGS, listener, crashing).run(plan, "r-1");
+    } catch (IllegalStateException e) {
+      assertThat(e).hasMessage("killed");
+    }
+    assertThat(crashing.crashed).as("%s", seen).isTrue();
+    RolloutState saved = new RolloutStateStore(variables).load().orElseThrow();
+    assertThat(saved.host("a").orElseThrow().state()).isEqualTo(HostState.VERIFYING);
+
+    // The controller stays down longer than the whole health timeout; the host is healthy.
+    lab.clock.sleep(SETTINGS.healthTimeout().plusMinutes(5));
+    RolloutStateStore resumed = new RolloutStateStore(variables);
+    RolloutResult second =
+        new RolloutEngine(ports, SETTINGS, listener, resumed)
+            .run(
+                Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP)),
+                "r-1",
+                resumed.load().orElseThrow());
+
+    assertThat(second.succeeded()).as("%s", seen).isTrue();
+    assertThat(count(lab.calls, "reboot a")).isEqualTo(1);
+    assertThat(lab.node("a").eligibility).isEqualTo("eligible");
+  }
+
+  @Test
   void aFailedHostIsRetriedFromTheStateItFailedIn() throws Exception {
     FakeLab lab = new FakeLab();
     lab.add("a").checkStaysCritical = true;
