@@ -2,11 +2,11 @@ package dev.laborchestrator.rollout;
 
 import dev.laborchestrator.config.Durations;
 import dev.laborchestrator.port.HealthCheck;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code deployStrategy: blue-green}: after the drain, the host is rebooted only once the
@@ -15,8 +15,6 @@ import java.util.Set;
  * blue-green promises), within {@code timeouts.health}.
  */
 final class BlueGreen {
-  private static final Duration LONGEST_PAUSE = Duration.ofSeconds(2);
-
   private BlueGreen() {}
 
   static String awaitElsewhere(HostRun run) throws HostFailure, InterruptedException {
@@ -26,24 +24,22 @@ final class BlueGreen {
     // The services the host had before its drain: its checks as the view holds them now still name
     // them (a drain does not deregister the agent's services).
     List<HealthCheck> checks = run.context.watch().checks(consulName);
-    Duration pause = run.settings.minPoll();
-    while (checks != null) {
-      List<HealthCheck> known = checks;
-      Optional<String> last =
-          run.waiting.retrying(
-              deadline,
-              () -> LastInstance.refusal(run.ports.consul(), consulName, known, Set.of()));
-      if (last.isEmpty()) {
-        break;
-      }
-      run.waiting.pastDeadline(
+    if (checks != null) {
+      AtomicReference<String> last = new AtomicReference<>("Consul did not answer");
+      run.waiting.polling(
           deadline,
-          "blue-green: not every service passes on another node after "
-              + Durations.format(run.settings.healthTimeout())
-              + ": "
-              + last.get());
-      run.ports.clock().sleep(Waiting.min(pause, run.waiting.remaining(deadline)));
-      pause = Waiting.min(pause.multipliedBy(2), LONGEST_PAUSE);
+          run.settings.minPoll(),
+          () -> {
+            Optional<String> refusal =
+                LastInstance.refusal(run.ports.consul(), consulName, checks, Set.of());
+            refusal.ifPresent(last::set);
+            return refusal.isPresent() ? Optional.empty() : Optional.of(true);
+          },
+          () ->
+              "blue-green: not every service passes on another node after "
+                  + Durations.format(run.settings.healthTimeout())
+                  + ": "
+                  + last.get());
     }
     return "blue-green: "
         + (replacements.isEmpty() ? "nothing was moved" : replacements)

@@ -106,6 +106,43 @@ final class Waiting {
     }
   }
 
+  /** One read of something the shared view does not hold: a value once the wait is over. */
+  @FunctionalInterface
+  interface Poll<T> {
+    Optional<T> read() throws HostFailure;
+  }
+
+  /** The longest pause between two reads of {@link #polling}. */
+  static final Duration LONGEST_POLL = Duration.ofSeconds(2);
+
+  /**
+   * Reads {@code poll} until it gives a value, and returns it, for what lives outside the shared
+   * view (other nodes' allocations, a service's instances): the pause between two reads grows from
+   * {@code first} to {@link #LONGEST_POLL}. A transient API failure counts as no value yet. A
+   * {@link HostFailure} with {@code timedOut}'s message once {@code deadline} has passed.
+   */
+  <T> T polling(Instant deadline, Duration first, Poll<T> poll, Supplier<String> timedOut)
+      throws HostFailure, InterruptedException {
+    Duration wait = first;
+    while (true) {
+      Optional<T> found;
+      try {
+        found = poll.read();
+      } catch (ApiException e) {
+        if (!e.transientFailure()) {
+          throw e;
+        }
+        found = Optional.empty();
+      }
+      if (found.isPresent()) {
+        return found.get();
+      }
+      pastDeadline(deadline, timedOut.get());
+      clock.sleep(min(wait, remaining(deadline)));
+      wait = min(wait.multipliedBy(2), LONGEST_POLL);
+    }
+  }
+
   /**
    * Waits for the next change after {@code seen} of this host's node or its checks, or until {@code
    * until}.
