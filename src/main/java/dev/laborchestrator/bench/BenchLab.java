@@ -171,6 +171,9 @@ public final class BenchLab implements AutoCloseable {
     config.put("timeouts", Map.of("drain", phase, "reboot", phase, "health", phase));
     config.put("health", Map.of("stableFor", stableFor(s).toMillis() + "ms"));
     config.put("maxParallel", s.parallel());
+    if (s.overlapWaves()) {
+      config.put("waves", "overlap");
+    }
     return config;
   }
 

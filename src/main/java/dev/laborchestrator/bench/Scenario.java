@@ -21,6 +21,8 @@ import java.util.Random;
  * @param seed for the reboot durations, the hosts without kernel change and the lab's identifiers
  * @param builds null: the rebuild is one step, as in issue 8's benchmark; else every host builds
  *     its new system first (issue 9), and the controller runs with and without building ahead
+ * @param overlapWaves lab-orchestrator runs with {@code waves: overlap} (the naive controller keeps
+ *     its waves one after the other); the lower bound stays the issue's, summed over waves
  */
 public record Scenario(
     int hosts,
@@ -30,7 +32,21 @@ public record Scenario(
     Duration rebootMax,
     Duration duration,
     long seed,
-    Builds builds) {
+    Builds builds,
+    boolean overlapWaves) {
+
+  /** Waves one after the other. */
+  public Scenario(
+      int hosts,
+      int parallel,
+      int waves,
+      Duration rebootMin,
+      Duration rebootMax,
+      Duration duration,
+      long seed,
+      Builds builds) {
+    this(hosts, parallel, waves, rebootMin, rebootMax, duration, seed, builds, false);
+  }
 
   /**
    * How the hosts build their new system (issue 9).

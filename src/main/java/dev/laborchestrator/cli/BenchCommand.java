@@ -62,6 +62,13 @@ final class BenchCommand implements Callable<Integer> {
   int waves = 1;
 
   @Option(
+      names = "--overlap",
+      description =
+          "lab-orchestrator runs with waves: overlap (a wave's hosts take free slots once every"
+              + " host of the waves before it has started); the naive controller does not")
+  boolean overlap;
+
+  @Option(
       names = "--spread",
       paramLabel = "A-B",
       description =
@@ -147,7 +154,8 @@ final class BenchCommand implements Callable<Integer> {
               reboots[1],
               Durations.parse(duration, "--duration"),
               seed,
-              modes.get(0) == null ? null : builds());
+              modes.get(0) == null ? null : builds(),
+              overlap);
       naiveInterval = "off".equals(naive.strip()) ? null : Durations.parse(naive, "--naive");
       if (naiveInterval != null && naiveInterval.isZero()) {
         throw new InvalidInputException("--naive must be a positive interval or 'off'");
@@ -163,10 +171,11 @@ final class BenchCommand implements Callable<Integer> {
     out.println(
         String.format(
             Locale.ROOT,
-            "scenario: %d hosts in %d wave(s), maxParallel %d, reboot %s..%s; per host, lab time:"
+            "scenario: %d hosts in %d wave(s)%s, maxParallel %d, reboot %s..%s; per host, lab time:"
                 + " drain %s, checks pass %s after ready, stableFor %s",
             scenario.hosts(),
             scenario.waves(),
+            scenario.overlapWaves() ? " (lab-orchestrator: waves: overlap)" : "",
             scenario.parallel(),
             Durations.format(scenario.rebootMin()),
             Durations.format(scenario.rebootMax()),

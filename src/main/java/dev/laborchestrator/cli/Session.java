@@ -199,7 +199,10 @@ final class Session {
                     .map(NomadNode::name)
                     .collect(java.util.stream.Collectors.toSet()),
                 ownNodeId == null ? List.of() : Successors.among(full, ownNodeId),
-                new Plan.Limits(config.limits().perDatacenter(), config.limits().perGroup()),
+                new Plan.Limits(
+                    config.limits().perDatacenter(),
+                    config.limits().perGroup(),
+                    config.limits().overlapWaves()),
                 config.limits().maxParallelPercent()));
     Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));

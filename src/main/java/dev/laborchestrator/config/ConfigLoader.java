@@ -168,7 +168,22 @@ public final class ConfigLoader {
     return new OrchestratorConfig.Limits(
         percent,
         l == null ? 0 : atLeastOne(l.perDatacenter(), "limits.perDatacenter"),
-        l == null ? 0 : atLeastOne(l.perGroup(), "limits.perGroup"));
+        l == null ? 0 : atLeastOne(l.perGroup(), "limits.perGroup"),
+        overlapWaves(raw.waves()));
+  }
+
+  private static boolean overlapWaves(String waves) {
+    String value = waves == null ? "strict" : waves.strip().toLowerCase(Locale.ROOT);
+    return switch (value) {
+      case "strict" -> false;
+      case "overlap" -> true;
+      default ->
+          throw new InvalidInputException(
+              "waves '"
+                  + waves
+                  + "' is not known: use strict (a wave starts once the one before it is done)"
+                  + " or overlap (once every host of the one before it has started)");
+    };
   }
 
   private static int atLeastOne(Integer value, String key) {
@@ -499,7 +514,8 @@ public final class ConfigLoader {
       String reboot,
       Boolean drainOnSwitch,
       RawPrebuild prebuild,
-      List<String> allowLastInstance) {}
+      List<String> allowLastInstance,
+      String waves) {}
 
   record RawPrebuild(Integer ahead) {}
 

@@ -76,9 +76,17 @@ public record OrchestratorConfig(
    * @param perDatacenter at most this many hosts out of service at once in one datacenter; 0 = no
    *     limit
    * @param perGroup at most this many in one of {@code lab.groups}; 0 = no limit
+   * @param overlapWaves {@code waves: overlap}: a host of a later wave may take a free slot once
+   *     every host of the earlier waves has started, instead of once they are all done
    */
-  public record Limits(Integer maxParallelPercent, int perDatacenter, int perGroup) {
-    public static final Limits NONE = new Limits(null, 0, 0);
+  public record Limits(
+      Integer maxParallelPercent, int perDatacenter, int perGroup, boolean overlapWaves) {
+    public static final Limits NONE = new Limits(null, 0, 0, false);
+
+    /** Waves one after the other ({@code waves: strict}, the default). */
+    public Limits(Integer maxParallelPercent, int perDatacenter, int perGroup) {
+      this(maxParallelPercent, perDatacenter, perGroup, false);
+    }
   }
 
   /**

@@ -38,10 +38,18 @@ public record Plan(
 
   /**
    * Failure domains: at most {@code perDatacenter} hosts out of service at once in any datacenter,
-   * at most {@code perGroup} in any of the hosts' {@code lab.groups}; 0 = no such limit.
+   * at most {@code perGroup} in any of the hosts' {@code lab.groups}; 0 = no such limit. With
+   * {@code overlapWaves}, a host of a later wave may take a free slot once every host of the
+   * earlier waves has started (its own dependencies still done first); else a wave starts once the
+   * one before it is done.
    */
-  public record Limits(int perDatacenter, int perGroup) {
-    public static final Limits NONE = new Limits(0, 0);
+  public record Limits(int perDatacenter, int perGroup, boolean overlapWaves) {
+    public static final Limits NONE = new Limits(0, 0, false);
+
+    /** Waves one after the other. */
+    public Limits(int perDatacenter, int perGroup) {
+      this(perDatacenter, perGroup, false);
+    }
   }
 
   /** The controller's own host, if the plan has it. */
@@ -171,7 +179,11 @@ public record Plan(
             + waves.size()
             + " waves, at most "
             + maxParallel
-            + " out of service at once");
+            + " out of service at once"
+            + (limits.overlapWaves() && waves.size() > 1
+                ? "; waves overlap (waves: overlap): a wave's hosts take free slots once every"
+                    + " host of the waves before it has started"
+                : ""));
     int number = 1;
     for (Wave wave : waves) {
       lines.add("Wave " + number++ + " (rebootOrder " + wave.rebootOrder() + "):");

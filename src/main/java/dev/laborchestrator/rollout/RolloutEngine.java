@@ -200,7 +200,7 @@ public final class RolloutEngine {
     boolean failed = false;
     try {
       Set<String> finished = new HashSet<>();
-      for (Wave wave : plan.waves()) {
+      for (Wave wave : plan.limits().overlapWaves() ? overlapped(plan.waves()) : plan.waves()) {
         failed = runWave(wave, plan.maxParallel(), plan.limits(), rollouts, finished, pool);
         if (failed || stopping || heldStop != null) {
           break;
@@ -397,6 +397,29 @@ public final class RolloutEngine {
   }
 
   /**
+   * {@code waves: overlap}: the waves as one, in plan order, which the {@link Scheduler} starts
+   * wave by wave (no host while a host of an earlier wave is pending); the controller's own host
+   * keeps its wave of its own, last.
+   */
+  static List<Wave> overlapped(List<Wave> waves) {
+    List<PlannedHost> hosts = new ArrayList<>();
+    List<Wave> own = new ArrayList<>();
+    for (Wave wave : waves) {
+      if (wave.hosts().stream().anyMatch(h -> h.role() == Plan.Role.OWN_NODE)) {
+        own.add(wave);
+      } else {
+        hosts.addAll(wave.hosts());
+      }
+    }
+    List<Wave> result = new ArrayList<>();
+    if (!hosts.isEmpty()) {
+      result.add(new Wave(hosts.get(0).spec().rebootOrder(), hosts));
+    }
+    result.addAll(own);
+    return result;
+  }
+
+  /**
    * Runs one wave. The loop wakes when a host finishes, when the view of the cluster changes (while
    * a host waits on the gates), or when a waiting host's time runs out; each time it asks the
    * {@link Scheduler} which hosts may start, and starts those the gates let through at once.
@@ -461,10 +484,19 @@ public final class RolloutEngine {
       boolean building = false;
       if (!failed && !stopping && heldStop == null) {
         building = startBuilds(rollouts, running.keySet(), finished);
-        List<PlannedHost> next =
-            Scheduler.startable(pending, running.values(), finished, maxParallel, limits).stream()
-                .filter(h -> !awaitsBuild(h))
-                .toList();
+        List<PlannedHost> next = new ArrayList<>();
+        Integer buildingWave = null; // overlapping waves: a later wave waits for a host's build
+        for (PlannedHost h :
+            Scheduler.startable(pending, running.values(), finished, maxParallel, limits)) {
+          if (buildingWave != null && h.spec().rebootOrder() > buildingWave) {
+            break;
+          }
+          if (awaitsBuild(h)) {
+            buildingWave = buildingWave == null ? h.spec().rebootOrder() : buildingWave;
+          } else {
+            next.add(h);
+          }
+        }
         StartHold.Hold hold = next.isEmpty() ? StartHold.Hold.GO : startHold.check();
         reportHold(hold, rollouts);
         if (hold.kind() == StartHold.Hold.Kind.STOP) {
@@ -472,7 +504,11 @@ public final class RolloutEngine {
         } else if (hold.kind() == StartHold.Hold.Kind.HOLD) {
           held = true;
         } else {
+          Integer refusedWave = null; // overlapping waves: a later wave waits for a refused host
           for (PlannedHost host : next) {
+            if (refusedWave != null && host.spec().rebootOrder() > refusedWave) {
+              break;
+            }
             if (host.role() == dev.laborchestrator.plan.Plan.Role.OWN_NODE) {
               pending.remove(host);
               handOver(host);
@@ -498,6 +534,7 @@ public final class RolloutEngine {
                 failed = true;
                 break;
               }
+              refusedWave = refusedWave == null ? host.spec().rebootOrder() : refusedWave;
               if (!refusal.get().equals(refusedFor.put(host.hostname(), refusal.get()))) {
                 listener.note(host.hostname(), "waiting: " + refusal.get());
               }

@@ -33,7 +33,9 @@ final class Scheduler {
   /**
    * As above, and no datacenter with more than {@code limits.perDatacenter} hosts out of service,
    * no group with more than {@code limits.perGroup}. A host a failure domain holds back does not
-   * hold back later hosts of other domains.
+   * hold back later hosts of other domains. When {@code pending} spans waves (overlapping waves, in
+   * plan order), no host starts while a host of an earlier wave ({@code rebootOrder}) stays
+   * pending.
    */
   static List<PlannedHost> startable(
       List<PlannedHost> pending,
@@ -48,13 +50,15 @@ final class Scheduler {
     Map<String, Integer> perDatacenter = new HashMap<>();
     Map<String, Integer> perGroup = new HashMap<>();
     running.forEach(h -> count(h, perDatacenter, perGroup));
+    Integer heldWave = null; // the wave of the first host left pending
     for (PlannedHost host : pending) {
-      if (criticalRunning || busy >= maxParallel) {
+      if (criticalRunning || busy >= maxParallel || heldWave != null && wave(host) > heldWave) {
         break;
       }
       if (!finished.containsAll(host.spec().dependencies())
           || host.server() && serverRunning
           || full(host, limits, perDatacenter, perGroup)) {
+        heldWave = heldWave == null ? wave(host) : heldWave;
         continue;
       }
       serverRunning |= host.server();
@@ -69,6 +73,11 @@ final class Scheduler {
       busy++;
     }
     return start;
+  }
+
+  private static int wave(PlannedHost host) {
+    Integer order = host.spec().rebootOrder();
+    return order == null ? 0 : order;
   }
 
   private static String datacenter(PlannedHost host) {

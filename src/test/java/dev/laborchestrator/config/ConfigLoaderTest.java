@@ -134,6 +134,13 @@ class ConfigLoaderTest {
     assertThat(config.limits()).isEqualTo(new OrchestratorConfig.Limits(10, 2, 1));
     assertThat(load("rebuild: { command: [x] }\nmaxParallel: 3\n").limits())
         .isEqualTo(OrchestratorConfig.Limits.NONE);
+    assertThat(load("rebuild: { command: [x] }\nwaves: overlap\n").limits().overlapWaves())
+        .isTrue();
+    assertThat(load("rebuild: { command: [x] }\nwaves: strict\n").limits().overlapWaves())
+        .isFalse();
+    assertThatThrownBy(() -> load("rebuild: { command: [x] }\nwaves: sometimes\n"))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith("waves 'sometimes' is not known: use strict");
   }
 
   @Test

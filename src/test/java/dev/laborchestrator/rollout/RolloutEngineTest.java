@@ -364,6 +364,63 @@ class RolloutEngineTest {
     assertThat(lab.node("c").drainedAt).isEqualTo(lab.node("b").eligibleAt);
   }
 
+  private RolloutResult runOverlapping(int maxParallel, HostSpec... hosts)
+      throws InterruptedException {
+    for (HostSpec host : hosts) {
+      lab.add(host.hostname());
+    }
+    Plan plan =
+        Planner.plan(
+            List.of(hosts),
+            lab.listNodes(),
+            new Planner.Options(
+                maxParallel,
+                IneligibleHosts.SKIP,
+                null,
+                java.util.Set.of(),
+                java.util.Set.of(),
+                java.util.Set.of(),
+                List.of(),
+                new Plan.Limits(0, 0, true),
+                null));
+    return new RolloutEngine(
+            new Ports(lab, lab, lab, lab.clock),
+            settings,
+            (host, from, to, inPrevious, since, detail) -> transitions.add(host + " " + to))
+        .run(plan, "r-test");
+  }
+
+  @Test
+  void withOverlappingWavesTheNextWaveTakesASlotTheEarlierOneNoLongerNeeds() throws Exception {
+    lab.rendezvous = 2;
+    // wave 1 has three hosts for two slots; the second round has a slot to spare
+    RolloutResult result =
+        runOverlapping(
+            2, host("a", 1), host("b", 1), host("c", 1), host("d", 2), host("e", 2, "a"));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.node("d").drainedAt)
+        .as("d takes a free slot while c of the earlier wave is still out")
+        .isBefore(lab.node("c").eligibleAt);
+    assertThat(lab.node("d").drainedAt)
+        .as("not before every host of wave 1 has started")
+        .isAfterOrEqualTo(lab.node("c").drainedAt);
+    assertThat(lab.node("e").drainedAt)
+        .as("e still waits for its dependency a")
+        .isAfterOrEqualTo(lab.node("a").eligibleAt);
+    assertThat(lab.maxOutOfService).isEqualTo(2);
+  }
+
+  @Test
+  void withoutOverlapTheNextWaveWaitsForTheWholeEarlierOne() throws Exception {
+    lab.rendezvous = 2;
+    RolloutResult result =
+        run(2, IneligibleHosts.SKIP, host("a", 1), host("b", 1), host("c", 1), host("d", 2));
+
+    assertThat(result.succeeded()).isTrue();
+    assertThat(lab.node("d").drainedAt).isAfterOrEqualTo(lab.node("c").eligibleAt);
+  }
+
   // ---- issue 9: build before the drain, reboot only when needed ----
 
   private static RolloutSettings buildSettings(

@@ -26,6 +26,20 @@ class SchedulerTest {
     return new PlannedHost(spec, Optional.empty(), null, "");
   }
 
+  private static PlannedHost inWave(String name, int rebootOrder, String... deps) {
+    HostSpec spec =
+        new HostSpec(
+            name,
+            "r",
+            List.of(),
+            rebootOrder,
+            List.of(deps),
+            List.of(),
+            new Orchestration("rolling", 0, "low"),
+            List.of());
+    return new PlannedHost(spec, Optional.empty(), null, "");
+  }
+
   private static List<String> names(List<PlannedHost> hosts) {
     return hosts.stream().map(PlannedHost::hostname).toList();
   }
@@ -146,5 +160,25 @@ class SchedulerTest {
     assertThat(names(Scheduler.startable(pending, List.of(), Set.of(), 10, Plan.Limits.NONE)))
         .as("without limits only maxParallel counts")
         .containsExactly("a2", "b1", "b2", "c1");
+  }
+
+  @Test
+  void withOverlappingWavesALaterWaveTakesFreeSlotsOnceTheEarlierOneHasAllStarted() {
+    PlannedHost a1 = inWave("a1", 1);
+    PlannedHost a2 = inWave("a2", 1);
+    PlannedHost b1 = inWave("b1", 2);
+    PlannedHost b2 = inWave("b2", 2, "a1");
+    // a2 still waits for a slot: no host of wave 2 overtakes it
+    assertThat(names(Scheduler.startable(List.of(a2, b1, b2), List.of(a1), Set.of(), 1))).isEmpty();
+    assertThat(names(Scheduler.startable(List.of(a2, b1, b2), List.of(a1), Set.of(), 3)))
+        .containsExactly("a2", "b1");
+    // a host of wave 1 held back by its dependency holds wave 2 back too, free slots or not
+    PlannedHost a3 = inWave("a3", 1, "a1");
+    assertThat(names(Scheduler.startable(List.of(a3, b1), List.of(a1), Set.of(), 3))).isEmpty();
+    // every host of wave 1 has started: wave 2 fills the free slots, b2 only once a1 is done
+    assertThat(names(Scheduler.startable(List.of(b1, b2), List.of(a1, a2), Set.of(), 4)))
+        .containsExactly("b1");
+    assertThat(names(Scheduler.startable(List.of(b1, b2), List.of(a2), Set.of("a1"), 4)))
+        .containsExactly("b1", "b2");
   }
 }
