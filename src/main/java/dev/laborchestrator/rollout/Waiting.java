@@ -53,15 +53,7 @@ final class Waiting {
       throws HostFailure, InterruptedException {
     while (true) {
       long seen = watch.version();
-      Optional<T> found;
-      try {
-        found = condition.apply(watch);
-      } catch (ApiException e) {
-        if (!e.transientFailure()) {
-          throw e;
-        }
-        found = Optional.empty();
-      }
+      Optional<T> found = unlessTransient(() -> condition.apply(watch));
       if (found.isPresent()) {
         return found.get();
       }
@@ -125,21 +117,25 @@ final class Waiting {
       throws HostFailure, InterruptedException {
     Duration wait = first;
     while (true) {
-      Optional<T> found;
-      try {
-        found = poll.read();
-      } catch (ApiException e) {
-        if (!e.transientFailure()) {
-          throw e;
-        }
-        found = Optional.empty();
-      }
+      Optional<T> found = unlessTransient(poll);
       if (found.isPresent()) {
         return found.get();
       }
       pastDeadline(deadline, timedOut.get());
       clock.sleep(min(wait, remaining(deadline)));
       wait = min(wait.multipliedBy(2), LONGEST_POLL);
+    }
+  }
+
+  /** One read, where a transient API failure counts as no value yet. */
+  private static <T> Optional<T> unlessTransient(Poll<T> poll) throws HostFailure {
+    try {
+      return poll.read();
+    } catch (ApiException e) {
+      if (!e.transientFailure()) {
+        throw e;
+      }
+      return Optional.empty();
     }
   }
 

@@ -39,13 +39,31 @@ class RolloutEngineTest {
 
   private RolloutResult run(int maxParallel, IneligibleHosts ineligible, HostSpec... hosts)
       throws InterruptedException {
+    return run(maxParallel, ineligible, Plan.Limits.NONE, hosts);
+  }
+
+  private RolloutResult run(
+      int maxParallel, IneligibleHosts ineligible, Plan.Limits limits, HostSpec... hosts)
+      throws InterruptedException {
     for (HostSpec host : hosts) {
       if (lab.node(host.hostname()) == null) {
         lab.add(host.hostname());
       }
     }
     Plan plan =
-        Planner.plan(List.of(hosts), lab.listNodes(), new Planner.Options(maxParallel, ineligible));
+        Planner.plan(
+            List.of(hosts),
+            lab.listNodes(),
+            new Planner.Options(
+                maxParallel,
+                ineligible,
+                null,
+                java.util.Set.of(),
+                java.util.Set.of(),
+                java.util.Set.of(),
+                List.of(),
+                limits,
+                null));
     RolloutListener listener =
         (host, from, to, inPrevious, since, detail) -> {
           transitions.add(host + " " + to);
@@ -364,39 +382,20 @@ class RolloutEngineTest {
     assertThat(lab.node("c").drainedAt).isEqualTo(lab.node("b").eligibleAt);
   }
 
-  private RolloutResult runOverlapping(int maxParallel, HostSpec... hosts)
-      throws InterruptedException {
-    for (HostSpec host : hosts) {
-      lab.add(host.hostname());
-    }
-    Plan plan =
-        Planner.plan(
-            List.of(hosts),
-            lab.listNodes(),
-            new Planner.Options(
-                maxParallel,
-                IneligibleHosts.SKIP,
-                null,
-                java.util.Set.of(),
-                java.util.Set.of(),
-                java.util.Set.of(),
-                List.of(),
-                new Plan.Limits(0, 0, true),
-                null));
-    return new RolloutEngine(
-            new Ports(lab, lab, lab, lab.clock),
-            settings,
-            (host, from, to, inPrevious, since, detail) -> transitions.add(host + " " + to))
-        .run(plan, "r-test");
-  }
-
   @Test
   void withOverlappingWavesTheNextWaveTakesASlotTheEarlierOneNoLongerNeeds() throws Exception {
     lab.rendezvous = 2;
     // wave 1 has three hosts for two slots; the second round has a slot to spare
     RolloutResult result =
-        runOverlapping(
-            2, host("a", 1), host("b", 1), host("c", 1), host("d", 2), host("e", 2, "a"));
+        run(
+            2,
+            IneligibleHosts.SKIP,
+            new Plan.Limits(0, 0, true),
+            host("a", 1),
+            host("b", 1),
+            host("c", 1),
+            host("d", 2),
+            host("e", 2, "a"));
 
     assertThat(result.succeeded()).isTrue();
     assertThat(lab.node("d").drainedAt)

@@ -13,20 +13,15 @@ import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
   private static PlannedHost host(String name, String criticality, String... deps) {
-    HostSpec spec =
-        new HostSpec(
-            name,
-            "r",
-            List.of(),
-            1,
-            List.of(deps),
-            List.of(),
-            new Orchestration("rolling", 0, criticality),
-            List.of());
-    return new PlannedHost(spec, Optional.empty(), null, "");
+    return planned(name, 1, criticality, deps);
   }
 
   private static PlannedHost inWave(String name, int rebootOrder, String... deps) {
+    return planned(name, rebootOrder, "low", deps);
+  }
+
+  private static PlannedHost planned(
+      String name, int rebootOrder, String criticality, String... deps) {
     HostSpec spec =
         new HostSpec(
             name,
@@ -35,7 +30,7 @@ class SchedulerTest {
             rebootOrder,
             List.of(deps),
             List.of(),
-            new Orchestration("rolling", 0, "low"),
+            new Orchestration("rolling", 0, criticality),
             List.of());
     return new PlannedHost(spec, Optional.empty(), null, "");
   }
