@@ -133,6 +133,15 @@ final class BenchCommand implements Callable<Integer> {
       description = "also print where lab-orchestrator's counted requests went, per host")
   boolean requests;
 
+  @Option(
+      names = "--history",
+      description =
+          "lab-orchestrator finds a previous rollout recorded, with each host's time out of service"
+              + " (the scenario's physical time of the host, as that rollout would have measured"
+              + " it), and so starts the longest hosts of a wave first; the naive controller does"
+              + " not")
+  boolean history;
+
   BenchCommand(Main.Context context) {
     this.context = context;
   }
@@ -175,7 +184,8 @@ final class BenchCommand implements Callable<Integer> {
                 + " drain %s, checks pass %s after ready, stableFor %s",
             scenario.hosts(),
             scenario.waves(),
-            scenario.overlapWaves() ? " (lab-orchestrator: waves: overlap)" : "",
+            (scenario.overlapWaves() ? " (lab-orchestrator: waves: overlap)" : "")
+                + (history ? " (lab-orchestrator: a previous rollout recorded, --history)" : ""),
             scenario.parallel(),
             Durations.format(scenario.rebootMin()),
             Durations.format(scenario.rebootMax()),
@@ -320,6 +330,9 @@ final class BenchCommand implements Callable<Integer> {
       try (PrintStream log =
           new PrintStream(Files.newOutputStream(logFile), true, StandardCharsets.UTF_8)) {
         Main.Context quiet = new Main.Context(log, log, Map.of());
+        if (history) {
+          recordPreviousRollout(Session.open(lab.config(), quiet, lab.trigger()), scenario);
+        }
         code =
             Failures.guard(
                 quiet,
@@ -346,6 +359,55 @@ final class BenchCommand implements Callable<Integer> {
       }
       return figures(scenario, lab, events, lockTaken);
     }
+  }
+
+  /**
+   * {@code --history}: a finished rollout of the same hosts in the state variable, each host out of
+   * service for its physical time in the scenario (scaled, as the engine's clock measures it).
+   */
+  private static void recordPreviousRollout(Session session, Scenario scenario) {
+    java.time.Instant now = java.time.Instant.now();
+    List<dev.laborchestrator.rollout.HostCheckpoint> hosts = new java.util.ArrayList<>();
+    scenario
+        .reboots()
+        .forEach(
+            (host, reboot) ->
+                hosts.add(
+                    new dev.laborchestrator.rollout.HostCheckpoint(
+                        host,
+                        null,
+                        dev.laborchestrator.rollout.HostState.DONE,
+                        true,
+                        null,
+                        0,
+                        null,
+                        null,
+                        null,
+                        null,
+                        Map.of(
+                            dev.laborchestrator.rollout.HostState.DRAINING,
+                            scenario.scaled(Scenario.DRAIN),
+                            dev.laborchestrator.rollout.HostState.REBOOTING,
+                            scenario.scaled(reboot),
+                            dev.laborchestrator.rollout.HostState.VERIFYING,
+                            scenario.scaled(Scenario.CHECKS.plus(Scenario.STABLE_FOR))),
+                        now,
+                        null,
+                        false,
+                        null,
+                        0,
+                        null,
+                        null,
+                        false,
+                        List.of())));
+    session.state.save(
+        new dev.laborchestrator.rollout.RolloutState(
+            "r-previous",
+            dev.laborchestrator.rollout.RolloutState.Status.DONE,
+            null,
+            now,
+            now,
+            hosts));
   }
 
   /** The naive baseline on a fresh lab. */

@@ -15,7 +15,20 @@ final class PlanCommand extends ClusterCommand {
 
   @Override
   int run(Session session) {
-    dev.laborchestrator.plan.Plan plan = session.plan(Set.of());
+    java.util.Map<String, java.time.Duration> lastTimes;
+    try {
+      lastTimes = RunCommand.lastTimes(session.recorded());
+    } catch (RuntimeException e) {
+      // Only the order of equal hosts depends on it: plan without, and say so.
+      context
+          .err()
+          .println(
+              "note: the recorded rollout cannot be read ("
+                  + e.getMessage()
+                  + "); equal hosts of a wave are shown in hostname order");
+      lastTimes = java.util.Map.of();
+    }
+    dev.laborchestrator.plan.Plan plan = session.plan(Set.of(), lastTimes);
     plan.describe().forEach(context.out()::println);
     // Whether each host's work fits elsewhere right now (issue 9): a host that would wait says so.
     for (dev.laborchestrator.plan.Plan.PlannedHost host : plan.hosts()) {

@@ -106,7 +106,7 @@ final class RunCommand extends ClusterCommand {
         waitForLock == null ? Duration.ZERO : Durations.parse(waitForLock, "--wait-for-lock");
     // Everything is read and checked before the first write, the lock included.
     Optional<RolloutState> previous = session.recorded();
-    Plan plan = session.plan(busy(previous.orElse(null)));
+    Plan plan = session.plan(busy(previous.orElse(null)), lastTimes(previous));
     plan.describe().forEach(context.out()::println);
     if (dry) {
       previous
@@ -173,7 +173,7 @@ final class RunCommand extends ClusterCommand {
       // meanwhile.
       Optional<RolloutState> current = session.recorded();
       if (!current.equals(previous)) {
-        plan = session.plan(busy(current.orElse(null)));
+        plan = session.plan(busy(current.orElse(null)), lastTimes(current));
       }
       code = rollout(session, plan, current, lease.get(), fence, renewer);
     } finally {
@@ -660,6 +660,10 @@ final class RunCommand extends ClusterCommand {
       states.put(host.hostname(), state);
     }
     return states;
+  }
+
+  static Map<String, Duration> lastTimes(Optional<RolloutState> state) {
+    return state.map(RolloutState::timesOutOfService).orElse(Map.of());
   }
 
   static Set<String> busy(RolloutState state) {

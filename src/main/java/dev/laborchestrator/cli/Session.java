@@ -162,6 +162,14 @@ final class Session {
    * @param busy hosts a rollout being resumed has out of service: not required to look healthy
    */
   Plan plan(Set<String> busy) {
+    return plan(busy, Map.of());
+  }
+
+  /**
+   * The plan against the live cluster; {@code lastTimes}, each host's time out of service in the
+   * recorded rollout, orders equal hosts of a wave longest first.
+   */
+  Plan plan(Set<String> busy, Map<String, java.time.Duration> lastTimes) {
     List<NodeStub> nodes = preflight("Nomad", "list the nodes", nomad::listNodes);
     List<NomadNode> full = new ArrayList<>();
     for (NodeStub stub : nodes) {
@@ -203,7 +211,8 @@ final class Session {
                     config.limits().perDatacenter(),
                     config.limits().perGroup(),
                     config.limits().overlapWaves()),
-                config.limits().maxParallelPercent()));
+                config.limits().maxParallelPercent(),
+                lastTimes));
     Map<String, NomadNode> byId = new HashMap<>();
     full.forEach(n -> byId.put(n.id(), n));
     if (config.consulMaintenance()) {

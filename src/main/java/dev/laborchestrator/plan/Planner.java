@@ -42,13 +42,39 @@ public final class Planner {
       Set<String> withoutBootId,
       List<String> successorNodes,
       Plan.Limits limits,
-      Integer maxParallelPercent) {
+      Integer maxParallelPercent,
+      Map<String, java.time.Duration> lastTimes) {
     public Options {
+      lastTimes = lastTimes == null ? Map.of() : Map.copyOf(lastTimes);
       servers = Set.copyOf(servers);
       leaders = Set.copyOf(leaders);
       withoutBootId = Set.copyOf(withoutBootId);
       successorNodes = List.copyOf(successorNodes);
       limits = limits == null ? Plan.Limits.NONE : limits;
+    }
+
+    /** Without the times of a previous rollout: inside a wave, equal hosts go by hostname. */
+    public Options(
+        int maxParallel,
+        IneligibleHosts ineligibleHosts,
+        String ownNodeId,
+        Set<String> servers,
+        Set<String> leaders,
+        Set<String> withoutBootId,
+        List<String> successorNodes,
+        Plan.Limits limits,
+        Integer maxParallelPercent) {
+      this(
+          maxParallel,
+          ineligibleHosts,
+          ownNodeId,
+          servers,
+          leaders,
+          withoutBootId,
+          successorNodes,
+          limits,
+          maxParallelPercent,
+          Map.of());
     }
 
     public Options(
@@ -170,7 +196,7 @@ public final class Planner {
       waves.add(
           wave(
               entry.getKey(),
-              startOrder(entry.getValue(), roleOf),
+              startOrder(entry.getValue(), roleOf, options.lastTimes()),
               matched,
               byName,
               options,
@@ -228,6 +254,13 @@ public final class Planner {
               .orElse(null);
       Role role = roleOf.apply(host);
       String reason = reason(host, order, byName, node, role);
+      java.time.Duration last = options.lastTimes().get(host.hostname());
+      if (last != null) {
+        reason +=
+            "; out of service "
+                + dev.laborchestrator.config.Durations.format(last)
+                + " in the last rollout";
+      }
       if (role == Role.OWN_NODE) {
         reason +=
             options.successorNodes().isEmpty()
@@ -280,7 +313,10 @@ public final class Planner {
    * leaders last, then lower criticality first (trouble shows on the cheap hosts before the
    * critical ones), then the lowest hostname.
    */
-  private static List<HostSpec> startOrder(List<HostSpec> wave, Function<HostSpec, Role> roleOf) {
+  private static List<HostSpec> startOrder(
+      List<HostSpec> wave,
+      Function<HostSpec, Role> roleOf,
+      Map<String, java.time.Duration> lastTimes) {
     Map<String, HostSpec> inWave = new HashMap<>();
     wave.forEach(h -> inWave.put(h.hostname(), h));
     Map<String, Integer> waiting = new HashMap<>();
@@ -299,6 +335,10 @@ public final class Planner {
         new PriorityQueue<>(
             Comparator.comparing((String name) -> roleOf.apply(inWave.get(name)))
                 .thenComparing(name -> inWave.get(name).orchestration().criticalityRank())
+                // longest first: the short ones then fill the slots the long ones leave
+                .thenComparing(
+                    name -> lastTimes.getOrDefault(name, java.time.Duration.ZERO),
+                    Comparator.reverseOrder())
                 .thenComparing(Comparator.naturalOrder()));
     waiting.forEach(
         (name, count) -> {

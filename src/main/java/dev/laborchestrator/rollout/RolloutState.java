@@ -56,6 +56,30 @@ public record RolloutState(
     hosts = List.copyOf(hosts);
   }
 
+  /**
+   * How long each host this rollout finished was out of service (from its drain to its eligibility,
+   * as its checkpoint's time in each state records it): the next rollout starts the longest first
+   * within a wave.
+   */
+  public java.util.Map<String, java.time.Duration> timesOutOfService() {
+    java.util.Map<String, java.time.Duration> times = new java.util.HashMap<>();
+    for (HostCheckpoint host : hosts) {
+      if (host.state() != HostState.DONE) {
+        continue;
+      }
+      java.time.Duration out = java.time.Duration.ZERO;
+      for (java.util.Map.Entry<HostState, java.time.Duration> e : host.timeIn().entrySet()) {
+        if (e.getKey().outOfService()) {
+          out = out.plus(e.getValue());
+        }
+      }
+      if (!out.isZero()) {
+        times.put(host.hostname(), out);
+      }
+    }
+    return times;
+  }
+
   public Optional<HostCheckpoint> host(String hostname) {
     return hosts.stream().filter(h -> h.hostname().equals(hostname)).findFirst();
   }

@@ -295,4 +295,40 @@ class PlannerTest {
     assertThat(waves(plan))
         .containsExactly(List.of("e-low", "d-medium", "b-high", "c-low", "a-critical"));
   }
+
+  @Test
+  void equalHostsOfAWaveGoLongestFirstByThePreviousRolloutsTimes() {
+    Planner.Options withTimes =
+        new Planner.Options(
+            2,
+            IneligibleHosts.SKIP,
+            null,
+            java.util.Set.of(),
+            java.util.Set.of(),
+            java.util.Set.of(),
+            List.of(),
+            Plan.Limits.NONE,
+            null,
+            java.util.Map.of(
+                "a", java.time.Duration.ofMinutes(2),
+                "b", java.time.Duration.ofMinutes(9),
+                "c", java.time.Duration.ofMinutes(5),
+                "z-low", java.time.Duration.ofMinutes(1)));
+    Plan plan =
+        Planner.plan(
+            List.of(
+                host("a", 1),
+                host("b", 1),
+                host("c", 1),
+                host("d", 1),
+                critical("z-low", 1, "low"),
+                host("e", 2)),
+            withTimes);
+    // criticality still first; then the longest last time; a host without one last
+    assertThat(waves(plan)).containsExactly(List.of("z-low", "b", "c", "a", "d"), List.of("e"));
+    assertThat(plan.waves().get(0).hosts().get(1).reason())
+        .contains("out of service 9m in the last rollout");
+    assertThat(waves(Planner.plan(List.of(host("b", 1), host("a", 1)), ONE)))
+        .containsExactly(List.of("a", "b"));
+  }
 }

@@ -168,6 +168,35 @@ class ResumeTest {
     assertThat(second.succeeded()).isTrue();
     assertThat(count(lab.calls, "reboot a")).isEqualTo(1);
     assertThat(lab.node("a").eligibility).isEqualTo("eligible");
+    // only a finished host gives the next rollout its time out of service
+    assertThat(failed.timesOutOfService()).isEmpty();
+    assertThat(new RolloutStateStore(variables).load().orElseThrow().timesOutOfService())
+        .containsOnlyKeys("a");
+  }
+
+  @Test
+  void theTimeOutOfServiceRecordedForTheNextRolloutLeavesOutTheTimeInService() throws Exception {
+    FakeLab lab = new FakeLab();
+    lab.add("a");
+    // a reboot delay of 30 s: spent in PREPARING, the host still in service
+    List<HostSpec> hosts = List.of(Fixtures.host("a", 1, 30, "medium"));
+    FakeStateStore variables = new FakeStateStore();
+    new RolloutEngine(
+            new Ports(lab, lab, lab, lab.clock),
+            SETTINGS,
+            (h, f, t, a, b, d) -> {},
+            new RolloutStateStore(variables))
+        .run(
+            Planner.plan(hosts, lab.listNodes(), new Planner.Options(1, IneligibleHosts.SKIP)),
+            "r-1");
+
+    HostCheckpoint a = new RolloutStateStore(variables).load().orElseThrow().host("a").get();
+    java.time.Duration preparing = a.timeIn().get(HostState.PREPARING);
+    assertThat(preparing).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(30));
+    java.time.Duration all =
+        a.timeIn().values().stream().reduce(java.time.Duration.ZERO, java.time.Duration::plus);
+    assertThat(new RolloutStateStore(variables).load().orElseThrow().timesOutOfService())
+        .containsEntry("a", all.minus(preparing));
   }
 
   @Test
