@@ -399,7 +399,8 @@ final class BenchCommand implements Callable<Integer> {
                         null,
                         null,
                         false,
-                        List.of())));
+                        List.of(),
+                        0)));
     session.state.save(
         new dev.laborchestrator.rollout.RolloutState(
             "r-previous",

@@ -23,7 +23,8 @@ public record Allocation(
     @JsonProperty("PreviousAllocation") String previousAllocation,
     @JsonProperty("NextAllocation") String nextAllocation,
     @JsonProperty("JobType") String jobType,
-    @JsonProperty("DesiredTransition") DesiredTransition desiredTransition) {
+    @JsonProperty("DesiredTransition") DesiredTransition desiredTransition,
+    @JsonProperty("ModifyIndex") long modifyIndex) {
 
   public Allocation {
     desiredTransition = desiredTransition == null ? new DesiredTransition(null) : desiredTransition;
@@ -62,7 +63,8 @@ public record Allocation(
         previousAllocation,
         nextAllocation,
         null,
-        null);
+        null,
+        0);
   }
 
   public Allocation(

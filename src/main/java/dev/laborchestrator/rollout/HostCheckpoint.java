@@ -20,6 +20,9 @@ import java.util.Map;
  * @param switched the host was switched to its new system without a reboot
  * @param recreated for a {@code recreate} host: the {@code job/group} of each allocation that
  *     stopped with it and must run on it again
+ * @param drainIndex the node's raft index read when the host entered DRAINING, before its drain
+ *     request: an allocation whose {@code ModifyIndex} is not above it was moved by an earlier
+ *     drain (0: unknown, e.g. a checkpoint written before this field)
  */
 public record HostCheckpoint(
     String hostname,
@@ -41,7 +44,8 @@ public record HostCheckpoint(
     String builtPath,
     Boolean rebootNeeded,
     boolean switched,
-    java.util.List<String> recreated) {
+    java.util.List<String> recreated,
+    long drainIndex) {
 
   public HostCheckpoint {
     timeIn = timeIn == null ? Map.of() : Map.copyOf(timeIn);
@@ -70,7 +74,8 @@ public record HostCheckpoint(
         null,
         null,
         false,
-        java.util.List.of());
+        java.util.List.of(),
+        0);
   }
 
   /** The build staged for this host, or null. */
@@ -110,6 +115,7 @@ public record HostCheckpoint(
     Boolean rebootNeeded;
     boolean switched;
     java.util.List<String> recreated;
+    long drainIndex;
 
     private Draft(HostCheckpoint c) {
       hostname = c.hostname;
@@ -133,6 +139,7 @@ public record HostCheckpoint(
       rebootNeeded = c.rebootNeeded;
       switched = c.switched;
       recreated = c.recreated;
+      drainIndex = c.drainIndex;
     }
 
     private HostCheckpoint build() {
@@ -156,7 +163,8 @@ public record HostCheckpoint(
           builtPath,
           rebootNeeded,
           switched,
-          recreated);
+          recreated,
+          drainIndex);
     }
   }
 }

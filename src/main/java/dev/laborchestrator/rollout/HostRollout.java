@@ -298,6 +298,10 @@ final class HostRollout {
           }
           p.state = next;
           p.updatedAt = now;
+          if (next == HostState.DRAINING && p.drainIndex == 0 && seen != null && seen.index() > 0) {
+            // Taken once, before the drain request (a resumed drain keeps it): see Replacements.
+            p.drainIndex = seen.index();
+          }
           if (firstTrigger) {
             p.triggeredAt = now;
             if (seen != null && seen.index() > 0) {

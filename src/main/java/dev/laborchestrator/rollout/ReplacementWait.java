@@ -25,7 +25,8 @@ final class ReplacementWait {
           deadline,
           run.settings.minPoll(),
           () -> {
-            Replacements.Status status = Replacements.status(run.ports.nomad(), run.node.id());
+            Replacements.Status status =
+                Replacements.status(run.ports.nomad(), run.node.id(), run.progress().drainIndex());
             last.set(status);
             if (status.failed()) {
               throw new HostFailure(

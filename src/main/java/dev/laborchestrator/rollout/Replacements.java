@@ -35,10 +35,23 @@ public final class Replacements {
 
   /** Where the replacements of the service allocations drained off {@code nodeId} stand. */
   public static Status status(NomadNodes nomad, String nodeId) {
+    return status(nomad, nodeId, 0);
+  }
+
+  /**
+   * As {@link #status(NomadNodes, String)}, counting only the allocations this drain moved: those
+   * modified after {@code drainIndex}, the node's raft index read before the drain request. The
+   * drainer's mark sets an allocation's {@code ModifyIndex} to the index of its own raft entry
+   * (nomad/state/state_store.go {@code UpdateAllocDesiredTransitionTxn}), so an allocation marked
+   * by an earlier drain and not yet garbage-collected (eval GC, 1 h by default) stays at or below
+   * it. 0 counts every marked allocation.
+   */
+  public static Status status(NomadNodes nomad, String nodeId, long drainIndex) {
     List<Allocation> drained =
         nomad.nodeAllocations(nodeId, BlockingQuery.NONE).value().stream()
             .filter(Allocation::service)
             .filter(Allocation::migrating)
+            .filter(a -> drainIndex == 0 || a.modifyIndex() > drainIndex)
             .toList();
     List<Replacement> result = new ArrayList<>();
     for (Allocation original : drained) {

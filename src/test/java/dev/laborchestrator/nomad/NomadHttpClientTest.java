@@ -188,6 +188,7 @@ class NomadHttpClientTest {
     assertThat(alloc.desiredStatus()).isEqualTo("run");
     assertThat(alloc.system()).isFalse();
     assertThat(alloc.active()).isTrue();
+    assertThat(alloc.modifyIndex()).as("the allocation's own, not a task's").isEqualTo(2567);
     nomad.verify(
         getRequestedFor(urlEqualTo(NODE_PATH + "/allocations?index=2555&wait=300000ms"))
             .withHeader("X-Nomad-Token", equalTo(TOKEN)));

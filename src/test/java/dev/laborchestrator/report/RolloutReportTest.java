@@ -107,7 +107,8 @@ class RolloutReportTest {
             null,
             null,
             false,
-            List.of());
+            List.of(),
+            0);
     RolloutState state =
         new RolloutState("r-2", RolloutState.Status.DONE, null, T0, updated, List.of(done));
 

@@ -82,6 +82,23 @@ final class FakeNomadReads implements NomadNodes {
       Boolean healthy,
       boolean migrate,
       String next) {
+    return allocation(
+        id, nodeId, type, clientStatus, desiredStatus, cpu, mb, healthy, migrate, next, 1000);
+  }
+
+  /** As above, last modified at raft index {@code modifyIndex}. */
+  static Allocation allocation(
+      String id,
+      String nodeId,
+      String type,
+      String clientStatus,
+      String desiredStatus,
+      long cpu,
+      long mb,
+      Boolean healthy,
+      boolean migrate,
+      String next,
+      long modifyIndex) {
     return new Allocation(
         id,
         id + ".app[0]",
@@ -96,7 +113,8 @@ final class FakeNomadReads implements NomadNodes {
         "",
         next,
         null,
-        new Allocation.DesiredTransition(migrate ? true : null));
+        new Allocation.DesiredTransition(migrate ? true : null),
+        modifyIndex);
   }
 
   @Override

@@ -150,4 +150,23 @@ class ReplacementsTest {
     assertThat(status.replacements()).isEmpty();
     assertThat(status.done()).isTrue();
   }
+
+  @Test
+  void anAllocationAnEarlierDrainMovedIsNotJudgedAgain() {
+    // moved by a drain before this one (modified at 400, this drain began after 500), its
+    // replacement since failed: not this drain's work
+    nomad.add(
+        allocation(
+            "old", "host", "service", "complete", "stop", 100, 100, true, true, "old2", 400));
+    replacement("old2", "failed", false);
+    drained("a", "a2");
+    replacement("a2", "running", true);
+
+    Status status = Replacements.status(nomad, "host", 500);
+
+    assertThat(status.replacements()).extracting(r -> r.original().id()).containsExactly("a");
+    assertThat(status.done()).isTrue();
+    // without the drain's index (a checkpoint from before it was kept), every marked one counts
+    assertThat(Replacements.status(nomad, "host", 0).failed()).isTrue();
+  }
 }
