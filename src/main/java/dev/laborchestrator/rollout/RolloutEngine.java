@@ -484,19 +484,10 @@ public final class RolloutEngine {
       boolean building = false;
       if (!failed && !stopping && heldStop == null) {
         building = startBuilds(rollouts, running.keySet(), finished);
-        List<PlannedHost> next = new ArrayList<>();
-        Integer buildingWave = null; // overlapping waves: a later wave waits for a host's build
-        for (PlannedHost h :
-            Scheduler.startable(pending, running.values(), finished, maxParallel, limits)) {
-          if (buildingWave != null && h.spec().rebootOrder() > buildingWave) {
-            break;
-          }
-          if (awaitsBuild(h)) {
-            buildingWave = buildingWave == null ? h.spec().rebootOrder() : buildingWave;
-          } else {
-            next.add(h);
-          }
-        }
+        List<PlannedHost> next =
+            Scheduler.built(
+                Scheduler.startable(pending, running.values(), finished, maxParallel, limits),
+                this::awaitsBuild);
         StartHold.Hold hold = next.isEmpty() ? StartHold.Hold.GO : startHold.check();
         reportHold(hold, rollouts);
         if (hold.kind() == StartHold.Hold.Kind.STOP) {
@@ -506,7 +497,7 @@ public final class RolloutEngine {
         } else {
           Integer refusedWave = null; // overlapping waves: a later wave waits for a refused host
           for (PlannedHost host : next) {
-            if (refusedWave != null && host.spec().rebootOrder() > refusedWave) {
+            if (Scheduler.laterWave(host, refusedWave)) {
               break;
             }
             if (host.role() == dev.laborchestrator.plan.Plan.Role.OWN_NODE) {

@@ -52,7 +52,7 @@ final class Scheduler {
     running.forEach(h -> count(h, perDatacenter, perGroup));
     Integer heldWave = null; // the wave of the first host left pending
     for (PlannedHost host : pending) {
-      if (criticalRunning || busy >= maxParallel || heldWave != null && wave(host) > heldWave) {
+      if (criticalRunning || busy >= maxParallel || laterWave(host, heldWave)) {
         break;
       }
       if (!finished.containsAll(host.spec().dependencies())
@@ -73,6 +73,32 @@ final class Scheduler {
       busy++;
     }
     return start;
+  }
+
+  /**
+   * Of the hosts {@link #startable} chose, those whose build is done: a host still building stays
+   * pending, and so (with overlapping waves) does every later host of a later wave.
+   */
+  static List<PlannedHost> built(
+      List<PlannedHost> startable, java.util.function.Predicate<PlannedHost> awaitsBuild) {
+    List<PlannedHost> built = new ArrayList<>();
+    Integer heldWave = null;
+    for (PlannedHost host : startable) {
+      if (laterWave(host, heldWave)) {
+        break;
+      }
+      if (awaitsBuild.test(host)) {
+        heldWave = heldWave == null ? wave(host) : heldWave;
+      } else {
+        built.add(host);
+      }
+    }
+    return built;
+  }
+
+  /** Whether {@code host} belongs to a wave after {@code heldWave} (null: none is held). */
+  static boolean laterWave(PlannedHost host, Integer heldWave) {
+    return heldWave != null && wave(host) > heldWave;
   }
 
   private static int wave(PlannedHost host) {

@@ -176,4 +176,18 @@ class SchedulerTest {
     assertThat(names(Scheduler.startable(List.of(b1, b2), List.of(a2), Set.of("a1"), 4)))
         .containsExactly("b1", "b2");
   }
+
+  @Test
+  void aHostStillBuildingStaysPendingAndHoldsBackOnlyLaterWaves() {
+    PlannedHost a1 = inWave("a1", 1);
+    PlannedHost a2 = inWave("a2", 1);
+    PlannedHost b1 = inWave("b1", 2);
+    assertThat(names(Scheduler.built(List.of(a1, a2, b1), h -> h == a1)))
+        .as("a2 of the same wave overtakes a1's build; b1 of the next wave does not")
+        .containsExactly("a2");
+    assertThat(names(Scheduler.built(List.of(a1, a2, b1), h -> h == b1)))
+        .containsExactly("a1", "a2");
+    assertThat(names(Scheduler.built(List.of(a1, a2, b1), h -> false)))
+        .containsExactly("a1", "a2", "b1");
+  }
 }
