@@ -129,24 +129,27 @@ public final class Gates {
     return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
   }
 
-  /** The last refusal of each host's work check and when it was made. */
-  private final java.util.Map<String, java.util.Map.Entry<java.time.Instant, String>> refused =
+  /** The last refusal of a host's work check: when, with which hosts out of service, and why. */
+  private record Refusal(java.time.Instant at, Set<String> busy, String why) {}
+
+  private final java.util.Map<String, Refusal> refused =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * Whether the host's work may go: room for it, no last instance, no blocked work rising. These
    * take requests, so a refusal stands for a second before it is asked again (the engine re-judges
-   * a waiting host on every change of the view).
+   * a waiting host on every change of the view), unless the hosts out of service changed: a host
+   * coming back is what a refusal for the last instance or for room waits for.
    */
   private Optional<String> work(PlannedHost host, Set<String> busy) {
     java.time.Instant now = ports.clock().now();
-    java.util.Map.Entry<java.time.Instant, String> last = refused.get(host.hostname());
-    if (last != null && now.isBefore(last.getKey().plusSeconds(1))) {
-      return Optional.of(last.getValue());
+    Refusal last = refused.get(host.hostname());
+    if (last != null && now.isBefore(last.at().plusSeconds(1)) && last.busy().equals(busy)) {
+      return Optional.of(last.why());
     }
     Optional<String> why = judgeWork(host, busy);
     if (why.isPresent()) {
-      refused.put(host.hostname(), java.util.Map.entry(now, why.get()));
+      refused.put(host.hostname(), new Refusal(now, Set.copyOf(busy), why.get()));
     } else {
       refused.remove(host.hostname());
     }

@@ -166,6 +166,46 @@ class SafetyGatesTest {
 
   @Test
   void aRiseInBlockedEvaluationsWhileADrainRunsHoldsEveryFurtherHost() throws Exception {
+    withGatesForB(
+        (gates, b) -> {
+          gates.drainStarting("id-a");
+          assertThat(gates.beforeHost(b.host, Set.of("a"))).as("nothing rose yet").isEmpty();
+
+          lab.blockedEvaluations = 3;
+          lab.clock.advanceTo(lab.clock.now().plusSeconds(2)); // past the one-second memo
+          assertThat(gates.beforeHost(b.host, Set.of("a")))
+              .get()
+              .asString()
+              .contains("blocked evaluations rose from 2 to 3");
+
+          gates.drainOver("id-a");
+          lab.clock.advanceTo(lab.clock.now().plusSeconds(2));
+          assertThat(gates.beforeHost(b.host, Set.of("a"))).as("a's drain is over").isEmpty();
+        });
+  }
+
+  @Test
+  void aRefusalOfAHostsWorkIsJudgedAgainAtOnceWhenAHostComesBack() throws Exception {
+    withGatesForB(
+        (gates, b) -> {
+          gates.drainStarting("id-a");
+          lab.blockedEvaluations = 3;
+          assertThat(gates.beforeHost(b.host, Set.of("a"))).isPresent();
+
+          // a is back: its drain over, nothing blocked any more; the clock has not moved
+          gates.drainOver("id-a");
+          lab.blockedEvaluations = 2;
+          assertThat(gates.beforeHost(b.host, Set.of("a")))
+              .as("the same hosts out: the refusal stands for its second")
+              .isPresent();
+          assertThat(gates.beforeHost(b.host, Set.of()))
+              .as("a host came back: judged again, not held a second longer")
+              .isEmpty();
+        });
+  }
+
+  /** Hosts a and b, two slots, 2 blocked evaluations; {@code test} judges b. */
+  private void withGatesForB(GatesTest test) throws Exception {
     lab.add("a");
     lab.add("b");
     lab.blockedEvaluations = 2;
@@ -174,29 +214,19 @@ class SafetyGatesTest {
             List.of(host("a", 1), host("b", 1)),
             lab.listNodes(),
             new Planner.Options(2, IneligibleHosts.SKIP, null, Set.of(), Set.of()));
-    Ports ports = new Ports(lab, lab, lab, lab.clock);
     dev.laborchestrator.watch.PolledWatch watch =
         dev.laborchestrator.watch.PolledWatch.start(
             lab, lab, List.of("id-a", "id-b"), lab.clock, Duration.ofMillis(250));
     try {
-      Gates gates = new Gates(ports, plan, watch);
-      PlanHost b = new PlanHost(plan, "b");
-      gates.drainStarting("id-a");
-      assertThat(gates.beforeHost(b.host, Set.of("a"))).as("nothing rose yet").isEmpty();
-
-      lab.blockedEvaluations = 3;
-      lab.clock.advanceTo(lab.clock.now().plusSeconds(2)); // past the one-second memo
-      assertThat(gates.beforeHost(b.host, Set.of("a")))
-          .get()
-          .asString()
-          .contains("blocked evaluations rose from 2 to 3");
-
-      gates.drainOver("id-a");
-      lab.clock.advanceTo(lab.clock.now().plusSeconds(2));
-      assertThat(gates.beforeHost(b.host, Set.of("a"))).as("a's drain is over").isEmpty();
+      test.run(
+          new Gates(new Ports(lab, lab, lab, lab.clock), plan, watch), new PlanHost(plan, "b"));
     } finally {
       watch.close();
     }
+  }
+
+  private interface GatesTest {
+    void run(Gates gates, PlanHost b) throws Exception;
   }
 
   private record PlanHost(Plan.PlannedHost host) {
