@@ -130,7 +130,7 @@ public final class Gates {
   }
 
   /** The last refusal of a host's work check: when, with which hosts out of service, and why. */
-  private record Refusal(java.time.Instant at, Set<String> busy, String why) {}
+  private record Refusal(java.time.Instant at, Set<String> busy, long view, String why) {}
 
   private final java.util.Map<String, Refusal> refused =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -141,15 +141,25 @@ public final class Gates {
    * a waiting host on every change of the view), unless the hosts out of service changed: a host
    * coming back is what a refusal for the last instance or for room waits for.
    */
+  /**
+   * When the standing refusal of {@code host}'s work is to be judged again because the view changed
+   * since it was made (a change it may not have seen); null when none stands or nothing changed.
+   */
+  java.time.Instant refusalExpires(PlannedHost host) {
+    Refusal last = refused.get(host.hostname());
+    return last == null || last.view() == watch.version() ? null : last.at().plusSeconds(1);
+  }
+
   private Optional<String> work(PlannedHost host, Set<String> busy) {
     java.time.Instant now = ports.clock().now();
     Refusal last = refused.get(host.hostname());
     if (last != null && now.isBefore(last.at().plusSeconds(1)) && last.busy().equals(busy)) {
       return Optional.of(last.why());
     }
+    long seenVersion = watch.version(); // before the judgement: a change during it counts
     Optional<String> why = judgeWork(host, busy);
     if (why.isPresent()) {
-      refused.put(host.hostname(), new Refusal(now, Set.copyOf(busy), why.get()));
+      refused.put(host.hostname(), new Refusal(now, Set.copyOf(busy), seenVersion, why.get()));
     } else {
       refused.remove(host.hostname());
     }

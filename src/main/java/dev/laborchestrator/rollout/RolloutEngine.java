@@ -529,9 +529,14 @@ public final class RolloutEngine {
               if (!refusal.get().equals(refusedFor.put(host.hostname(), refusal.get()))) {
                 listener.note(host.hostname(), "waiting: " + refusal.get());
               }
-              // Autopilot is not in the view: while a host waits, it is asked again after 5 s.
+              // Autopilot is not in the view: while a host waits, it is asked again after 5 s;
+              // a refusal of its work that the view may have lifted meanwhile, when it expires.
               Instant recheck =
                   now.plus(Waiting.min(Duration.ofSeconds(5), Duration.between(now, giveUp)));
+              Instant expires = gates.refusalExpires(host);
+              if (expires != null && expires.isBefore(recheck)) {
+                recheck = expires;
+              }
               wakeAt = wakeAt == null || recheck.isBefore(wakeAt) ? recheck : wakeAt;
               continue;
             }
