@@ -373,17 +373,8 @@ final class BenchCommand implements Callable<Integer> {
         .forEach(
             (host, reboot) ->
                 hosts.add(
-                    new dev.laborchestrator.rollout.HostCheckpoint(
+                    dev.laborchestrator.rollout.HostCheckpoint.done(
                         host,
-                        null,
-                        dev.laborchestrator.rollout.HostState.DONE,
-                        true,
-                        null,
-                        0,
-                        null,
-                        null,
-                        null,
-                        null,
                         Map.of(
                             dev.laborchestrator.rollout.HostState.DRAINING,
                             scenario.scaled(Scenario.DRAIN),
@@ -391,16 +382,7 @@ final class BenchCommand implements Callable<Integer> {
                             scenario.scaled(reboot),
                             dev.laborchestrator.rollout.HostState.VERIFYING,
                             scenario.scaled(Scenario.CHECKS.plus(Scenario.STABLE_FOR))),
-                        now,
-                        null,
-                        false,
-                        null,
-                        0,
-                        null,
-                        null,
-                        false,
-                        List.of(),
-                        0)));
+                        now)));
     session.state.save(
         new dev.laborchestrator.rollout.RolloutState(
             "r-previous",

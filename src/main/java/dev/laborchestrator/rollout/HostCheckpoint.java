@@ -78,6 +78,19 @@ public record HostCheckpoint(
         0);
   }
 
+  /**
+   * A host a finished rollout took through, with the time it spent in each state: what the next
+   * rollout reads its time out of service from ({@link RolloutState#timesOutOfService}).
+   */
+  public static HostCheckpoint done(String hostname, Map<HostState, Duration> timeIn, Instant at) {
+    return pending(hostname, null, true, at)
+        .with(
+            d -> {
+              d.state = HostState.DONE;
+              d.timeIn.putAll(timeIn);
+            });
+  }
+
   /** The build staged for this host, or null. */
   dev.laborchestrator.port.HostExecutor.Build build() {
     return builtPath == null

@@ -73,6 +73,30 @@ class BenchCommandTest {
   }
 
   @Test
+  void runsWithOverlappingWavesAndOverARecordedRollout() {
+    Outcome run =
+        bench(
+            "--hosts",
+            "4",
+            "--waves",
+            "2",
+            "--parallel",
+            "2",
+            "--duration",
+            "2s",
+            "--naive",
+            "off",
+            "--overlap",
+            "--history");
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("(lab-orchestrator: waves: overlap)")
+        .contains("(lab-orchestrator: a previous rollout recorded, --history)")
+        .contains("| makespan / lower bound");
+  }
+
+  @Test
   void badInputExitsTwoNamingTheOption() {
     Outcome spread = bench("--spread", "5s-10s");
     assertThat(spread.code()).isEqualTo(ExitCodes.INVALID_INPUT);
