@@ -136,20 +136,26 @@ public final class Gates {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
+   * When the standing refusal of {@code host}'s work is to be judged again because the view changed
+   * since it was made (a change it may not have seen); null when none stands, nothing changed, or
+   * its second is already over (then the next judgement makes a new one, or the host was refused
+   * for something else and its work was not asked about).
+   */
+  java.time.Instant refusalExpires(PlannedHost host) {
+    Refusal last = refused.get(host.hostname());
+    if (last == null || last.view() == watch.version()) {
+      return null;
+    }
+    java.time.Instant expires = last.at().plusSeconds(1);
+    return expires.isAfter(ports.clock().now()) ? expires : null;
+  }
+
+  /**
    * Whether the host's work may go: room for it, no last instance, no blocked work rising. These
    * take requests, so a refusal stands for a second before it is asked again (the engine re-judges
    * a waiting host on every change of the view), unless the hosts out of service changed: a host
    * coming back is what a refusal for the last instance or for room waits for.
    */
-  /**
-   * When the standing refusal of {@code host}'s work is to be judged again because the view changed
-   * since it was made (a change it may not have seen); null when none stands or nothing changed.
-   */
-  java.time.Instant refusalExpires(PlannedHost host) {
-    Refusal last = refused.get(host.hostname());
-    return last == null || last.view() == watch.version() ? null : last.at().plusSeconds(1);
-  }
-
   private Optional<String> work(PlannedHost host, Set<String> busy) {
     java.time.Instant now = ports.clock().now();
     Refusal last = refused.get(host.hostname());

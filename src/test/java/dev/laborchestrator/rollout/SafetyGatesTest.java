@@ -185,6 +185,28 @@ class SafetyGatesTest {
   }
 
   @Test
+  void aWorkRefusalTheViewChangedUnderIsDueAgainWhenItsSecondIsOver() throws Exception {
+    withGatesForB(
+        (gates, b) -> {
+          gates.drainStarting("id-a");
+          lab.blockedEvaluations = 3;
+          Instant at = lab.clock.now(); // a polled view moves the clock only while one waits
+          assertThat(gates.beforeHost(b.host, Set.of("a"))).isPresent();
+          assertThat(gates.refusalExpires(b.host)).as("nothing changed since").isNull();
+
+          view.bump();
+          assertThat(gates.refusalExpires(b.host))
+              .as("the view changed: due when the refusal's second is over")
+              .isEqualTo(at.plusSeconds(1));
+
+          lab.clock.advanceTo(at.plusSeconds(2));
+          assertThat(gates.refusalExpires(b.host))
+              .as("over already: no wake-up in the past, which would spin the engine")
+              .isNull();
+        });
+  }
+
+  @Test
   void aRefusalOfAHostsWorkIsJudgedAgainAtOnceWhenAHostComesBack() throws Exception {
     withGatesForB(
         (gates, b) -> {
@@ -218,10 +240,66 @@ class SafetyGatesTest {
         dev.laborchestrator.watch.PolledWatch.start(
             lab, lab, List.of("id-a", "id-b"), lab.clock, Duration.ofMillis(250));
     try {
-      test.run(
-          new Gates(new Ports(lab, lab, lab, lab.clock), plan, watch), new PlanHost(plan, "b"));
+      view = new BumpedView(watch);
+      test.run(new Gates(new Ports(lab, lab, lab, lab.clock), plan, view), new PlanHost(plan, "b"));
     } finally {
       watch.close();
+    }
+  }
+
+  private BumpedView view;
+
+  /** The polled view, whose version a test can move on as if the cluster had changed. */
+  private static final class BumpedView implements dev.laborchestrator.watch.ClusterWatch {
+    private final dev.laborchestrator.watch.ClusterWatch inner;
+    private volatile long extra;
+
+    BumpedView(dev.laborchestrator.watch.ClusterWatch inner) {
+      this.inner = inner;
+    }
+
+    void bump() {
+      extra++;
+    }
+
+    @Override
+    public long version() {
+      return inner.version() + extra;
+    }
+
+    @Override
+    public dev.laborchestrator.port.Indexed<dev.laborchestrator.port.NomadNode> node(String id) {
+      return inner.node(id);
+    }
+
+    @Override
+    public List<dev.laborchestrator.port.HealthCheck> checks(String consulName) {
+      return inner.checks(consulName);
+    }
+
+    @Override
+    public long awaitChange(long seen, Instant deadline) throws InterruptedException {
+      return inner.awaitChange(seen, deadline);
+    }
+
+    @Override
+    public void poke() {
+      inner.poke();
+    }
+
+    @Override
+    public dev.laborchestrator.port.Indexed<dev.laborchestrator.port.NomadNode> refresh(String id) {
+      return inner.refresh(id);
+    }
+
+    @Override
+    public String mode() {
+      return inner.mode();
+    }
+
+    @Override
+    public void close() {
+      inner.close();
     }
   }
 
